@@ -1,0 +1,1 @@
+"""Theory, extraction, fitting (pure computation) and plots."""

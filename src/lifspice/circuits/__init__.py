@@ -1,0 +1,1 @@
+"""Circuit generators: parameters in, netlist text out (pure, no I/O)."""

@@ -1,0 +1,1 @@
+"""Running ngspice: backends, worker pools, PDK location. Nothing here runs at import."""

@@ -1,0 +1,182 @@
+"""Long-lived worker processes, each holding one simulator for all the runs it is given.
+
+The shared library allows one ngspice per process, so parallel runs need processes; keeping
+them alive keeps the per-run cost at the analysis plus ~1 ms, and lets each worker do its
+expensive setup (``init_commands``, ``worker_setup``) once.
+
+Work is a picklable top-level function called in a worker as ``func(sim, item)``::
+
+    def spike_count(sim, i_in):
+        res = sim.run(netlist_for(i_in), vectors=["mem"])
+        return count_spikes(res.time, res["mem"])
+
+    with SimPool(workers=2) as pool:
+        for i, n in pool.as_completed(spike_count, currents):   # as they finish
+            ...
+        counts = pool.map(spike_count, currents)                 # in order
+
+Workers are started with ``spawn`` (a clean interpreter: no ngspice state inherited from
+the parent), so scripts that use a pool need ``if __name__ == "__main__":``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from .result import Simulator
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_worker_sim: Simulator | None = None  # this worker's simulator, made by _init_worker
+
+
+class SimPool:
+    """A process pool whose workers each hold one simulator.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Number of processes (default ``os.cpu_count()``).
+    init_commands : sequence of str
+        Sent once per worker before any circuit, e.g. ``("set ngbehavior=hsa",)``.
+    backend : {"shared", "batch"}
+        The simulator each worker holds.
+    backend_options : mapping, optional
+        More keyword arguments for the backend (``timeout``, ``workdir``, ...).
+    worker_setup : callable, optional
+        Picklable top-level ``f(sim)`` called once in each worker after its simulator is
+        made (to check a model library, warm caches, ...).
+    max_pending : int, optional
+        Most items submitted and not yet returned (default ``4 * workers``), so long
+        iterables are consumed lazily and finished results can be saved as they come.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        init_commands: Sequence[str] = (),
+        backend: str = "shared",
+        backend_options: Mapping[str, Any] | None = None,
+        worker_setup: Callable[[Simulator], None] | None = None,
+        max_pending: int | None = None,
+    ):
+        self.workers = int(workers or os.cpu_count() or 1)
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers!r}")
+        self.max_pending = int(max_pending or 4 * self.workers)
+        self._initargs = (backend, tuple(init_commands), dict(backend_options or {}),
+                          worker_setup)
+        self._executor: cf.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> SimPool:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.close(cancel=exc_type is not None)
+
+    def start(self) -> None:
+        """Start the executor (done by ``with``); workers start with the first items."""
+        if self._executor is None:
+            self._executor = cf.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=self._initargs,
+            )
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Wait for running items and stop the workers; ``cancel`` drops queued items."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=cancel)
+            self._executor = None
+
+    def as_completed(
+        self,
+        func: Callable[[Simulator, T], R],
+        items: Iterable[T],
+        *,
+        return_exceptions: bool = False,
+    ) -> Iterator[tuple[int, R]]:
+        """Yield ``(index, func(sim, item))`` as items finish, in any order.
+
+        An exception in ``func`` is raised here (the remote traceback is its cause) and the
+        items not yet started are cancelled; with ``return_exceptions`` it is yielded in
+        place of the result instead.  Leaving the loop early cancels the rest too.
+        """
+        if self._executor is None:
+            raise RuntimeError("SimPool is not started; use `with SimPool(...) as pool:`")
+        executor = self._executor
+        source = enumerate(items)
+        pending: dict[cf.Future, int] = {}
+
+        def submit_next() -> None:
+            for i, item in source:
+                pending[executor.submit(_call, func, item)] = i
+                return
+
+        try:
+            for _ in range(self.max_pending):
+                submit_next()
+            while pending:
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                finished = sorted((pending.pop(f), f) for f in done)
+                for _ in finished:  # refill first, so workers stay busy while we yield
+                    submit_next()
+                for i, fut in finished:
+                    try:
+                        value = fut.result()
+                    except Exception as exc:
+                        if not return_exceptions:
+                            raise
+                        value = exc
+                    yield i, value
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def imap(self, func: Callable[[Simulator, T], R], items: Iterable[T]) -> Iterator[R]:
+        """Yield ``func(sim, item)`` in the order of ``items``, each as soon as it and all
+        before it are done."""
+        waiting: dict[int, R] = {}
+        next_index = 0
+        for i, value in self.as_completed(func, items):
+            waiting[i] = value
+            while next_index in waiting:
+                yield waiting.pop(next_index)
+                next_index += 1
+
+    def map(self, func: Callable[[Simulator, T], R], items: Iterable[T]) -> list[R]:
+        """``[func(sim, item) for item in items]``, computed by the workers."""
+        return list(self.imap(func, items))
+
+
+def _init_worker(backend: str, init_commands: tuple[str, ...], options: dict[str, Any],
+                 setup: Callable[[Simulator], None] | None) -> None:
+    from .backends import make_simulator
+
+    global _worker_sim
+    # Before the library (and libgomp with it) loads; num_threads=1 is sent to ngspice too.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    _worker_sim = make_simulator(backend, init_commands, **options)
+    if setup is not None:
+        setup(_worker_sim)
+
+
+def _call(func: Callable[[Simulator, T], R], item: T) -> R:
+    if _worker_sim is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("worker has no simulator")
+    return func(_worker_sim, item)
+
+
+def worker_simulator() -> Simulator:
+    """The simulator of the current worker process (for code already running in one)."""
+    if _worker_sim is None:
+        raise RuntimeError("not in a SimPool worker")
+    return _worker_sim
