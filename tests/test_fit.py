@@ -18,33 +18,39 @@ TRUE = LifParams(c_mem=1e-12, g_leak=1e-9, v_rest=0.3, v_th=0.8, v_reset=0.2, t_
 TRUE_SAT = SaturatingLifParams(**TRUE.as_dict(), i_b=0.3e-9)  # swing 1.7 x v_lin
 I_FI = np.r_[0.1e-9, 0.25e-9, 0.4e-9, np.linspace(0.55e-9, 10e-9, 22)]  # A; rheobase 0.5 nA
 I_FI_SAT = np.linspace(0.1e-9, 5e-9, 25)
-SEEDS = range(5)
+SEEDS = range(20)
 
 
 def noisy(f, seed, rel=0.005):
     return f * (1 + rel * np.random.default_rng(seed).standard_normal(f.shape))
 
 
-def count_within(fits, truth, n_sigma):
-    return sum(
-        abs(getattr(fit.params, name) - getattr(truth, name)) <= n_sigma * fit.stderr[name]
-        for fit in fits
-        for name in fit.fitted
+def z_scores(fits, truth) -> np.ndarray:
+    return np.array(
+        [
+            (getattr(fit.params, name) - getattr(truth, name)) / fit.stderr[name]
+            for fit in fits
+            for name in fit.fitted
+        ]
     )
 
 
 def check_round_trip(fits, truth):
-    # 5 seeds x 3 parameters = 15 (seed, parameter) pairs, each within 2 sigma with
-    # probability ~0.95 if the reported stderr is right: P(at most 12 of 15) ~ 4%, and the
-    # seeds are fixed, so the test is deterministic. 4 sigma for every pair catches a wrong
-    # stderr (too small by 2x) or a biased fit.
+    # 20 seeds x 3 parameters = 60 (seed, parameter) pairs. With a correct stderr each lies
+    # within 2 sigma with probability ~0.95 (Monte Carlo over 300 seeds gave 0.93-0.95: the
+    # Gauss-Newton stderr is asymptotic and the F-I curve is strongly nonlinear near
+    # rheobase), so >= 50 of 60 leaves a margin of > 3 binomial sd. The mean z^2 of a
+    # calibrated stderr is 1 +- 0.2; [0.5, 2] catches a stderr off by 1.5x either way. The
+    # seeds are fixed, so the test is deterministic.
     assert all(fit.success for fit in fits)
-    assert count_within(fits, truth, 2.0) >= 12
-    assert count_within(fits, truth, 4.0) == sum(len(f.fitted) for f in fits)
+    z = z_scores(fits, truth)
+    assert np.sum(np.abs(z) <= 2) >= 50
+    assert 0.5 < np.mean(z**2) < 2.0
+    assert np.all(np.abs(z) < 5)
     for fit in fits:
         assert 0.003 < fit.rms_rel_error < 0.008  # ~ the 0.5 % noise put in
         for name in fit.fitted:
-            assert 0 < fit.stderr[name] < 0.05 * abs(getattr(truth, name))
+            assert 0 < fit.stderr[name] < 0.2 * abs(getattr(truth, name))  # data do constrain
 
 
 def test_fit_fi_ideal_round_trip():
@@ -70,8 +76,9 @@ def test_fit_fi_noiseless_is_exact_and_escapes_a_silent_start():
 def test_fit_fi_saturating_round_trip():
     start = dataclasses.replace(TRUE_SAT, g_leak=1.4e-9, i_b=0.2e-9, t_ref=0.5e-4)
     f_true = ths.rate_saturating(TRUE_SAT, I_FI_SAT)
-    fits = [fit_fi(I_FI_SAT, noisy(f_true, seed), model="saturating", initial=start)
-            for seed in SEEDS]
+    fits = [
+        fit_fi(I_FI_SAT, noisy(f_true, seed), model="saturating", initial=start) for seed in SEEDS
+    ]
     assert isinstance(fits[0].params, SaturatingLifParams)
     assert fits[0].fitted == ("g_leak", "i_b", "t_ref")
     check_round_trip(fits, TRUE_SAT)
@@ -89,8 +96,12 @@ def test_unidentifiable_request_warns():
     # and the voltage offsets by 1/k is invisible
     start = dataclasses.replace(TRUE, c_mem=1.2e-12)
     with pytest.warns(FitIdentifiabilityWarning, match="not separately identifiable"):
-        fit = fit_fi(I_FI, noisy(th.rate(TRUE, I_FI), 0), initial=start,
-                     free=("c_mem", "g_leak", "v_th", "v_reset"))
+        fit = fit_fi(
+            I_FI,
+            noisy(th.rate(TRUE, I_FI), 0),
+            initial=start,
+            free=("c_mem", "g_leak", "v_th", "v_reset"),
+        )
     assert fit.warnings
     assert all(math.isinf(fit.stderr[n]) for n in ("c_mem", "g_leak", "v_th", "v_reset"))
     # the unresolved direction still reproduces the data
@@ -101,8 +112,13 @@ def test_saturating_free_i_b_unidentifiable_when_leak_is_linear():
     # v_lin = 1000 x swing: the tanh never bends, so i_b is invisible in the F-I curve
     p = SaturatingLifParams(**TRUE.as_dict(), i_b=1000 * TRUE.swing * TRUE.g_leak)
     with pytest.warns(FitIdentifiabilityWarning):
-        fit_fi(I_FI, noisy(ths.rate_saturating(p, I_FI), 1), model="saturating",
-               initial=dataclasses.replace(p, i_b=0.5 * p.i_b), free=("g_leak", "i_b"))
+        fit_fi(
+            I_FI,
+            noisy(ths.rate_saturating(p, I_FI), 1),
+            model="saturating",
+            initial=dataclasses.replace(p, i_b=0.5 * p.i_b),
+            free=("g_leak", "i_b"),
+        )
 
 
 def test_to_dict_is_json_ready():
@@ -159,8 +175,16 @@ def test_fit_trace_saturating_round_trip():
     t = np.arange(0, 10e-3, 20e-6)
     v = trace.v(t) + 1e-3 * np.random.default_rng(0).standard_normal(t.size)
     start = dataclasses.replace(TRUE_SAT, c_mem=1.2e-12, g_leak=0.8e-9, i_b=0.4e-9)
-    fit = fit_trace(t, v, T_PWL, I_PWL, model="saturating", initial=start,
-                    free=("c_mem", "g_leak", "i_b"), spikes=trace.spikes)
+    fit = fit_trace(
+        t,
+        v,
+        T_PWL,
+        I_PWL,
+        model="saturating",
+        initial=start,
+        free=("c_mem", "g_leak", "i_b"),
+        spikes=trace.spikes,
+    )
     for name in fit.fitted:
         err = abs(getattr(fit.params, name) - getattr(TRUE_SAT, name))
         assert err < 3 * fit.stderr[name] and err < 0.02 * abs(getattr(TRUE_SAT, name))

@@ -42,8 +42,7 @@ def reference_spikes(p, rhs, t_stop, knots=(), v0=None):
     hit.terminal, hit.direction = True, 1
     for t1 in stops:
         while t < t1:
-            sol = solve_ivp(rhs, (t, t1), [v], method="DOP853", rtol=1e-11, atol=1e-15,
-                            events=hit)
+            sol = solve_ivp(rhs, (t, t1), [v], method="DOP853", rtol=1e-11, atol=1e-15, events=hit)
             if sol.t_events[0].size:
                 spikes.append(sol.t_events[0][0])
                 t, v = spikes[-1] + p.t_ref, p.v_reset
@@ -109,8 +108,15 @@ def test_bad_inputs_raise():
 
 def test_membrane_matches_solve_ivp():
     i, t = 0.7e-9, np.linspace(0, 5 * P.tau_m, 11)
-    sol = solve_ivp(ideal_rhs(P, lambda _: i), (0, t[-1]), [0.1], t_eval=t, rtol=1e-12,
-                    atol=1e-15, method="DOP853")
+    sol = solve_ivp(
+        ideal_rhs(P, lambda _: i),
+        (0, t[-1]),
+        [0.1],
+        t_eval=t,
+        rtol=1e-12,
+        atol=1e-15,
+        method="DOP853",
+    )
     np.testing.assert_allclose(th.membrane(P, 0.1, i, t), sol.y[0], rtol=1e-9)
 
 
@@ -124,7 +130,8 @@ def test_simulate_dc_matches_closed_form():
     np.testing.assert_allclose(trace.v(s0 + np.array([0.0, 0.5, 1.0]) * P.t_ref), P.v_reset)
     dt = 0.3 * P.tau_m
     assert trace.v(np.array([s0 + P.t_ref + dt]))[0] == pytest.approx(
-        th.membrane(P, P.v_reset, i, dt), rel=1e-12)
+        th.membrane(P, P.v_reset, i, dt), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize(
@@ -169,11 +176,19 @@ def test_crossing_and_return_within_one_segment_is_found():
 def test_membrane_pwl_matches_solve_ivp():
     tp, ip = [0.0, 1e-3, 1e-3, 3e-3], [0.0, 0.4e-9, -0.2e-9, 0.3e-9]  # includes a jump
     t = np.linspace(0.5e-3, 4e-3, 15)
-    sol = solve_ivp(ideal_rhs(P, lambda s: np.interp(s, tp, ip) if s != 1e-3 else 0.4e-9),
-                    (0.5e-3, 4e-3), [0.25], t_eval=t, rtol=1e-12, atol=1e-15, method="DOP853",
-                    max_step=1e-5)
-    np.testing.assert_allclose(th.membrane_pwl(P, tp, ip, t, v0=0.25, t0=0.5e-3), sol.y[0],
-                               rtol=1e-8)
+    sol = solve_ivp(
+        ideal_rhs(P, lambda s: np.interp(s, tp, ip) if s != 1e-3 else 0.4e-9),
+        (0.5e-3, 4e-3),
+        [0.25],
+        t_eval=t,
+        rtol=1e-12,
+        atol=1e-15,
+        method="DOP853",
+        max_step=1e-5,
+    )
+    np.testing.assert_allclose(
+        th.membrane_pwl(P, tp, ip, t, v0=0.25, t0=0.5e-3), sol.y[0], rtol=1e-8
+    )
 
 
 def test_spontaneous_neuron_fires_without_input():
@@ -198,17 +213,21 @@ def test_saturating_quadrature_matches_closed_form():
     np.testing.assert_allclose(closed, quad, rtol=1e-9)
     # a = b has an elementary integral: (e^{2x}/4 + x/2) / i_b
     x0, x1 = (SP.v_reset - SP.v_rest) / SP.v_lin, (SP.v_th - SP.v_rest) / SP.v_lin
-    exact = SP.c_mem * SP.v_lin / SP.i_b * ((math.exp(2 * x1) - math.exp(2 * x0)) / 4
-                                            + (x1 - x0) / 2) + SP.t_ref
+    exact = (
+        SP.c_mem * SP.v_lin / SP.i_b * ((math.exp(2 * x1) - math.exp(2 * x0)) / 4 + (x1 - x0) / 2)
+        + SP.t_ref
+    )
     assert ths.isi_saturating(SP, SP.i_b, method="closed") == pytest.approx(exact, rel=1e-13)
 
 
 def test_saturating_strongly_saturated_closed_vs_quadrature():
-    p = SaturatingLifParams(c_mem=1e-12, g_leak=2e-9, v_rest=0.0, v_th=0.8, v_reset=-0.5,
-                            i_b=1e-10)  # swing 16 v_lin
+    p = SaturatingLifParams(
+        c_mem=1e-12, g_leak=2e-9, v_rest=0.0, v_th=0.8, v_reset=-0.5, i_b=1e-10
+    )  # swing 16 v_lin
     i = p.i_b * np.array([1 - 1e-3, 1 + 1e-12, 1 + 1e-3, 2.0])
-    np.testing.assert_allclose(ths.isi_saturating(p, i, method="closed"),
-                               ths.isi_saturating(p, i), rtol=1e-9)
+    np.testing.assert_allclose(
+        ths.isi_saturating(p, i, method="closed"), ths.isi_saturating(p, i), rtol=1e-9
+    )
 
 
 @pytest.mark.parametrize("factor", [1.05, 3.0])
@@ -226,13 +245,15 @@ def test_simulate_saturating_pwl_matches_reference():
     stim = PulseTrain(0.0, 1.5e-9, 0.5e-3, 1.3e-3, 3e-3, t_edge=0.2e-3)
     t_pwl, i_pwl = stim.pwl(8e-3)
     trace = ths.simulate_saturating(SP, t_pwl, i_pwl, 8e-3)
-    ref = reference_spikes(SP, saturating_rhs(SP, lambda t: np.interp(t, t_pwl, i_pwl)), 8e-3,
-                           t_pwl)
+    ref = reference_spikes(
+        SP, saturating_rhs(SP, lambda t: np.interp(t, t_pwl, i_pwl)), 8e-3, t_pwl
+    )
     assert trace.spikes.size == ref.size > 3
     np.testing.assert_allclose(trace.spikes, ref, rtol=0, atol=1e-9)
     t = np.linspace(0.1e-3, 0.99 * trace.spikes[0], 7)  # before the first spike
     np.testing.assert_allclose(
-        trace.v(t), ths.membrane_pwl_saturating(SP, t_pwl, i_pwl, t), rtol=1e-8)
+        trace.v(t), ths.membrane_pwl_saturating(SP, t_pwl, i_pwl, t), rtol=1e-8
+    )
 
 
 def test_saturating_no_spikes_below_rheobase():

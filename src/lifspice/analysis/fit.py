@@ -141,7 +141,7 @@ class _Transform:
 
     def params(self, x) -> LifParams:
         vals = self.values(x)
-        kw = {n: float(v) for n, v in zip(self.free, vals)}
+        kw = {n: float(v) for n, v in zip(self.free, vals, strict=True)}
         if "t_ref" in kw:
             kw["t_ref"] = max(kw["t_ref"], 0.0)
         return dataclasses.replace(self.initial, **kw)
@@ -151,10 +151,16 @@ class _Transform:
         return np.where(self.is_log, self.values(x) * sx, self.scale * sx)
 
 
-def _solve(residual: Callable[[LifParams], np.ndarray], initial, free, t_scale, diff_step=None):
+def _solve(residual: Callable[[LifParams], np.ndarray], initial, free, t_scale, n_obs=None):
+    """Least squares in scaled x; stderr from the Jacobian; identifiability notes.
+
+    ``n_obs`` is the number of informative residuals for the degrees of freedom (default:
+    all of them).
+    """
     tr = _Transform(initial, free, t_scale)
     r0 = residual(initial)
     m, n = r0.size, len(free)
+    n_obs = m if n_obs is None else n_obs
 
     def fun(x):
         try:
@@ -163,23 +169,33 @@ def _solve(residual: Callable[[LifParams], np.ndarray], initial, free, t_scale, 
             return np.full(m, 1e3)  # left the valid region (e.g. v_th <= v_reset): a wall
 
     res = least_squares(
-        fun, np.zeros(n), jac="3-point", bounds=tr.bounds, x_scale=1.0, method="trf",
-        xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=200 * (n + 1), diff_step=diff_step,
+        fun,
+        np.zeros(n),
+        jac="3-point",
+        bounds=tr.bounds,
+        x_scale=1.0,
+        method="trf",
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
+        max_nfev=200 * (n + 1),
     )
     params = tr.params(res.x)
     notes: list[str] = []
     _, sv, vt = np.linalg.svd(res.jac, full_matrices=False)
-    dof = m - n
+    dof = n_obs - n
     s2 = 2 * res.cost / dof if dof > 0 else math.nan
     if dof <= 0:
-        notes.append(f"{m} residuals for {n} free parameters: no error estimate")
+        notes.append(f"{n_obs} data points for {n} free parameters: no error estimate")
     keep = sv > _RCOND * sv[0] if sv[0] > 0 else np.zeros_like(sv, dtype=bool)
     cov_x = (vt[keep].T / sv[keep] ** 2) @ vt[keep] * s2
     sx = np.sqrt(np.abs(np.diag(cov_x)))
-    null = np.sqrt(np.sum(vt[~keep] ** 2, axis=0)) > 0.1
+    # every parameter with a share in an unresolved direction is undetermined
+    weight = np.sqrt(np.sum(vt[~keep] ** 2, axis=0))
+    null = weight > 0.01 * weight.max() if weight.size and weight.max() > 0 else weight > 0
     sx[null] = np.inf
     if np.any(null):
-        names = [f for f, z in zip(free, null) if z]
+        names = [f for f, z in zip(free, null, strict=True) if z]
         notes.append(
             f"parameters {', '.join(names)} are not separately identifiable from these data "
             "(singular Jacobian); fix some of them"
@@ -188,13 +204,13 @@ def _solve(residual: Callable[[LifParams], np.ndarray], initial, free, t_scale, 
         cond = sv[0] / sv[-1] if sv[-1] > 0 else math.inf
         if cond > _MAX_COND:
             notes.append(f"ill-conditioned fit (Jacobian condition number {cond:.2g})")
-        loose = [f for f, s in zip(free, sx) if s > _MAX_REL_STDERR]
+        loose = [f for f, s in zip(free, sx, strict=True) if s > _MAX_REL_STDERR]
         if loose:
             notes.append(f"parameters {', '.join(loose)} are poorly determined (stderr > value)")
     for note in notes:
         warnings.warn(note, FitIdentifiabilityWarning, stacklevel=3)
     se = dict.fromkeys((f.name for f in dataclasses.fields(params)), 0.0)
-    se.update(zip(free, (float(s) for s in tr.stderr_values(res.x, sx))))
+    se.update(zip(free, (float(s) for s in tr.stderr_values(res.x, sx)), strict=True))
     return params, se, res, tuple(notes)
 
 
@@ -266,7 +282,10 @@ def fit_fi(
         return r
 
     t_ref0 = initial.t_ref
-    params, se, res, notes = _solve(model_residual, initial, free, t_ref0 or 0.1 / np.max(f))
+    # silent points the model also leaves silent carry no information: not in the dof
+    params, se, res, notes = _solve(
+        model_residual, initial, free, t_ref0 or 0.1 / np.max(f), n_obs=int(np.sum(pos))
+    )
     fm = np.asarray(rate_fn(params, i), dtype=float)
     rms = float(np.sqrt(np.mean((fm[pos] / f[pos] - 1.0) ** 2)))
     return LifFit(params, se, rms, res.fun.copy(), bool(res.success), res.message, free, notes)
@@ -327,12 +346,14 @@ def fit_trace(
     initial, free = _prepare(model, initial, free, fixed)
     bad = set(free) - {"c_mem", "g_leak", "v_rest", "i_b"}
     if bad:
-        raise ValueError(f"fit_trace cannot fit {sorted(bad)}: the subthreshold trace does not "
-                         "depend on them; fix them from spike extraction")
+        raise ValueError(
+            f"fit_trace cannot fit {sorted(bad)}: the subthreshold trace does not "
+            "depend on them; fix them from spike extraction"
+        )
     swing = initial.v_th - initial.v_reset
     if spikes is None:
         spikes = _detect_resets(t, v, 0.5 * swing)
-    spikes = np.asarray(spikes, dtype=float).reshape(-1)
+    spikes = np.sort(np.asarray(spikes, dtype=float).reshape(-1))
     if t_exclude is None:
         t_exclude = initial.t_ref + 2 * float(np.median(np.diff(t))) if t.size > 1 else 0.0
     # window id per sample: samples in (spike, spike + t_exclude] are dropped (-1)

@@ -242,14 +242,14 @@ def _first_crossing(u0, a, b, length, tau, g, u_th) -> float | None:
     def f(s):
         return _u_closed(s, u0, a, b, tau, g) - u_th
 
-    lo, f_lo = points[0], f(points[0])
+    lo = points[0]  # f(0) < 0 by the precondition
     for hi in points[1:]:
         f_hi = f(hi)
         if f_hi >= 0.0:
             if f_hi == 0.0:
                 return hi
             return brentq(f, lo, hi, xtol=1e-15 * tau, rtol=4 * np.finfo(float).eps)
-        lo, f_lo = hi, f_hi
+        lo = hi
     return None
 
 

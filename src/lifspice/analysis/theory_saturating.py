@@ -316,8 +316,13 @@ class SaturationDeviation:
 
         out = {k: clean(getattr(self, k)) for k in ("currents", "rate_ideal", "rate_saturating")}
         out["rel_rate_diff"] = clean(self.rel_rate_diff)
-        for k in ("max_abs_rel_rate_diff", "rheobase_ideal", "rheobase_saturating",
-                  "rheobase_ratio", "swing_over_v_lin"):
+        for k in (
+            "max_abs_rel_rate_diff",
+            "rheobase_ideal",
+            "rheobase_saturating",
+            "rheobase_ratio",
+            "swing_over_v_lin",
+        ):
             out[k] = clean(getattr(self, k))[0]
         return out
 

@@ -33,6 +33,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _worker_sim: Simulator | None = None  # this worker's simulator, made by _init_worker
+_worker_error: BaseException | None = None  # why _init_worker could not make it
 
 
 class SimPool:
@@ -41,7 +42,7 @@ class SimPool:
     Parameters
     ----------
     workers : int, optional
-        Number of processes (default ``os.cpu_count()``).
+        Number of processes (default: the CPUs this process may use).
     init_commands : sequence of str
         Sent once per worker before any circuit, e.g. ``("set ngbehavior=hsa",)``.
     backend : {"shared", "batch"}
@@ -66,7 +67,7 @@ class SimPool:
         worker_setup: Callable[[Simulator], None] | None = None,
         max_pending: int | None = None,
     ):
-        self.workers = int(workers or os.cpu_count() or 1)
+        self.workers = int(workers or _usable_cpus())
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers!r}")
         self.max_pending = int(max_pending or 4 * self.workers)
@@ -157,21 +158,36 @@ class SimPool:
         return list(self.imap(func, items))
 
 
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # honours taskset and container CPU sets
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _init_worker(backend: str, init_commands: tuple[str, ...], options: dict[str, Any],
                  setup: Callable[[Simulator], None] | None) -> None:
     from .backends import make_simulator
 
-    global _worker_sim
+    global _worker_sim, _worker_error
     # Before the library (and libgomp with it) loads; num_threads=1 is sent to ngspice too.
     os.environ["OMP_NUM_THREADS"] = "1"
-    _worker_sim = make_simulator(backend, init_commands, **options)
-    if setup is not None:
-        setup(_worker_sim)
+    try:
+        sim = make_simulator(backend, init_commands, **options)
+        if setup is not None:
+            setup(sim)
+    except Exception as exc:
+        # An initializer that raises breaks the whole pool with a bare BrokenProcessPool;
+        # keep the reason and give it to every item instead.
+        _worker_error = exc
+        return
+    _worker_sim = sim
 
 
 def _call(func: Callable[[Simulator, T], R], item: T) -> R:
-    if _worker_sim is None:  # pragma: no cover - the initializer always runs first
-        raise RuntimeError("worker has no simulator")
+    if _worker_sim is None:
+        raise RuntimeError(f"this worker could not make its simulator: {_worker_error!r}") \
+            from _worker_error
     return func(_worker_sim, item)
 
 

@@ -9,7 +9,6 @@ PySpice is imported when the session is first created, never at import.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes.util
 import logging
 import os
@@ -17,7 +16,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -187,20 +186,23 @@ class _Session:
         self.init(BASE_INIT_COMMANDS)
 
     def init(self, commands: Sequence[str]) -> None:
-        with self._lock, _quiet_pyspice():
+        with self._lock:
             for c in commands:
                 if c not in self._sent:
                     self.command(c)
                     self._sent.add(c)
 
-    def command(self, command: str) -> None:
-        """Send one command; what ngspice prints goes to the log, never raises for it."""
+    def command(self, command: str) -> str:
+        """Send one command and return what ngspice printed; never raises for that output."""
         from PySpice.Spice.NgSpice.Shared import NgSpiceCommandError
 
-        try:
-            self._ng.exec_command(command)
-        except NgSpiceCommandError:
-            pass  # PySpice raises on any stderr line; the caller judges the log
+        with self._lock:
+            start = len(self._ng.lines)
+            try:
+                self._ng.exec_command(command)
+            except NgSpiceCommandError:
+                pass  # PySpice raises on any stderr line; the caller judges the output
+            return "\n".join(self._ng.lines[start:])
 
     def run(self, netlist: str, before_load: Sequence[str], before_run: Sequence[str],
             timeout: float | None) -> _RunOutput:
@@ -208,7 +210,7 @@ class _Session:
 
         out = _RunOutput()
         ng = self._ng
-        with self._lock, _quiet_pyspice():
+        with self._lock:
             ng.lines.clear()
             if ng.broken:
                 out.broken = ng.broken
@@ -255,22 +257,12 @@ class _Session:
         return False
 
 
-@contextlib.contextmanager
-def _quiet_pyspice() -> Iterator[None]:
-    """Drop PySpice's own log records of ngspice output while we hold that output.
+def _drop_echo(record: logging.LogRecord) -> bool:
+    """Filter for PySpice's logger: drop its copies of ngspice's output.
 
     PySpice logs every stderr line of ngspice at ERROR (most are notes or gmin-stepping
-    chatter); we keep the whole log and put its tail in `SimulationError` instead.
+    chatter); the session keeps the whole output and `SimulationError` shows its tail.
     """
-    log = logging.getLogger(_PYSPICE_LOGGER)
-    log.addFilter(_drop_echo)
-    try:
-        yield
-    finally:
-        log.removeFilter(_drop_echo)
-
-
-def _drop_echo(record: logging.LogRecord) -> bool:
     return record.funcName not in ("_send_char", "load_circuit")
 
 
@@ -297,7 +289,8 @@ def _pyspice_class() -> Any:
         from PySpice.Spice.NgSpice.Shared import NgSpiceShared as _PySpiceShared
         from PySpice.Spice.NgSpice.Shared import ffi
     except ImportError as exc:
-        raise NgspiceNotFoundError(f"PySpice is not installed ({exc}); pip install PySpice") from exc
+        raise NgspiceNotFoundError(f"PySpice is not installed ({exc}): pip install PySpice") \
+            from exc
     library = _library_path()
 
     class _Capturing(_PySpiceShared):  # type: ignore[misc, valid-type]
@@ -309,13 +302,15 @@ def _pyspice_class() -> Any:
             self.broken: str | None = None  # why this session can no longer run
             self.bg_done = threading.Event()
             log = logging.getLogger(_PYSPICE_LOGGER)
-            # PySpice 1.5 knows ngspice up to 34 and logs "Unsupported Ngspice version 39"
-            # for newer ones; its vector-type table is unchanged since, and 39 works (the
-            # tests check it against ngspice -b).  Drop exactly that record, not the logger.
+            # PySpice 1.5 tabulates ngspice's vector types up to version 34 and logs
+            # "Unsupported Ngspice version 39" for newer ones.  We read vectors as plain
+            # arrays and never use that table, and the tests check every result against
+            # ngspice -b, so drop exactly that record (not the logger) while constructing.
             log.addFilter(_drop_unsupported_version)
+            # for the life of the process: there is one session, and it keeps the output
+            log.addFilter(_drop_echo)
             try:
-                with _quiet_pyspice():
-                    super().__init__(ngspice_id=0, send_data=False)
+                super().__init__(ngspice_id=0, send_data=False)
             except OSError as exc:
                 raise NgspiceNotFoundError(
                     f"cannot load the ngspice shared library {library!r} ({exc}): {INSTALL_HINT}"

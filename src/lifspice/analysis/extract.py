@@ -1,0 +1,204 @@
+"""Extraction: what a simulated (or measured) neuron does, from its waveforms.
+
+Arrays in, numbers or arrays out; no simulator, no files.  Units: s, V, A, S.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import curve_fit
+
+
+class ExtractionWarning(UserWarning):
+    """The waveform does not support a clean extraction (too few spikes, no step, ...)."""
+
+
+def crossings(t: np.ndarray, x: np.ndarray, level: float, direction: str = "up") -> np.ndarray:
+    """Times where ``x`` crosses ``level`` (linear interpolation between samples), s."""
+    t = np.asarray(t, float)
+    x = np.asarray(x, float) - level
+    if direction == "up":
+        k = np.nonzero((x[:-1] < 0) & (x[1:] >= 0))[0]
+    elif direction == "down":
+        k = np.nonzero((x[:-1] >= 0) & (x[1:] < 0))[0]
+    else:
+        raise ValueError("direction must be 'up' or 'down'")
+    frac = x[k] / (x[k] - x[k + 1])
+    return t[k] + frac * (t[k + 1] - t[k])
+
+
+def spike_times(t: np.ndarray, spike_signal: np.ndarray, level: float) -> np.ndarray:
+    """Spike times: rising crossings of the comparator output ``spike_signal`` through
+    ``level`` (e.g. half its swing), s."""
+    return crossings(t, spike_signal, level, "up")
+
+
+def value_before(t: np.ndarray, x: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``x`` at the last sample at or before each of ``times`` (a jump inside a step is not
+    interpolated across)."""
+    k = np.searchsorted(np.asarray(t), np.asarray(times), side="right") - 1
+    return np.asarray(x)[np.clip(k, 0, len(x) - 1)]
+
+
+def threshold_at_spikes(t: np.ndarray, v_mem: np.ndarray, spikes: np.ndarray) -> np.ndarray:
+    """Membrane voltage when the comparator fires, one per spike, V."""
+    return value_before(t, v_mem, spikes)
+
+
+@dataclass(frozen=True)
+class ResetPulses:
+    """Intervals during which the reset is applied (the reset drive above half swing)."""
+
+    start: np.ndarray  # s
+    stop: np.ndarray  # s
+
+    @property
+    def width(self) -> np.ndarray:
+        return self.stop - self.start
+
+
+def reset_pulses(t: np.ndarray, reset_signal: np.ndarray, level: float) -> ResetPulses:
+    """Complete reset pulses of ``reset_signal`` around ``level`` (pulses cut by the start or
+    end of the record are dropped)."""
+    up = crossings(t, reset_signal, level, "up")
+    down = crossings(t, reset_signal, level, "down")
+    if up.size and down.size:
+        down = down[down > up[0]]
+        up = up[: down.size]
+    else:
+        up = down = np.array([])
+    return ResetPulses(up, down)
+
+
+def reset_voltage(t: np.ndarray, v_mem: np.ndarray, pulses: ResetPulses) -> np.ndarray:
+    """Membrane voltage held during each reset pulse (median of its second half), V."""
+    out = []
+    for a, b in zip(pulses.start, pulses.stop, strict=True):
+        m = (t >= a + 0.5 * (b - a)) & (t <= b)
+        out.append(np.median(v_mem[m]) if m.any() else np.interp(0.5 * (a + b), t, v_mem))
+    return np.asarray(out)
+
+
+def steady_isi(spikes: np.ndarray, skip_first: bool = True) -> float:
+    """Mean interspike interval, s; ``skip_first`` drops the first interval (the start-up
+    transient). ``inf`` with fewer than two spikes."""
+    isi = np.diff(np.asarray(spikes))
+    if skip_first and isi.size > 1:
+        isi = isi[1:]
+    return float(np.mean(isi)) if isi.size else float("inf")
+
+
+def firing_rate(spikes: np.ndarray, skip_first: bool = True) -> float:
+    """Steady firing rate 1 / mean ISI, Hz (0 with fewer than two spikes)."""
+    isi = steady_isi(spikes, skip_first)
+    return 0.0 if not np.isfinite(isi) else 1.0 / isi
+
+
+@dataclass(frozen=True)
+class StepFit:
+    """Exponential fit ``v = v_inf + (v0 - v_inf) exp(-(t - t0)/tau)`` of a step response."""
+
+    tau: float  # s
+    tau_stderr: float  # s
+    v0: float  # V
+    v_inf: float  # V
+    rms_residual: float  # V
+
+
+def fit_step_response(t: np.ndarray, v: np.ndarray, t0: float) -> StepFit:
+    """Membrane time constant from the response to a current step applied at ``t0``.
+
+    Fits a single exponential to the samples after ``t0`` with non-linear least squares.
+    """
+    t = np.asarray(t, float)
+    v = np.asarray(v, float)
+    m = t > t0
+    if m.sum() < 10:
+        raise ValueError("fewer than 10 samples after the step: lengthen the simulation")
+    tt, vv = t[m] - t0, v[m]
+    v0 = float(np.interp(t0, t, v))
+    v_inf = float(vv[-1])
+    dv = v_inf - v0
+    if abs(dv) <= 0:
+        raise ValueError("the membrane did not move after the step")
+    # first guess: time to 63 % of the final excursion
+    k = np.argmax((vv - v0) / dv >= 1 - np.exp(-1))
+    tau0 = max(float(tt[k]), float(tt[1] - tt[0]))
+
+    def model(x, tau, a, b):
+        return b + (a - b) * np.exp(-x / tau)
+
+    popt, pcov = curve_fit(model, tt, vv, p0=(tau0, v0, v_inf), method="trf",
+                           x_scale=(tau0, abs(dv), abs(dv)))
+    resid = vv - model(tt, *popt)
+    return StepFit(
+        tau=float(popt[0]),
+        tau_stderr=float(np.sqrt(pcov[0, 0])),
+        v0=float(popt[1]),
+        v_inf=float(popt[2]),
+        rms_residual=float(np.sqrt(np.mean(resid**2))),
+    )
+
+
+def slope_at(x: np.ndarray, y: np.ndarray, x0: float, half_width: float) -> float:
+    """dy/dx at ``x0`` from a quadratic fit to the points within ``half_width`` of it."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    m = np.abs(x - x0) <= half_width
+    if m.sum() < 3:
+        raise ValueError("fewer than 3 sweep points near the operating point: refine the sweep")
+    c = np.polyfit(x[m] - x0, y[m], 2)
+    return float(c[1])
+
+
+@dataclass(frozen=True)
+class LeakCurve:
+    """DC curve of the leak: current out of the membrane I(V) (A) against V (V)."""
+
+    v: np.ndarray
+    i: np.ndarray
+    v_rest: float  # V, where I = 0
+    g_m: float  # S, dI/dV at v_rest
+    i_sat_pos: float  # A, saturation current for V above v_rest
+    i_sat_neg: float  # A, magnitude of the saturation current below v_rest
+
+    @property
+    def i_b(self) -> float:
+        """Mean saturation current, A."""
+        return 0.5 * (self.i_sat_pos + self.i_sat_neg)
+
+    @property
+    def v_lin(self) -> float:
+        """Linear range i_b / g_m, V."""
+        return self.i_b / self.g_m
+
+    def current(self, v: np.ndarray | float) -> np.ndarray:
+        """Leak current at ``v`` by interpolation of the swept curve, A."""
+        return np.interp(v, self.v, self.i)
+
+
+def leak_curve(v: np.ndarray, i: np.ndarray, half_width: float | None = None) -> LeakCurve:
+    """Characterize a swept leak: its zero crossing, g_m there and its saturation currents.
+
+    ``i`` is the current the leak draws out of the membrane (positive above rest).
+    """
+    v = np.asarray(v, float)
+    i = np.asarray(i, float)
+    order = np.argsort(v)
+    v, i = v[order], i[order]
+    zc = crossings(v, i, 0.0, "up")
+    if zc.size == 0:
+        raise ValueError("the leak current never crosses zero in the swept range")
+    v_rest = float(zc[0])
+    hw = half_width if half_width is not None else 5 * float(np.median(np.diff(v)))
+    g = slope_at(v, i, v_rest, hw)
+    if not g > 0:
+        raise ValueError(f"leak conductance at rest is {g!r} S: the leak does not restore")
+    return LeakCurve(v, i, v_rest, g, float(i.max()), float(-i.min()))
+
+
+def warn(message: str) -> None:
+    warnings.warn(message, ExtractionWarning, stacklevel=2)

@@ -1,0 +1,118 @@
+"""Design files: TOML or JSON, flat keys in SI units, or a shipped reference design by name.
+
+A behavioral design needs only the six LIF keys::
+
+    c_mem = 1e-12     # F
+    g_leak = 1e-10    # S
+    v_rest = 0.2      # V
+    v_th = 0.6        # V
+    v_reset = 0.1     # V
+    t_ref = 2e-3      # s
+
+plus, optionally, ``circuit = "behavioral"`` and the circuit keys of
+:class:`lifspice.circuits.behavioral.BehavioralNeuron` (``v_lin``, ``w_cmp``, ``t_edge``,
+``t_hold_min``).  ``circuit = "sky130"`` selects the transistor-level neuron, whose keys are
+those of :class:`lifspice.circuits.sky130.Sky130Neuron`.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .circuits.behavioral import BehavioralNeuron
+from .circuits.params import LifParams, ParameterError
+
+CIRCUITS = ("behavioral", "sky130")
+DEFAULT_DESIGN = "behavioral"
+
+
+def reference_designs() -> list[str]:
+    """Names of the shipped reference designs (``lifspice characterize --design NAME``)."""
+    folder = resources.files("lifspice") / "designs"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def read_design_file(spec: str | Path) -> dict[str, Any]:
+    """The raw key/value table of a design file or of a reference design named ``spec``."""
+    path = Path(spec)
+    if path.suffix.lower() in (".toml", ".json") or path.exists():
+        if not path.is_file():
+            raise FileNotFoundError(f"design file {path} does not exist")
+        text = path.read_text()
+        if path.suffix.lower() == ".json":
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise ParameterError(f"{path}: not valid JSON ({e})") from None
+        else:
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as e:
+                raise ParameterError(f"{path}: not valid TOML ({e})") from None
+        if not isinstance(data, dict):
+            raise ParameterError(f"{path}: a design file holds a table of keys")
+        return data
+    name = str(spec)
+    if name not in reference_designs():
+        raise ParameterError(
+            f"no design file {name!r} and no reference design of that name; reference "
+            f"designs: {', '.join(reference_designs())}"
+        )
+    text = (resources.files("lifspice") / "designs" / f"{name}.toml").read_text()
+    return tomllib.loads(text)
+
+
+def behavioral_keys() -> list[str]:
+    lif = [f.name for f in fields(LifParams)]
+    extra = [f.name for f in fields(BehavioralNeuron) if f.name != "lif"]
+    return lif + extra
+
+
+def behavioral_from_dict(d: Mapping[str, Any]) -> BehavioralNeuron:
+    """A :class:`BehavioralNeuron` from flat keys; unknown or missing keys are errors."""
+    d = dict(d)
+    d.pop("circuit", None)
+    d.pop("name", None)
+    valid = behavioral_keys()
+    unknown = sorted(set(d) - set(valid))
+    if unknown:
+        raise ParameterError(
+            f"unknown design key(s) {unknown} for circuit 'behavioral'; valid keys: {valid}"
+        )
+    lif_names = [f.name for f in fields(LifParams)]
+    required = [f.name for f in fields(LifParams) if f.name != "t_ref"]
+    missing = [k for k in required if k not in d]
+    if missing:
+        raise ParameterError(f"design is missing key(s) {missing} (SI units)")
+    lif = LifParams(**{k: d.pop(k) for k in lif_names if k in d})
+    return BehavioralNeuron(lif=lif, **d)
+
+
+def load_design(spec: str | Path | Mapping[str, Any] | None = None):
+    """A circuit design from a file path, a reference-design name or a mapping of keys.
+
+    Returns a :class:`BehavioralNeuron` or a :class:`lifspice.circuits.sky130.Sky130Neuron`.
+    """
+    if spec is None:
+        spec = DEFAULT_DESIGN
+    data = dict(spec) if isinstance(spec, Mapping) else read_design_file(spec)
+    circuit = data.get("circuit", "behavioral")
+    if circuit == "behavioral":
+        return behavioral_from_dict(data)
+    if circuit == "sky130":
+        from .circuits.sky130 import Sky130Neuron
+
+        data.pop("name", None)
+        return Sky130Neuron.from_dict(data)
+    raise ParameterError(f"unknown circuit {circuit!r}; choose one of {list(CIRCUITS)}")
+
+
+def design_to_dict(design) -> dict[str, Any]:
+    """Flat key table of a design (what a design file holds)."""
+    return dict(design.to_dict())

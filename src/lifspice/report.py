@@ -1,0 +1,119 @@
+"""report.json: the stable, machine-readable result of a characterization."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .characterize import Characterization, _rms_rel, deviation_text
+
+REPORT_VERSION = 1
+
+
+def _num(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _list(a):
+    return [_num(x) for x in np.ravel(a)]
+
+
+def report_dict(ch: Characterization, netlist_paths: dict[str, str] | None = None) -> dict:
+    """The report as plain JSON types. Keys are stable; units are in the key names."""
+    i, f = ch.currents, ch.rates
+    theory_fi = ch.theory_fi()
+    pred = ch.predicted_fi()
+    lo, hi = ch.rheobase_bracket()
+    meas = ch.measured
+    bench = ch.bench
+    out = {
+        "report_version": REPORT_VERSION,
+        "circuit": bench.kind,
+        "design": bench.design.to_dict(),
+        "tau_m_s": _num(ch.step.tau),
+        "tau_m_stderr_s": _num(ch.step.tau_stderr),
+        "tau_pred_s": _num(ch.tau_pred),
+        "tau_step_vs_pred_rel": _num(ch.step.tau / ch.tau_pred - 1),
+        "gm_S": _num(ch.leak.g_m),
+        "v_rest_V": _num(ch.leak.v_rest),
+        "leak_i_b_A": _num(ch.leak.i_b),
+        "leak_v_lin_V": _num(ch.leak.v_lin),
+        "v_th_V": _num(ch.v_th),
+        "v_reset_V": _num(ch.v_reset),
+        "t_ref_s": _num(ch.t_ref),
+        "rheobase_A": _num(ch.rheobase),
+        "rheobase_bracket_A": [_num(lo), _num(hi)],
+        "spontaneous": bool(meas.v_rest >= meas.v_th),
+        "fi": {"i_A": _list(i), "f_Hz": _list(f)},
+        "theory_fi_Hz": _list(theory_fi),
+        "theory_rms_rel_error": _num(_rms_rel(theory_fi, f)),
+        "predicted_fi_Hz": _list(pred),
+        "prediction_rms_rel_error": _num(_rms_rel(pred, f)),
+        "measured_params": meas.as_dict(),
+        "fit": ch.fit_ideal.to_dict(),
+        "fit_saturating": ch.fit_saturating.to_dict(),
+        "silicon_vs_theory": deviation_text(ch),
+        "netlists": dict(netlist_paths or {}),
+    }
+    out.update(getattr(bench, "extra_report", lambda _ch: {})(ch))
+    return out
+
+
+def write_report(ch: Characterization, out_dir: Path) -> dict:
+    """Write netlists, report.json and fi.csv into ``out_dir``; return the report dict."""
+    out_dir = Path(out_dir)
+    net_dir = out_dir / "netlists"
+    net_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, text in ch.netlists.items():
+        p = net_dir / f"{name}.cir"
+        p.write_text(text)
+        paths[name] = str(p.relative_to(out_dir))
+    rep = report_dict(ch, paths)
+    tmp = out_dir / "report.json.tmp"
+    tmp.write_text(json.dumps(rep, indent=2) + "\n")
+    tmp.replace(out_dir / "report.json")
+    with open(out_dir / "fi.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["i_A", "f_Hz", "theory_f_Hz", "predicted_f_Hz"])
+        for row in zip(ch.currents, ch.rates, ch.theory_fi(), ch.predicted_fi(), strict=True):
+            w.writerow([repr(float(x)) for x in row])
+    return rep
+
+
+def summary_text(rep: dict) -> str:
+    """A few lines for the terminal."""
+
+    def si(x, unit):
+        if x is None:
+            return "n/a"
+        for scale, prefix in ((1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "u"),
+                              (1e-3, "m"), (1.0, "")):
+            if abs(x) < scale * 1000:
+                return f"{x / scale:.4g} {prefix}{unit}"
+        return f"{x:.4g} {unit}"
+
+    fit = rep["fit"]
+    fp = fit["params"]
+    lines = [
+        f"circuit        {rep['circuit']}",
+        f"tau_m          {si(rep['tau_m_s'], 's')} (step)   C/g_m {si(rep['tau_pred_s'], 's')}"
+        f"   g_m {si(rep['gm_S'], 'S')}",
+        f"V_th           {si(rep['v_th_V'], 'V')}   V_reset {si(rep['v_reset_V'], 'V')}"
+        f"   t_ref {si(rep['t_ref_s'], 's')}",
+        f"rheobase       {si(rep['rheobase_A'], 'A')}",
+        f"ideal LIF fit  C {si(fp['c_mem'], 'F')}  g {si(fp['g_leak'], 'S')}"
+        f"  tau {si(fp['c_mem'] / fp['g_leak'], 's')}  t_ref {si(fp['t_ref'], 's')}"
+        f"  RMS error {100 * (fit['rms_rel_error'] or math.nan):.3g}%",
+        f"saturating fit RMS error {100 * (rep['fit_saturating']['rms_rel_error'] or math.nan):.3g}%"
+        f"   prediction (no fit) {100 * (rep['prediction_rms_rel_error'] or math.nan):.3g}%",
+    ]
+    if "energy_per_spike_J" in rep:
+        lines.append(f"energy/spike   {si(rep['energy_per_spike_J'], 'J')}"
+                     f"   static power {si(rep.get('static_power_W'), 'W')}")
+    return "\n".join(lines)
