@@ -6,6 +6,7 @@ Needs ngspice (program and shared library) and PySpice; nothing here skips itsel
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -102,6 +103,12 @@ def crossings(t: np.ndarray, v: np.ndarray, threshold: float) -> np.ndarray:
     return t[k] + (threshold - v[k]) * (t[k + 1] - t[k]) / (v[k + 1] - v[k])
 
 
+def discard_kept(path: Path) -> None:
+    """Remove the folder a failed shared run kept (batch runs here keep theirs in tmp_path)."""
+    if path.parent.name.startswith("lifspice-failed-"):
+        shutil.rmtree(path.parent)
+
+
 def spike_times(sim, i_in: float) -> np.ndarray:
     """Pool work item: event times of the relaxation cell at input current ``i_in`` (A)."""
     res = sim.run(relaxation_netlist(i_in), vectors=["mem"])
@@ -188,6 +195,7 @@ def test_failure_raises_with_log_tail_and_kept_netlist(sim, netlist, needle):
     assert needle in err.log.lower()
     assert err.netlist_path is not None and str(err.netlist_path) in message
     assert Path(err.netlist_path).read_text() == netlist
+    discard_kept(err.netlist_path)
 
 
 def test_missing_vector_raises(sim, tmp_path):
@@ -211,6 +219,7 @@ def test_timeout_raises_and_backend_recovers(backend, shared, batch):
         sim.run(ENDLESS, vectors=["out"], timeout=0.3)
     assert time.perf_counter() - t0 < 5
     assert Path(info.value.netlist_path).read_text() == ENDLESS
+    discard_kept(info.value.netlist_path)
     # the same backend runs normally afterwards, with and without a timeout
     assert sim.run(RC, vectors=["out"], timeout=30)["out"][-1] == pytest.approx(1, abs=0.01)
     assert sim.run(RC, vectors=["out"])["out"][-1] == pytest.approx(1, abs=0.01)
@@ -252,14 +261,16 @@ def test_pool_errors_and_init_commands():
     with SimPool(workers=2, init_commands=["set ngbehavior=hsa"]) as pool:
         logs = pool.map(run_log, [RC, RC])
         got = dict(pool.as_completed(run_or_fail, [CHATTER, NO_MODEL], return_exceptions=True))
-        with pytest.raises(SimulationError, match="could not find a valid modelname"):
+        with pytest.raises(SimulationError, match="could not find a valid modelname") as raised:
             pool.map(run_or_fail, [NO_MODEL])
+    discard_kept(raised.value.netlist_path)
     assert all("compatibility modes selected: hs a" in log.lower() for log in logs)
     assert got[0] == pytest.approx(0.5013, abs=1e-3)
     err = got[1]
     assert isinstance(err, SimulationError)  # pickled back with its log and path
     assert "could not find a valid modelname" in err.log
     assert Path(err.netlist_path).read_text() == NO_MODEL
+    discard_kept(err.netlist_path)
 
 
 def test_pool_batch_backend(tmp_path):
@@ -300,8 +311,8 @@ def test_shared_backend_is_quiet():
         "sim.run(RC, vectors=['out'], before_load=['echo x'], before_run=['echo y'])\n"
         "try:\n"
         "    sim.run(NO_MODEL, vectors=[], before_load=['echo x'])\n"
-        "except SimulationError:\n"
-        "    pass\n"
+        "except SimulationError as err:\n"
+        "    import shutil; shutil.rmtree(err.netlist_path.parent)\n"
         "else:\n"
         "    raise AssertionError('no error')\n"
     )

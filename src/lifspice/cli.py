@@ -106,23 +106,11 @@ def cmd_characterize(args) -> int:
 
 
 def cmd_netlist(args) -> int:
-    from .bench import make_bench
-    from .circuits.stimulus import DC
     from .design import load_design
+    from .golden import design_netlists
 
-    bench = make_bench(load_design(args.design))
     args.out.mkdir(parents=True, exist_ok=True)
-    g = bench.guess()
-    i = 2 * g.rheobase
-    from .analysis.theory_saturating import isi_saturating
-
-    t_stop = 4.5 * float(isi_saturating(g, i))
-    texts = {
-        "transient": bench.transient(DC(i), t_stop=t_stop, max_step=t_stop / 2000),
-        "leak_dc": bench.leak_sweep()[0],
-        "step": bench.step_test()[0],
-    }
-    for name, text in texts.items():
+    for name, text in design_netlists(load_design(args.design)).items():
         (args.out / f"{name}.cir").write_text(text)
         print(args.out / f"{name}.cir")
     return 0

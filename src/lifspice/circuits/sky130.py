@@ -99,12 +99,12 @@ class Sky130Neuron:
     w_ota_tail: float = 2e-6
     l_ota_tail: float = 4e-6
     # comparator
-    i_cmp: float = 1e-9               # A, tail current
-    i_hys: float = 0.5e-9             # A, positive feedback into cmp while firing (< i_cmp)
+    i_cmp: float = 2e-9               # A, tail current
+    i_hys: float = 1e-9               # A, positive feedback into cmp while firing (< i_cmp)
     w_cmp_in: float = 2e-6
-    l_cmp_in: float = 2e-6
+    l_cmp_in: float = 1e-6
     w_cmp_mirror: float = 1e-6
-    l_cmp_mirror: float = 4e-6
+    l_cmp_mirror: float = 2e-6
     w_cmp_tail: float = 1e-6
     l_cmp_tail: float = 2e-6
     # logic, reset, refractory
@@ -112,8 +112,8 @@ class Sky130Neuron:
     w_lim: float = 0.42e-6
     l_lim: float = 1e-6
     w_inv_n: float = 0.42e-6
-    w_inv_p: float = 0.84e-6
-    l_inv: float = 1e-6
+    w_inv_p: float = 0.42e-6
+    l_inv: float = 0.15e-6
     w_reset: float = 1e-6
     l_reset: float = 0.15e-6
     i_ref: float = 1e-9               # A, recharge current of the refractory capacitor

@@ -1,0 +1,53 @@
+# Two commands do everything on a fresh Debian machine:
+#   make demo   - install, then characterize the default neuron into out/demo
+#   make test   - install, then run the test suite
+# Both are idempotent: apt packages only when missing, the venv only when pyproject changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+EXTRAS ?= dev,sky130,sweep
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PKGS := ngspice libngspice0 libngspice0-dev
+
+.PHONY: setup system venv demo test lint bench netlists clean
+
+setup: system venv
+
+system:
+	@if ! command -v ngspice >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libngspice\.so '; then \
+		echo "installing $(APT_PKGS)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
+	fi
+	@if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	touch $@
+
+demo: setup
+	$(VENV)/bin/lifspice characterize --out out/demo
+
+test: setup
+	$(VENV)/bin/pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks
+
+bench: setup
+	$(PY) benchmarks/bench_fi.py
+
+# regenerate the golden netlists of the shipped reference designs (tests compare to them)
+netlists: setup
+	$(PY) -m lifspice.golden netlists
+
+clean:
+	rm -rf out .pytest_cache
