@@ -1,0 +1,114 @@
+"""The user-facing flow: design files, bad input, the CLI, report.json, import cost."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from lifspice.circuits.behavioral import BehavioralNeuron
+from lifspice.circuits.netlist import safe_name
+from lifspice.circuits.params import LifParams, ParameterError
+from lifspice.cli import main
+from lifspice.design import load_design
+
+SIX = dict(c_mem=1e-12, g_leak=1e-10, v_rest=0.2, v_th=0.6, v_reset=0.1, t_ref=2e-3)
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (dict(c_mem=-1e-12), "c_mem must be > 0"),
+        (dict(c_mem=0.0), "c_mem must be > 0"),
+        (dict(g_leak=0.0), "g_leak must be > 0"),
+        (dict(v_th=0.05), "v_th"),
+        (dict(t_ref=-1.0), "t_ref"),
+        (dict(v_th=math.nan), "finite"),
+        (dict(g_leak=math.inf), "finite"),
+        (dict(c_mem="1p"), "number"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(change, words):
+    with pytest.raises(ParameterError, match=words):
+        LifParams(**{**SIX, **change})
+
+
+def test_spontaneous_neuron_is_allowed_and_flagged():
+    p = LifParams(**{**SIX, "v_rest": 0.7})
+    assert p.spontaneous and p.rheobase == 0
+
+
+def test_unknown_design_key_lists_valid_keys(tmp_path):
+    f = tmp_path / "d.toml"
+    f.write_text("c_mem = 1e-12\ng_leak = 1e-10\nv_rest = 0.2\nv_th = 0.6\nv_reset = 0.1\n"
+                 "tau = 3\n")
+    with pytest.raises(ParameterError, match=r"unknown design key.*tau.*valid keys"):
+        load_design(f)
+
+
+def test_six_keys_make_a_complete_design(tmp_path):
+    f = tmp_path / "d.json"
+    f.write_text(json.dumps(SIX))
+    d = load_design(f)
+    assert isinstance(d, BehavioralNeuron) and d.lif == LifParams(**SIX)
+
+
+@pytest.mark.parametrize("name", ["mem\nV1 0 1 5", "a b", "x;rm", "", "1abc"])
+def test_names_cannot_inject_spice(name):
+    with pytest.raises(ValueError, match="not allowed in a netlist"):
+        safe_name(name)
+
+
+def test_cli_characterize_writes_report_and_plots(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["characterize", "--out", str(out), "--points", "10", "--workers", "2"]) == 0
+    rep = json.loads((out / "report.json").read_text())
+    for key in ("tau_m_s", "v_th_V", "v_reset_V", "t_ref_s", "rheobase_A", "fi",
+                "fit", "fit_saturating", "theory_fi_Hz", "netlists"):
+        assert key in rep
+    p = LifParams(**SIX)
+    assert rep["tau_m_s"] == pytest.approx(p.tau_m, rel=0.01)
+    assert rep["v_th_V"] == pytest.approx(p.v_th, abs=0.005)
+    assert rep["v_reset_V"] == pytest.approx(p.v_reset, abs=0.002)
+    assert rep["t_ref_s"] == pytest.approx(p.t_ref, rel=0.01)
+    assert rep["rheobase_A"] == pytest.approx(p.rheobase, rel=0.01)
+    assert rep["fit"]["rms_rel_error"] < 0.01
+    assert rep["fit"]["params"]["c_mem"] / rep["fit"]["params"]["g_leak"] == pytest.approx(
+        p.tau_m, rel=0.02)
+    assert len(rep["fi"]["i_A"]) == len(rep["fi"]["f_Hz"]) == len(rep["theory_fi_Hz"]) == 10
+    for path in rep["netlists"].values():
+        assert (out / path).read_text().rstrip().endswith(".end")
+    for png in ("membrane.png", "fi.png"):
+        assert (out / png).stat().st_size > 10_000
+    text = capsys.readouterr().out
+    assert "tau_m" in text and "rheobase" in text
+
+
+def test_cli_bad_design_is_a_clear_error(tmp_path, capsys):
+    f = tmp_path / "bad.toml"
+    f.write_text("c_mem = -1e-12\ng_leak = 1e-10\nv_rest = 0.2\nv_th = 0.6\nv_reset = 0.1\n")
+    assert main(["characterize", "--design", str(f), "--out", str(tmp_path / "o")]) == 2
+    assert "c_mem must be > 0" in capsys.readouterr().err
+
+
+def test_cli_netlist_only(tmp_path):
+    assert main(["netlist", "--design", "behavioral_saturating", "--out", str(tmp_path)]) == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"transient.cir", "leak_dc.cir", "step.cir"}
+
+
+def test_cli_help_documents_commands():
+    out = subprocess.run([sys.executable, "-m", "lifspice.cli", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for word in ("characterize", "netlist", "designs", "TOML"):
+        assert word in out
+
+
+def test_import_is_light():
+    code = ("import sys, lifspice, lifspice.characterize, lifspice.design; "
+            "print('PySpice' in sys.modules, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
