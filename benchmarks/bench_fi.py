@@ -15,10 +15,7 @@ ngspice itself spends, measured in one process.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -93,7 +90,8 @@ def main():
     print(f"  kit    (2 workers, ~3.6 ISIs)      : {t_kit:7.2f} s   max rate error "
           f"{100 * err(f_kit):.3f} %")
     print(f"  speed-up kit / naive               : {t_naive / t_kit:7.1f} x   (goal >= 20 x)")
-    print(f"  kit Python overhead / ngspice time : {100 * (t_serial - timed.seconds) / timed.seconds:7.2f} %"
+    share = 100 * (t_serial - timed.seconds) / timed.seconds
+    print(f"  kit Python overhead / ngspice time : {share:7.2f} %"
           "   (goal < 10 %; one process, serial)")
 
 

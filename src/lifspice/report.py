@@ -110,7 +110,8 @@ def summary_text(rep: dict) -> str:
         f"ideal LIF fit  C {si(fp['c_mem'], 'F')}  g {si(fp['g_leak'], 'S')}"
         f"  tau {si(fp['c_mem'] / fp['g_leak'], 's')}  t_ref {si(fp['t_ref'], 's')}"
         f"  RMS error {100 * (fit['rms_rel_error'] or math.nan):.3g}%",
-        f"saturating fit RMS error {100 * (rep['fit_saturating']['rms_rel_error'] or math.nan):.3g}%"
+        f"saturating fit RMS error "
+        f"{100 * (rep['fit_saturating']['rms_rel_error'] or math.nan):.3g}%"
         f"   prediction (no fit) {100 * (rep['prediction_rms_rel_error'] or math.nan):.3g}%",
     ]
     if "energy_per_spike_J" in rep:

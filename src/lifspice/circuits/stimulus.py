@@ -133,7 +133,8 @@ class Pwl(_PwlMixin):
 
     def spice_value(self) -> str:
         pairs = " ".join(
-            f"{spice_number(t)} {spice_number(c)}" for t, c in zip(self.times, self.currents, strict=True)
+            f"{spice_number(t)} {spice_number(c)}"
+            for t, c in zip(self.times, self.currents, strict=True)
         )
         return f"DC {spice_number(self.currents[0])} PWL({pairs})"
 
