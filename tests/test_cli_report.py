@@ -112,3 +112,15 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_spontaneous_design_is_characterized_and_reported(sim):
+    from lifspice.analysis import theory
+    from lifspice.characterize import characterize
+    from lifspice.report import report_dict
+
+    p = LifParams(**{**SIX, "v_rest": 0.7})
+    rep = report_dict(characterize(BehavioralNeuron(lif=p), sim=sim, n_fi=5))
+    assert rep["spontaneous"] is True
+    assert rep["fi"]["i_A"][0] == 0.0
+    assert rep["fi"]["f_Hz"][0] == pytest.approx(theory.rate(p, 0.0), rel=0.01)

@@ -114,6 +114,8 @@ def summary_text(rep: dict) -> str:
         f"{100 * (rep['fit_saturating']['rms_rel_error'] or math.nan):.3g}%"
         f"   prediction (no fit) {100 * (rep['prediction_rms_rel_error'] or math.nan):.3g}%",
     ]
+    if rep.get("spontaneous"):
+        lines.append("spontaneous    v_rest >= v_th: this neuron fires with no input")
     if "energy_per_spike_J" in rep:
         lines.append(f"energy/spike   {si(rep['energy_per_spike_J'], 'J')}"
                      f"   static power {si(rep.get('static_power_W'), 'W')}")

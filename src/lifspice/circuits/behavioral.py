@@ -231,14 +231,21 @@ def default_step_current(n: BehavioralNeuron, dv: float = 3e-3) -> float:
 
 
 def step_netlist(n: BehavioralNeuron, i_step: float, *, t_settle: float | None = None) -> str:
-    """Subthreshold current step from rest: Iin steps from 0 to ``i_step`` at ``t_settle``."""
+    """Subthreshold step response: the membrane (capacitor and leak, no comparator, so it
+    works for spontaneously firing designs too) starts at rest and ``Iin`` steps from 0 to
+    ``i_step`` (A) at ``t_settle`` (s, default tau_m / 2)."""
     from .stimulus import Step
 
-    tau = n.lif.tau_m
+    p, s = n.lif, spice_number
+    tau = p.tau_m
     t0 = 0.5 * tau if t_settle is None else t_settle
-    if n.lif.g_leak * (n.lif.v_th - n.lif.v_rest) <= i_step:
-        raise ParameterError("step current would reach threshold; use a smaller step")
-    return neuron_netlist(
-        n, Step(0.0, i_step, t0, t_rise=tau * 1e-6), t_stop=t0 + 8 * tau, max_step=tau / 200
-    )
-
+    step = tau / 200
+    body = [
+        f"Iin 0 {NODE_MEM} {Step(0.0, i_step, t0, t_rise=tau * 1e-6).spice_value()}",
+        *_core(n)[:2],
+        f".ic v({NODE_MEM})={s(p.v_rest)}",
+        f".options reltol=1e-6 abstol={s(_abstol(n))} gmin={s(_gmin(n))} method=gear",
+        f".save v({NODE_MEM})",
+        f".tran {s(step)} {s(t0 + 8 * tau)} 0 {s(step)} uic",
+    ]
+    return assemble("lifspice behavioral membrane step response", body)
