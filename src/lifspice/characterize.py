@@ -142,7 +142,8 @@ def characterize(
     i_tr = 2.0 * max(guess.rheobase, 1e-15)
     isi = float(theory.isi_saturating(guess, i_tr))
     t_stop = 4.5 * isi if math.isfinite(isi) else 10 * guess.tau_m
-    net = bench.transient(DC(i_tr), t_stop=t_stop, max_step=t_stop / 2000)
+    net = bench.transient(DC(i_tr), t_stop=t_stop, max_step=t_stop / 2000,
+                          v_mem0=guess.v_reset)
     netlists["transient"] = net
     pr = bench.probes
     res = sim.run(net, vectors=list(pr.transient_vectors))
@@ -175,7 +176,10 @@ def characterize(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit_id = fit_fi(i_arr, f_arr, model="ideal", initial=measured.ideal())
-        fit_sat = fit_fi(i_arr, f_arr, model="saturating", initial=measured)
+        # i_b is only identifiable when the membrane swing reaches the leak's saturation
+        sat_free = ("g_leak", "i_b", "t_ref") if measured.v_lin < 3 * measured.swing else (
+            "g_leak", "t_ref")
+        fit_sat = fit_fi(i_arr, f_arr, model="saturating", initial=measured, free=sat_free)
     for w in caught:
         log.warning("fit: %s", w.message)
     return Characterization(
