@@ -139,6 +139,7 @@ class Sky130Bench:
             "energy_per_spike_total_J": _num(e.total),
             "static_power_W": _num(e.static_power),
             "energy_spikes_counted": e.n_isi,
+            "energy_trace_i_A": _num(ch.trace_i),  # the input the energy was measured at
             "published_energy_per_spike": [
                 {"source": src, "technology": tech, "energy_per_spike_J": j, "note": note}
                 for src, tech, j, note in PUBLISHED_ENERGY_PER_SPIKE
