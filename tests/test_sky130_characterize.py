@@ -22,16 +22,6 @@ GOLDEN = Path(__file__).resolve().parents[1] / "netlists"
 SKY130_DESIGNS = ("sky130", "sky130_linear")
 
 
-def _have_pdk() -> bool:
-    try:
-        pdk.find_sky130()
-    except pdk.PdkNotFoundError:
-        return False
-    return True
-
-
-needs_pdk = pytest.mark.skipif(not _have_pdk(), reason="sky130 models not installed")
-
 
 # --- energy bookkeeping on synthetic traces (no simulator) -----------------------------------
 def test_energy_per_spike_recovers_known_charge():
@@ -57,7 +47,6 @@ def test_energy_per_spike_recovers_known_charge():
 
 
 # --- golden netlists ---------------------------------------------------------------------------
-@needs_pdk
 @pytest.mark.parametrize("name", SKY130_DESIGNS)
 def test_golden_netlists(name):
     """The generators reproduce ``netlists/<design>/*.cir`` byte for byte (regenerate with
@@ -72,7 +61,6 @@ def test_golden_netlists(name):
         assert str(pdk.cache_dir()) not in text
 
 
-@needs_pdk
 def test_bench_is_picklable_and_names_nodes():
     from lifspice.bench import make_bench
 
@@ -95,10 +83,6 @@ def characterized():
     from lifspice.sim.backends import NgspiceBatch
     from lifspice.sim.pool import SimPool
 
-    if not _have_pdk():
-        pytest.skip("sky130 models not installed")
-    if not NgspiceBatch.is_available():
-        pytest.skip("ngspice not installed")
     design = load_design("sky130")
     bench = make_bench(design)
     # ngbehavior=hsa would stick to the test process's shared session: batch runs and fresh
