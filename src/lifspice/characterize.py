@@ -26,7 +26,7 @@ from .analysis import extract, theory
 from .analysis.fit import LifFit, fit_fi
 from .analysis.theory_saturating import rate_saturating, saturation_deviation
 from .bench import make_bench
-from .circuits.params import LifParams, SaturatingLifParams
+from .circuits.params import SaturatingLifParams
 from .circuits.stimulus import DC
 from .fi import FiPoint, default_currents, run_fi
 
@@ -212,7 +212,3 @@ def deviation_text(ch: Characterization) -> str:
         f"tau_m = {tau_fit * 1e3:.4g} ms ({tau_fit / ch.tau_pred:.3g} x C/g_m)."
     )
     return " ".join(parts)
-
-
-def ideal_params_of(ch: Characterization) -> LifParams:
-    return ch.measured.ideal()

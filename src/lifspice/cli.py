@@ -77,6 +77,7 @@ def _progress_printer():
 
 
 def cmd_characterize(args) -> int:
+    from .bench import make_bench
     from .characterize import characterize
     from .design import load_design
     from .report import summary_text, write_report
@@ -84,8 +85,6 @@ def cmd_characterize(args) -> int:
     from .sim.pool import SimPool
 
     design = load_design(args.design)
-    from .bench import make_bench
-
     bench = make_bench(design)
     sim = make_simulator(args.backend, bench.init_commands)
     with SimPool(workers=args.workers, init_commands=bench.init_commands,

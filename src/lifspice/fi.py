@@ -49,7 +49,6 @@ def fi_point(sim, job: tuple) -> FiPoint:
     guess = bench.guess()
     t_stop, max_step = _window(guess, i)
     pr = bench.probes
-    run = 0
     for run in range(1, 5):  # noqa: B007 (the count is reported)
         res = sim.run(bench.fi_netlist(i, t_stop=t_stop, max_step=max_step),
                       vectors=[pr.mem, pr.spike])

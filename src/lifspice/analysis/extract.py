@@ -5,15 +5,10 @@ Arrays in, numbers or arrays out; no simulator, no files.  Units: s, V, A, S.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import curve_fit
-
-
-class ExtractionWarning(UserWarning):
-    """The waveform does not support a clean extraction (too few spikes, no step, ...)."""
 
 
 def crossings(t: np.ndarray, x: np.ndarray, level: float, direction: str = "up") -> np.ndarray:
@@ -198,7 +193,3 @@ def leak_curve(v: np.ndarray, i: np.ndarray, half_width: float | None = None) ->
     if not g > 0:
         raise ValueError(f"leak conductance at rest is {g!r} S: the leak does not restore")
     return LeakCurve(v, i, v_rest, g, float(i.max()), float(-i.min()))
-
-
-def warn(message: str) -> None:
-    warnings.warn(message, ExtractionWarning, stacklevel=2)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, fields
 
 from .netlist import assemble, spice_number
 from .params import LifParams, ParameterError, SaturatingLifParams, check_finite, check_positive
-from .stimulus import Stimulus
+from .stimulus import Step, Stimulus
 
 NODE_MEM = "mem"
 NODE_CMP = "cmp"
@@ -234,8 +234,6 @@ def step_netlist(n: BehavioralNeuron, i_step: float, *, t_settle: float | None =
     """Subthreshold step response: the membrane (capacitor and leak, no comparator, so it
     works for spontaneously firing designs too) starts at rest and ``Iin`` steps from 0 to
     ``i_step`` (A) at ``t_settle`` (s, default tau_m / 2)."""
-    from .stimulus import Step
-
     p, s = n.lif, spice_number
     tau = p.tau_m
     t0 = 0.5 * tau if t_settle is None else t_settle
