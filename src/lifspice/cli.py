@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import warnings
 from pathlib import Path
 
 from . import __version__
+
+# Modules adding subcommands: each has ``register(subparsers)``, which adds its parsers and
+# sets ``handler=<function(args) -> int>`` on them with ``set_defaults``. They must import
+# nothing heavy at module level (the parser is built for every command).
+PLUGIN_MODULES: tuple[str, ...] = ()
 
 EPILOG = """\
 designs: a TOML or JSON file of flat keys in SI units (c_mem, g_leak, v_rest, v_th,
@@ -55,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--out", default="netlists", type=Path, help="output folder")
 
     sub.add_parser("designs", help="list the shipped reference designs")
+    for mod in PLUGIN_MODULES:
+        importlib.import_module(f"{__package__}.{mod}").register(sub)
     return ap
 
 
@@ -132,8 +140,9 @@ def main(argv=None) -> int:
 
     handlers = {"characterize": cmd_characterize, "netlist": cmd_netlist,
                 "designs": cmd_designs}
+    handler = getattr(args, "handler", None) or handlers[args.command]
     try:
-        return handlers[args.command](args)
+        return handler(args)
     except (ParameterError, FileNotFoundError, NgspiceNotFoundError, SimulationError) as e:
         print(f"lifspice: error: {e}", file=sys.stderr)
         return 2
