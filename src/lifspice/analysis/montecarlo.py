@@ -1,0 +1,128 @@
+"""Statistics of Monte Carlo samples: summaries with confidence intervals, correlations,
+percentile bands, the numerical-noise floor. Arrays in, numbers and dicts out; no files.
+
+Confidence intervals assume normally distributed samples: the mean's is Student-t, the
+standard deviation's chi-square (``std_ci95``); with n = 100 the std is known to about
++-14 % (95 %), with n = 1000 to +-4.4 %.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy import stats
+
+FLOOR_LIMIT = 0.1  # the numerical floor must stay under 10 % of the reported sigma
+
+
+def _clean(x) -> np.ndarray:
+    x = np.asarray(x, float).ravel()
+    return x[np.isfinite(x)]
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def summarize(x, level: float = 0.95) -> dict:
+    """``mean``, ``std`` (n-1), ``cv`` (std/|mean|), ``n`` and ``level`` confidence intervals
+    ``mean_ci95`` and ``std_ci95`` of the finite values of ``x`` (JSON types; None where
+    undefined)."""
+    x = _clean(x)
+    n = int(x.size)
+    out: dict = {"mean": None, "std": None, "cv": None, "n": n, "mean_ci95": [None, None],
+                 "std_ci95": [None, None]}
+    if n == 0:
+        return out
+    mean = float(np.mean(x))
+    out["mean"] = mean
+    if n < 2:
+        return out
+    std = float(np.std(x, ddof=1))
+    a = 1 - level
+    half = float(stats.t.ppf(1 - a / 2, n - 1)) * std / math.sqrt(n)
+    lo = math.sqrt((n - 1) * std**2 / float(stats.chi2.ppf(1 - a / 2, n - 1)))
+    hi = math.sqrt((n - 1) * std**2 / float(stats.chi2.ppf(a / 2, n - 1)))
+    out.update(std=std, cv=_num(std / abs(mean)) if mean else None,
+               mean_ci95=[mean - half, mean + half], std_ci95=[lo, hi])
+    return out
+
+
+def correlation_matrix(table: Mapping[str, np.ndarray], keys: Sequence[str]) -> np.ndarray:
+    """Pearson correlations between ``keys`` over the rows where all are finite
+    (NaN for a constant column)."""
+    x = np.vstack([np.asarray(table[k], float) for k in keys])
+    x = x[:, np.all(np.isfinite(x), axis=0)]
+    if x.shape[1] < 3:
+        return np.full((len(keys), len(keys)), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = x.std(axis=1, ddof=1)
+        xc = (x - x.mean(axis=1, keepdims=True))
+        c = (xc @ xc.T) / (x.shape[1] - 1) / np.outer(sd, sd)
+    c[~np.isfinite(c)] = np.nan
+    return c
+
+
+def percentile_band(rates: np.ndarray, q: Sequence[float] = (5, 50, 95)) -> np.ndarray:
+    """Percentiles over samples (axis 0) of an (n_samples, n_currents) rate array, ignoring
+    NaN; shape (len(q), n_currents)."""
+    r = np.asarray(rates, float)
+    return np.nanpercentile(r, q, axis=0)
+
+
+def floor_summary(floor: Mapping[str, np.ndarray], keys: Sequence[str],
+                  spread: Mapping[str, dict]) -> dict:
+    """Numerical floor per quantity: the std of the near-identical reruns, and its ratio to
+    the sample std (``floor_over_std``; must stay under :data:`FLOOR_LIMIT`)."""
+    out = {}
+    for k in keys:
+        x = _clean(floor.get(k, []))
+        f = float(np.std(x, ddof=1)) if x.size >= 2 else math.nan
+        sd = spread.get(k, {}).get("std")
+        out[k] = {"floor_std": _num(f), "floor_n": int(x.size),
+                  "floor_over_std": _num(f / sd) if sd else None}
+    return out
+
+
+def sweep_summary(table: Mapping[str, np.ndarray], keys: Sequence[str], *,
+                  floor: Mapping[str, np.ndarray] | None = None, plan: Mapping | None = None,
+                  nominal: Mapping | None = None) -> dict:
+    """summary.json: per quantity (report.json names) ``mean``/``std``/``cv``/``n`` and
+    CIs, ``n_samples``, ``n_failed``, ``seed``, ``corner``, the numerical floor, the
+    correlations and the failures with their reasons."""
+    plan = dict(plan or {})
+    ok = np.asarray(table.get("ok", []), bool)
+    out: dict = {
+        "n_samples": int(ok.size), "n_failed": int((~ok).sum()), "seed": plan.get("seed"),
+        "corner": plan.get("corner"), "temperature_c": plan.get("temperature_c"),
+        "circuit": plan.get("circuit"), "mismatch": plan.get("mismatch"),
+        "mc": plan.get("mc"), "currents_A": plan.get("currents_A", []),
+        "quantities": list(keys),
+    }
+    for k in keys:
+        out[k] = summarize(np.asarray(table[k], float)[ok])
+    if floor:
+        fl = floor_summary(floor, keys, out)
+        for k in keys:
+            out[k].update(fl[k])
+        ratios = [v["floor_over_std"] for v in fl.values()
+                  if v["floor_over_std"] is not None]
+        worst = max(ratios) if ratios else None
+        out["noise_floor"] = {"nudge_V": 1e-6, "reruns": int(np.asarray(floor["ok"]).size),
+                              "worst_floor_over_std": worst,
+                              "under_limit": bool(worst is not None and worst < FLOOR_LIMIT),
+                              "limit": FLOOR_LIMIT,
+                              "per_quantity": {k: fl[k]["floor_over_std"] for k in keys}}
+    varying = [k for k in keys if (out[k]["std"] or 0) > 0]
+    c = correlation_matrix({k: np.asarray(table[k], float)[ok] for k in varying}, varying)
+    out["correlations"] = {"keys": varying,
+                           "matrix": [[_num(v) for v in row] for row in c]}
+    bad = np.nonzero(~ok)[0]
+    out["failures"] = [{"sample": int(table["sample"][i]), "seed": int(table["seed"][i]),
+                        "error": str(table["error"][i])} for i in bad[:100]]
+    if nominal is not None:
+        out["nominal"] = dict(nominal)
+    return out

@@ -1,0 +1,385 @@
+"""One Monte Carlo sample: draw (or let ngspice draw) a neuron, measure it in a few runs.
+
+A sample is a picklable :class:`SampleSpec` (the design, the seed of its draws, the
+mismatch / process flags, the input currents); :func:`measure_sample` turns it into a flat
+dict whose keys are those of ``report.json`` (``tau_m_s``, ``v_th_V``, ``v_reset_V``,
+``t_ref_s``, ``gm_S``, ``v_rest_V``, ``energy_per_spike_J``, ...) plus ``rate_Hz_i<k>``, the
+steady rate at ``currents[k]``.
+
+sky130: the worker process keeps the neuron loaded in its one ngspice session
+(:class:`_LoadedCircuit`) and, per sample, sends ``setseed <seed>`` and ``reset``: ngspice
+re-evaluates the ``AGAUSS`` mismatch terms of every instance (reproducible for the same
+seed, whatever ran before), so the model library is parsed once per worker, not once per
+sample. Then
+
+* ``op`` with no input: ``v_rest_V`` (the leak's own equilibrium, OTA offset included);
+* ``ac`` at one frequency near 1/(2 pi tau): the membrane admittance ``Y = g + j w C``
+  gives ``gm_S``, ``c_mem_F`` (MIM plus parasitics) and ``tau_m_s = C / g``, the small-signal
+  time constant a subthreshold step measures (0.906 ms by AC vs 0.905 ms by a fitted 3 mV
+  step for the same draw);
+* one transient per current from ``v_reset``, long enough for three spikes (two steady
+  ISIs): the rate, and at ``currents[0]`` the threshold, reset voltage, refractory time,
+  energy per spike and static power.
+
+Behavioral: the spreads are drawn here with a seeded :class:`numpy.random.Generator`
+(:class:`Spreads`), and the drawn neuron is measured with the behavioral bench (step
+response for tau_m, one transient per current); the drawn values are returned too
+(``drawn_*``), so statistics can be checked against the draws.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from .analysis import extract
+from .analysis.theory_saturating import isi_saturating
+from .circuits.behavioral import BehavioralNeuron
+from .circuits.params import SaturatingLifParams
+from .circuits.stimulus import DC
+
+N_SPIKES = 3  # spikes per firing transient: two steady ISIs after the first climb
+STEPS_PER_ISI = 200  # largest time step ISI/200, as the F-I flow (lifspice.fi)
+MAX_EXTEND = 2  # a too-short transient is rerun up to twice, each time twice as long
+NUDGE_V = 1e-6  # V, v_th nudge of the numerical-floor reruns
+
+
+class MeasurementError(RuntimeError):
+    """A sample could not be measured (it is recorded as failed with this message)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spreads:
+    """Gaussian spreads of a behavioral neuron's parameters (relative or in V).
+
+    ``sigma_*_rel`` are relative standard deviations (0.05 = 5 %); ``sigma_v_th`` and
+    ``sigma_v_reset`` are in V. Draws are truncated nowhere: a draw that makes an
+    impossible neuron (v_th below v_reset, negative C) is a failed sample.
+    """
+
+    sigma_c_rel: float = 0.01
+    sigma_gm_rel: float = 0.05
+    sigma_v_th: float = 5e-3  # V
+    sigma_v_reset: float = 2e-3  # V
+    sigma_t_ref_rel: float = 0.03
+
+    def __post_init__(self) -> None:
+        for k, v in asdict(self).items():
+            if not (math.isfinite(v) and v >= 0):
+                raise ValueError(f"Spreads.{k} must be finite and >= 0, got {v!r}")
+
+    @classmethod
+    def from_pelgrom(cls, *, a_vt: float, area_leak: float, area_cmp: float, area_c: float,
+                     a_c: float = 0.0, n_ut: float = 0.0388, area_ref: float | None = None,
+                     ) -> Spreads:
+        """Spreads from Pelgrom coefficients and device areas.
+
+        Parameters
+        ----------
+        a_vt : float
+            Threshold-voltage matching coefficient of one device, V m (sky130 pfet_01v8:
+            5.856e-3 V um = 5.856e-9 V m).
+        area_leak, area_cmp, area_c : float
+            Gate area W L of the leak OTA's tail mirror devices, of the comparator's input
+            devices, and the capacitor area, m^2.
+        a_c : float
+            Capacitor matching coefficient, m (relative sigma times sqrt(area)).
+        n_ut : float
+            Slope factor times thermal voltage, V: a weak-inversion mirror turns a Vt offset
+            dV into a relative current (so g_m) error dV / (n U_T).
+        area_ref : float, optional
+            Gate area of the refractory current mirror, m^2 (default ``area_leak``).
+
+        Each spread is that of a pair (sqrt(2) times one device).
+        """
+        pair = math.sqrt(2.0) * a_vt
+        ref = area_leak if area_ref is None else area_ref
+        return cls(sigma_c_rel=a_c / math.sqrt(area_c),
+                   sigma_gm_rel=pair / math.sqrt(area_leak) / n_ut,
+                   sigma_v_th=pair / math.sqrt(area_cmp),
+                   sigma_v_reset=0.0,
+                   sigma_t_ref_rel=pair / math.sqrt(ref) / n_ut)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SampleSpec:
+    """One sample to measure (picklable: sent to pool or Dask workers).
+
+    Parameters
+    ----------
+    design : BehavioralNeuron or Sky130Neuron
+        The nominal design (its ``corner`` and ``temperature_c`` for sky130).
+    seed : int or None
+        Seed of this sample's draws (sky130: ngspice ``setseed``; behavioral: numpy).
+        ``None``: no draw (the nominal design).
+    index : int
+        Position of the sample in its sweep.
+    mismatch, mc : bool
+        sky130 library sections: device mismatch (``<corner>_mm``) and/or global process
+        variation (``mc``, typical corner only).
+    currents : tuple of float
+        Input currents, A; the first is the reference current for v_th, v_reset, t_ref and
+        the energy per spike. Empty: only the small-signal quantities.
+    t_stop : tuple of float
+        Transient length per current, s (default: three spikes of the predicted ISI).
+    spreads : Spreads, optional
+        Behavioral spreads (required for a behavioral draw).
+    nudge_v : float
+        Added to the v_th reference, V (numerical-floor reruns).
+    """
+
+    design: object
+    seed: int | None = None
+    index: int = 0
+    mismatch: bool = True
+    mc: bool = False
+    currents: tuple[float, ...] = ()
+    t_stop: tuple[float, ...] = ()
+    spreads: Spreads | None = None
+    nudge_v: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.t_stop and len(self.t_stop) != len(self.currents):
+            raise ValueError("t_stop needs one length per current")
+        if self.seed is not None and (isinstance(self.seed, bool) or not 0 < self.seed < 2**31):
+            raise ValueError(f"seed must be an int in 1 .. 2**31-1 or None, got {self.seed!r}")
+
+
+def is_sky130(design) -> bool:
+    return type(design).__name__ == "Sky130Neuron"
+
+
+def rate_key(k: int) -> str:
+    return f"rate_Hz_i{k}"
+
+
+def quantity_keys(design, n_currents: int) -> list[str]:
+    """The float quantities :func:`measure_sample` returns for this kind of design."""
+    rates = [rate_key(k) for k in range(n_currents)]
+    firing = ["v_th_V", "v_reset_V", "t_ref_s"] if n_currents else []
+    if is_sky130(design):
+        extra = ["energy_per_spike_J", "static_power_W"] if n_currents else []
+        return ["tau_m_s", "gm_S", "c_mem_F", "v_rest_V", *firing, *rates, *extra]
+    drawn = ["drawn_c_mem_F", "drawn_g_leak_S", "drawn_v_th_V", "drawn_v_reset_V",
+             "drawn_t_ref_s"]
+    return ["tau_m_s", *firing, *rates, *drawn]
+
+
+def draw_behavioral(design: BehavioralNeuron, spreads: Spreads,
+                    rng: np.random.Generator) -> BehavioralNeuron:
+    """A behavioral neuron with its LIF parameters drawn around ``design``'s.
+
+    Always five standard normals in the order C, g_m, V_th, V_reset, t_ref, so a sample's
+    draw does not depend on which spreads are zero. Raises :class:`ParameterError` for an
+    impossible draw.
+    """
+    z = rng.standard_normal(5)
+    p, s = design.lif, spreads
+    lif = replace(p, c_mem=p.c_mem * (1 + s.sigma_c_rel * z[0]),
+                  g_leak=p.g_leak * (1 + s.sigma_gm_rel * z[1]),
+                  v_th=p.v_th + s.sigma_v_th * z[2], v_reset=p.v_reset + s.sigma_v_reset * z[3],
+                  t_ref=p.t_ref * (1 + s.sigma_t_ref_rel * z[4]))
+    # the OTA keeps its saturation current, so its linear range scales as 1/g_m
+    v_lin = design.i_b / lif.g_leak
+    return replace(design, lif=lif, v_lin=v_lin)
+
+
+def measure_sample(sim, spec: SampleSpec) -> dict:
+    """Measure one sample; returns ``{"index", "seed", <quantities>}`` (SI units, NaN for
+    a quantity that does not apply, e.g. the threshold of a silent neuron).
+
+    ``sim`` is the worker's simulator; for sky130 the process's shared ngspice session is
+    used directly (the circuit stays loaded between samples). Raises on failure (the
+    engine records the message).
+    """
+    if is_sky130(spec.design):
+        values = _measure_sky130(spec)
+    else:
+        values = _measure_behavioral(sim, spec)
+    return {"index": spec.index, "seed": spec.seed, **values}
+
+
+# behavioral -----------------------------------------------------------------------------
+def _measure_behavioral(sim, spec: SampleSpec) -> dict:
+    from .bench import BehavioralBench
+
+    design = spec.design
+    if spec.seed is not None:
+        if spec.spreads is None:
+            raise ValueError("a behavioral draw needs spreads")
+        design = draw_behavioral(design, spec.spreads, np.random.default_rng(spec.seed))
+    if spec.nudge_v:
+        design = replace(design, lif=replace(design.lif, v_th=design.lif.v_th + spec.nudge_v))
+    bench = BehavioralBench(design)
+    pr = bench.probes
+    p = design.lif
+    out = {"drawn_c_mem_F": p.c_mem, "drawn_g_leak_S": p.g_leak, "drawn_v_th_V": p.v_th,
+           "drawn_v_reset_V": p.v_reset, "drawn_t_ref_s": p.t_ref}
+    net, t0, _ = bench.step_test()
+    res = sim.run(net, vectors=[pr.mem])
+    out["tau_m_s"] = extract.fit_step_response(res.time, res[pr.mem], t0).tau
+    guess = design.saturating_params()
+
+    def run(i, t_stop, max_step):
+        r = sim.run(bench.transient(DC(i), t_stop=t_stop, max_step=max_step,
+                                    v_mem0=p.v_reset), vectors=list(pr.transient_vectors))
+        return r.time, {k: r[k] for k in pr.transient_vectors}
+
+    out.update(_firing(spec, guess, pr, run))
+    return out
+
+
+# common: the firing transients ----------------------------------------------------------
+def _window(guess: SaturatingLifParams, i: float) -> tuple[float, float]:
+    isi = float(isi_saturating(guess, i))
+    if not math.isfinite(isi):
+        return 12 * guess.tau_m + guess.t_ref, guess.tau_m / 50
+    return (N_SPIKES + 0.6) * isi, isi / STEPS_PER_ISI
+
+
+def _firing(spec: SampleSpec, guess, pr, run) -> dict:
+    """Rates at every current; threshold, reset, refractory and energy at the first."""
+    out: dict[str, float] = {}
+    for k, i in enumerate(spec.currents):
+        t_stop, max_step = _window(guess, i)
+        if spec.t_stop:
+            t_stop = spec.t_stop[k]
+        for _ in range(MAX_EXTEND + 1):
+            t, tr = run(i, t_stop, max_step)
+            spikes = extract.spike_times(t, tr[pr.spike], pr.spike_level)
+            if spikes.size >= N_SPIKES:
+                break
+            t_stop *= 2
+        out[rate_key(k)] = extract.firing_rate(spikes) if spikes.size >= 2 else 0.0
+        if k:
+            continue
+        if spikes.size < 2:
+            raise MeasurementError(f"silent: {spikes.size} spike(s) at the reference current "
+                                   f"{i:.4g} A in {t_stop:.4g} s")
+        pulses = extract.reset_pulses(t, tr[pr.reset], pr.reset_level)
+        out["v_th_V"] = float(np.median(extract.threshold_at_spikes(t, tr[pr.mem], spikes)))
+        out["v_reset_V"] = (float(np.median(extract.reset_voltage(t, tr[pr.mem], pulses)))
+                            if pulses.start.size else math.nan)
+        out["t_ref_s"] = float(np.median(pulses.width)) if pulses.start.size else math.nan
+        if pr.supply:
+            from .sky130_bench import energy_per_spike
+
+            e = energy_per_spike(t, tr, pr)
+            out["energy_per_spike_J"] = e.dynamic
+            out["static_power_W"] = e.static_power
+    return out
+
+
+# sky130: one loaded circuit per worker process ------------------------------------------
+class _DcAc:
+    """Stimulus text ``DC i AC 1``: the input source doubles as the AC probe."""
+
+    def __init__(self, i: float):
+        self.i = float(i)
+
+    def spice_value(self) -> str:
+        return f"DC {self.i!r} AC 1"
+
+
+class _LoadedCircuit:
+    """The neuron loaded in this process's ngspice session, redrawn per sample.
+
+    One per process (the session is one per process); a lock makes a sample's command
+    sequence atomic if a Dask worker runs several threads.
+    """
+
+    lock = threading.Lock()
+    _key: str | None = None
+
+    @classmethod
+    def ensure(cls, netlist: str, init_commands) -> object:
+        from .sim.shared import session
+
+        ses = session(init_commands)
+        if cls._key != netlist:
+            if cls._key is not None:
+                ses.command("remcirc")
+            cls._key = None
+            try:
+                ses._ng.load_circuit(netlist)  # the session's PySpice object: load, no run
+            except NameError:
+                pass  # PySpice raises on any "error" in stdout; judged by the analyses
+            cls._key = netlist
+        return ses
+
+    @classmethod
+    def forget(cls) -> None:
+        cls._key = None
+
+
+def _analysis(ses, command: str) -> dict[str, np.ndarray]:
+    from .sim.result import SimulationError, canonical_vector_name, fatal_log_lines
+
+    ng = ses._ng
+    old = ng.current_plot()
+    log = ses.command(command)
+    plot = ng.current_plot()
+    fatal = fatal_log_lines(log)
+    if fatal or plot in ("const", old):
+        _LoadedCircuit.forget()  # reload next time: the circuit may be in a bad state
+        reason = fatal[0] if fatal else f"`{command}` produced no results"
+        raise SimulationError(f"ngspice failed: {reason}", log=log)
+    data = ng.read_plot(plot)
+    ses.command("destroy all")
+    return {canonical_vector_name(k): v for k, v in data.items()}
+
+
+def sky130_netlist(spec: SampleSpec) -> tuple[str, tuple[str, ...]]:
+    """The neuron netlist a worker keeps loaded (no analysis card) and its init commands."""
+    from .circuits import sky130 as s130
+    from .sim.pdk import corner_lib, spiceinit_lines
+
+    d = spec.design
+    lib = corner_lib(d.corner, mismatch=spec.mismatch, mc=spec.mc)
+    save = (f"v({s130.NODE_MEM})", f"v({s130.NODE_SPIKE})", f"v({s130.NODE_RESET})",
+            f"i({s130.SUPPLY})")
+    net = s130.neuron_netlist(d, _DcAc(0.0), t_stop=1.0, lib_path=str(lib), save=save)
+    net = "".join(line for line in net.splitlines(keepends=True)
+                  if not line.lower().startswith(".tran"))
+    return net, tuple(spiceinit_lines())
+
+
+def _measure_sky130(spec: SampleSpec) -> dict:
+    from .sky130_bench import Sky130Bench
+
+    d = spec.design
+    net, init = sky130_netlist(spec)
+    bench = Sky130Bench(design=d, lib_path=None)  # probes only; netlists are made above
+    pr = bench.probes
+    guess = d.lif_guess()
+    with _LoadedCircuit.lock:
+        ses = _LoadedCircuit.ensure(net, init)
+        ses.command(f"setseed {spec.seed if spec.seed is not None else 1}")
+        ses.command("reset")  # re-evaluates every AGAUSS draw, and undoes any alter
+        if spec.nudge_v:
+            ses.command(f"alter vth dc = {d.v_th + spec.nudge_v!r}")
+        out: dict[str, float] = {}
+        op = _analysis(ses, "op")
+        out["v_rest_V"] = float(op[pr.mem][0])
+        f = 1.0 / (2 * math.pi * guess.tau_m)
+        y = 1.0 / _analysis(ses, f"ac lin 1 {f!r} {f!r}")[pr.mem][0]
+        out["gm_S"] = float(y.real)
+        out["c_mem_F"] = float(y.imag / (2 * math.pi * f))
+        out["tau_m_s"] = out["c_mem_F"] / out["gm_S"]
+
+        def run(i, t_stop, max_step):
+            ses.command(f"alter iin dc = {float(i)!r}")
+            step = min(max_step, t_stop / 200)
+            tr = _analysis(ses, f"tran {step!r} {t_stop!r} 0 {step!r}")
+            return tr["time"], tr
+
+        out.update(_firing(spec, guess, pr, run))
+    return out
+
+
+def nudged(spec: SampleSpec, k: int) -> SampleSpec:
+    """``spec`` with the v_th reference nudged by ``k`` NUDGE_V (numerical-floor rerun)."""
+    return replace(spec, nudge_v=k * NUDGE_V)

@@ -1,0 +1,388 @@
+"""Monte Carlo engine: many :mod:`lifspice.measure` samples, in batches, on all cores or Dask.
+
+A sweep is a :class:`SweepPlan` (design, number of samples, master seed, flags, currents).
+Sample ``k`` gets the seed :func:`sample_seed(seed, k) <sample_seed>`, which depends on
+nothing else, so a sample is reproducible alone and every executor gives the same numbers.
+Samples are grouped in batches of ``batch_size``; a worker measures a whole batch, and the
+parent writes each finished batch at once to ``batches/batch_<b>.nc`` (NetCDF via xarray
+and h5netcdf; seeds, design, corner and flags in the file). A crash or Ctrl-C loses only
+the batches in flight; :func:`run_sweep` with ``resume=True`` skips the written ones.
+
+Executors: local (a :class:`lifspice.sim.pool.SimPool`, one long-lived ngspice per
+process) or a ``dask.distributed`` cluster (``scheduler="tcp://host:port"`` or a
+``Client``); a Dask worker process keeps its own ngspice (:func:`_dask_batch`).
+
+The output folder gets ``sweep.json`` (the plan), ``nominal.json`` (the design without any
+draw), ``batches/``, ``floor.nc`` (numerical-noise floor: the first sample rerun with the
+threshold reference nudged by 1 uV steps), and at the end ``samples.csv`` and
+``summary.json`` (:mod:`lifspice.analysis.montecarlo` does the statistics).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .measure import SampleSpec, Spreads, is_sky130, measure_sample, nudged, quantity_keys
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+FLOOR_RERUNS = 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepPlan:
+    """What to sample (SI units).
+
+    Parameters
+    ----------
+    design : BehavioralNeuron or Sky130Neuron
+    n_samples : int
+    seed : int
+        Master seed; sample ``k`` uses :func:`sample_seed` ``(seed, k)``.
+    mismatch, mc : bool
+        sky130 device mismatch / global process variation.
+    currents : tuple of float
+        Input currents, A (the first is the reference current).
+    spreads : Spreads, optional
+        Behavioral spreads (default :class:`Spreads()`).
+    batch_size : int
+        Samples per batch (per file, per task).
+    floor_reruns : int
+        Nudged reruns of the first sample for the numerical floor (0: none).
+    """
+
+    design: object
+    n_samples: int
+    seed: int
+    mismatch: bool = True
+    mc: bool = False
+    currents: tuple[float, ...] = ()
+    spreads: Spreads | None = None
+    batch_size: int = 25
+    floor_reruns: int = FLOOR_RERUNS
+
+    def __post_init__(self) -> None:
+        if self.n_samples < 1 or self.batch_size < 1:
+            raise ValueError("n_samples and batch_size must be >= 1")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
+        if not is_sky130(self.design) and self.spreads is None:
+            object.__setattr__(self, "spreads", Spreads())
+
+    @property
+    def n_batches(self) -> int:
+        return -(-self.n_samples // self.batch_size)
+
+    def batch_indices(self, b: int) -> range:
+        return range(b * self.batch_size, min((b + 1) * self.batch_size, self.n_samples))
+
+    def to_dict(self) -> dict:
+        d = self.design
+        return {
+            "format": FORMAT, "circuit": "sky130" if is_sky130(d) else "behavioral",
+            "design": d.to_dict(), "n_samples": self.n_samples, "seed": self.seed,
+            "mismatch": self.mismatch, "mc": self.mc, "currents_A": list(self.currents),
+            "spreads": None if self.spreads is None else vars(self.spreads),
+            "batch_size": self.batch_size, "floor_reruns": self.floor_reruns,
+            "corner": getattr(d, "corner", None), "temperature_c": getattr(d, "temperature_c",
+                                                                            None),
+        }
+
+    def spec(self, k: int, t_stop: tuple[float, ...] = ()) -> SampleSpec:
+        return SampleSpec(design=self.design, seed=sample_seed(self.seed, k), index=k,
+                          mismatch=self.mismatch, mc=self.mc, currents=self.currents,
+                          t_stop=t_stop, spreads=self.spreads)
+
+
+def sample_seed(seed: int, k: int) -> int:
+    """Seed of sample ``k`` of a sweep with master ``seed``: 1 .. 2**31-1, a function of
+    (seed, k) only (numpy's SeedSequence), so batching and executors do not change it."""
+    word = np.random.SeedSequence(seed, spawn_key=(k,)).generate_state(1, np.uint32)[0]
+    return int(word) % (2**31 - 1) + 1
+
+
+@dataclass
+class SweepResult:
+    """What :func:`run_sweep` wrote (paths) and the summary it computed."""
+
+    out_dir: Path
+    summary: dict
+    table: dict[str, np.ndarray]  # column -> values, one row per sample, by index
+    floor: dict[str, np.ndarray] = field(default_factory=dict)
+    batches_run: int = 0
+    batches_reused: int = 0
+    elapsed_s: float = 0.0
+
+
+# worker side ----------------------------------------------------------------------------
+def run_specs(sim, specs: Sequence[SampleSpec]) -> list[dict]:
+    """Measure ``specs`` one after the other; a failure becomes ``{"ok": False, "error"}``
+    and the next sample goes on. Runs in a worker."""
+    rows = []
+    for spec in specs:
+        try:
+            row = {**measure_sample(sim, spec), "ok": True, "error": ""}
+        except Exception as exc:  # recorded, not raised: one bad draw must not stop a sweep
+            reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+            row = {"index": spec.index, "seed": spec.seed, "ok": False,
+                   "error": f"{type(exc).__name__}: {reason}"[:500]}
+        rows.append(row)
+    return rows
+
+
+_dask_sim = None  # this Dask worker process's simulator, made on first use
+
+
+def _dask_batch(specs: Sequence[SampleSpec]) -> list[dict]:
+    global _dask_sim
+    if _dask_sim is None:
+        os.environ["OMP_NUM_THREADS"] = "1"
+        from .sim.backends import NgspiceShared
+
+        _dask_sim = NgspiceShared(_init_commands(specs[0].design))
+    return run_specs(_dask_sim, specs)
+
+
+def _init_commands(design) -> tuple[str, ...]:
+    if is_sky130(design):
+        from .sim.pdk import spiceinit_lines
+
+        return tuple(spiceinit_lines())
+    return ()
+
+
+# executors ------------------------------------------------------------------------------
+def _dask_map(jobs: list[tuple[int, list[SampleSpec]]], client) -> Iterator[tuple[int, list]]:
+    from distributed import as_completed
+
+    futures = {client.submit(_dask_batch, specs, pure=False): key for key, specs in jobs}
+    try:
+        for fut in as_completed(futures):
+            yield futures[fut], fut.result()
+    finally:
+        for fut in futures:
+            fut.cancel()
+
+
+class _Executor:
+    """Maps batches of specs to rows on the local pool or a Dask client."""
+
+    def __init__(self, design, workers=None, scheduler=None, client=None):
+        self.design, self.workers = design, workers
+        self.client, self._own, self._pool = client, None, None
+        if client is None and scheduler is not None:
+            from distributed import Client
+
+            self.client = self._own = Client(scheduler)
+
+    def map(self, jobs):
+        if not jobs:
+            return iter(())
+        if self.client is not None:
+            return _dask_map(jobs, self.client)
+        if self._pool is None:
+            from .sim.pool import SimPool
+
+            # max_pending 2 per worker: few batches in flight, so an interrupt loses little
+            self._pool = SimPool(self.workers, init_commands=_init_commands(self.design),
+                                 max_pending=2 * (self.workers or os.cpu_count() or 1))
+            self._pool.start()
+        pool = self._pool
+        return ((jobs[k][0], rows) for k, rows in
+                pool.as_completed(run_specs, [specs for _, specs in jobs]))
+
+    def close(self, *, cancel: bool = False):
+        if self._pool is not None:
+            self._pool.close(cancel=cancel)
+        if self._own is not None:
+            self._own.close()
+
+
+# files ----------------------------------------------------------------------------------
+def _batch_path(out: Path, b: int) -> Path:
+    return out / "batches" / f"batch_{b:05d}.nc"
+
+
+def write_rows(path: Path, rows: list[dict], keys: Sequence[str], attrs: dict) -> None:
+    """One NetCDF file (dimension ``sample``), written under a temporary name, then renamed
+    so that a half-written file never looks finished."""
+    import xarray as xr
+
+    rows = sorted(rows, key=lambda r: r["index"])
+    data = {k: ("sample", np.array([float(r.get(k, math.nan)) for r in rows])) for k in keys}
+    data["seed"] = ("sample", np.array([r["seed"] or 0 for r in rows], np.int64))
+    data["ok"] = ("sample", np.array([r["ok"] for r in rows], np.int8))
+    data["error"] = ("sample", np.array([r["error"] for r in rows], dtype=object))
+    ds = xr.Dataset(data, coords={"sample": [r["index"] for r in rows]},
+                    attrs={k: json.dumps(v) for k, v in attrs.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    ds.to_netcdf(tmp, engine="h5netcdf")
+    os.replace(tmp, path)
+
+
+def read_rows(path: Path) -> dict[str, np.ndarray]:
+    """Columns of one batch file (``sample``, ``seed``, ``ok``, ``error``, quantities)."""
+    import xarray as xr
+
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        ds = ds.load()
+    cols = {"sample": ds["sample"].values.astype(int)}
+    for name, var in ds.data_vars.items():
+        cols[name] = var.values
+    cols["ok"] = cols["ok"].astype(bool)
+    cols["error"] = np.array([str(x) for x in cols["error"]], dtype=object)
+    return cols
+
+
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if not parts:
+        return {}
+    table = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    order = np.argsort(table["sample"])
+    return {k: v[order] for k, v in table.items()}
+
+
+# the sweep ------------------------------------------------------------------------------
+def _nominal_windows(nominal: dict, plan: SweepPlan) -> tuple[float, ...]:
+    """Transient length per current for the drawn samples: 1.5x the nominal time of the
+    third spike (the draws move the ISI by some 10 %; a slower sample is rerun longer)."""
+    rates = [nominal.get(f"rate_Hz_i{k}", 0.0) for k in range(len(plan.currents))]
+    if not is_sky130(plan.design) or not nominal.get("ok") or not all(r > 0 for r in rates):
+        return ()
+    return tuple(1.5 * 3.0 / r for r in rates)
+
+
+def run_sweep(
+    plan: SweepPlan,
+    out_dir: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client=None,
+    resume: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run (or finish) a sweep into ``out_dir``.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local worker processes (default: all usable cores).
+    scheduler : str, optional
+        ``tcp://host:port`` of a Dask scheduler; ``client`` passes a ``Client`` instead.
+    resume : bool
+        Keep the batches ``out_dir`` already holds (the plan must be the same).
+    progress : callable, optional
+        ``progress(samples_done, n_samples)`` after each batch (reused ones included).
+    """
+    from .analysis.montecarlo import sweep_summary
+
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = out / "sweep.json"
+    plan_dict = plan.to_dict()
+    if manifest.exists():
+        old = json.loads(manifest.read_text())
+        if not resume:
+            raise FileExistsError(f"{out} already holds a sweep: pass resume=True (--resume) "
+                                  "to finish it, or choose another folder")
+        if old != json.loads(json.dumps(plan_dict)) and not _same_plan(old, plan_dict):
+            raise ValueError(f"{out} holds a different sweep ({manifest}); cannot resume it "
+                             "with other settings")
+    else:
+        manifest.write_text(json.dumps(plan_dict, indent=2) + "\n")
+    keys = quantity_keys(plan.design, len(plan.currents))
+    attrs = {k: plan_dict[k] for k in ("circuit", "design", "seed", "corner", "temperature_c",
+                                       "mismatch", "mc", "currents_A")}
+    ex = _Executor(plan.design, workers, scheduler, client)
+    try:
+        nominal_path = out / "nominal.json"
+        if nominal_path.exists():
+            nominal = json.loads(nominal_path.read_text())
+        else:
+            nom_spec = replace(plan.spec(0), seed=None, mismatch=False, mc=False)
+            (_, rows), = ex.map([(-1, [nom_spec])])
+            nominal = _json_row(rows[0])
+            nominal_path.write_text(json.dumps(nominal, indent=2) + "\n")
+        windows = _nominal_windows(nominal, plan)
+
+        done_b = {b for b in range(plan.n_batches) if _batch_path(out, b).exists()}
+        jobs = [(b, [plan.spec(k, windows) for k in plan.batch_indices(b)])
+                for b in range(plan.n_batches) if b not in done_b]
+        n_done = sum(len(plan.batch_indices(b)) for b in done_b)
+        if progress:
+            progress(n_done, plan.n_samples)
+        floor_path = out / "floor.nc"
+        if plan.floor_reruns and not floor_path.exists():
+            base = plan.spec(0, windows)
+            jobs.append((-2, [replace(nudged(base, k), index=k)
+                              for k in range(plan.floor_reruns + 1)]))
+        for b, rows in ex.map(jobs):
+            if b == -2:
+                write_rows(floor_path, rows, keys, {**attrs, "nudge_V": 1e-6})
+                continue
+            write_rows(_batch_path(out, b), rows, keys, attrs)
+            n_done += len(rows)
+            if progress:
+                progress(n_done, plan.n_samples)
+    except BaseException:
+        ex.close(cancel=True)  # Ctrl-C: drop queued batches; the written ones stay
+        raise
+    ex.close()
+
+    table = _concat([read_rows(_batch_path(out, b)) for b in range(plan.n_batches)])
+    floor = read_rows(floor_path) if plan.floor_reruns else {}
+    summary = sweep_summary(table, keys, floor=floor, plan=plan_dict, nominal=nominal)
+    elapsed = time.perf_counter() - t0
+    n_run = sum(len(specs) for b, specs in jobs if b >= 0)
+    summary["elapsed_s"] = elapsed
+    summary["samples_run"] = n_run
+    summary["samples_per_s"] = n_run / elapsed
+    write_table(out / "samples.csv", table, keys)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    return SweepResult(out_dir=out, summary=summary, table=table, floor=floor,
+                       batches_run=len([j for j in jobs if j[0] >= 0]),
+                       batches_reused=len(done_b), elapsed_s=summary["elapsed_s"])
+
+
+def _same_plan(old: dict, new: dict) -> bool:
+    """Equal plans (design floats compared after a JSON round trip)."""
+    return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
+
+
+def _json_row(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else
+                (float(v) if isinstance(v, np.floating) else v)) for k, v in row.items()}
+
+
+def write_table(path: Path, table: dict[str, np.ndarray], keys: Sequence[str]) -> None:
+    """The per-sample table as CSV: sample, seed, ok, the quantities (SI), error."""
+    import csv
+
+    cols = ["sample", "seed", "ok", *keys, "error"]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for r in range(len(table["sample"])):
+            w.writerow([int(table["sample"][r]), int(table["seed"][r]), int(table["ok"][r]),
+                        *(repr(float(table[k][r])) for k in keys), table["error"][r]])
+
+
+def load_sweep(out_dir: str | os.PathLike[str]) -> tuple[dict, dict[str, np.ndarray]]:
+    """(summary.json, per-sample table) of a finished sweep folder."""
+    out = Path(out_dir)
+    summary = json.loads((out / "summary.json").read_text())
+    files = sorted((out / "batches").glob("batch_*.nc"))
+    return summary, _concat([read_rows(p) for p in files])
