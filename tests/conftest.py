@@ -1,5 +1,5 @@
 """Shared fixtures: one ngspice shared-library session per test process (it is one per
-process anyway), a batch backend, and a temporary output folder."""
+process anyway), a batch backend, and one pool of sky130-ready ngspice workers."""
 
 from __future__ import annotations
 
@@ -18,3 +18,23 @@ def batch_sim():
     from lifspice.sim.backends import NgspiceBatch
 
     return NgspiceBatch()
+
+
+@pytest.fixture(scope="session")
+def sky130_sim():
+    """A batch backend with the sky130 ``.spiceinit`` (``ngbehavior=hsa`` would stick to the
+    test process's shared session and change the behavioral tests)."""
+    from lifspice.sim.backends import NgspiceBatch
+    from lifspice.sim.pdk import spiceinit_lines
+
+    return NgspiceBatch(init_commands=tuple(spiceinit_lines()), timeout=120)
+
+
+@pytest.fixture(scope="session")
+def sky130_pool():
+    """Two long-lived ngspice workers set up for the sky130 models, shared by all tests."""
+    from lifspice.sim.pdk import spiceinit_lines
+    from lifspice.sim.pool import SimPool
+
+    with SimPool(workers=2, init_commands=tuple(spiceinit_lines())) as pool:
+        yield pool

@@ -194,3 +194,33 @@ def test_fit_trace_refuses_spike_parameters():
     t = np.linspace(0, 1e-3, 11)
     with pytest.raises(ValueError, match="cannot fit"):
         fit_trace(t, np.full(11, 0.3), [0.0], [0.0], initial=TRUE, free=("g_leak", "v_th"))
+
+
+# --- comparator trip point and delay -----------------------------------------------------------
+def test_comparator_delay_recovers_power_law():
+    """Membrane-at-firing data made from a known trip point and a 1/sqrt(slope) delay (a
+    comparator integrating a small overdrive) give back the three numbers; the delay is
+    overshoot / slope."""
+    from lifspice.analysis.extract import comparator_delay
+
+    slope = np.geomspace(0.3, 300.0, 12)  # V/s
+    v = 0.3004 + 2.3e-4 * slope**0.5
+    c = comparator_delay(v, slope)
+    assert c.v_trip == pytest.approx(0.3004, abs=1e-7)
+    assert c.gain == pytest.approx(2.3e-4, rel=1e-3)
+    assert c.exponent == pytest.approx(0.5, abs=1e-3)
+    assert c.rms_residual < 1e-8 and c.n == 12
+    assert c.delay(100.0) == pytest.approx(2.3e-4 * 100.0**-0.5, rel=1e-3)
+
+
+def test_comparator_delay_constant_delay_and_bad_input():
+    """A comparator with a fixed delay (exponent 1) is a straight line; with three points
+    the exponent is held at 1. Fewer than three rising crossings is an error that says so."""
+    from lifspice.analysis.extract import comparator_delay
+
+    slope = np.array([10.0, 100.0, 400.0])
+    c = comparator_delay(0.6 + 5e-6 * slope, slope)
+    assert (c.v_trip, c.exponent) == pytest.approx((0.6, 1.0), abs=1e-9)
+    assert float(c.delay(50.0)) == pytest.approx(5e-6, rel=1e-6)
+    with pytest.raises(ValueError, match="need >= 3"):
+        comparator_delay([0.6, 0.61, 0.62], [1.0, -2.0, 3.0])

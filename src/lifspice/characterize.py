@@ -24,7 +24,11 @@ import numpy as np
 
 from .analysis import extract, theory
 from .analysis.fit import LifFit, fit_fi
-from .analysis.theory_saturating import rate_saturating, saturation_deviation
+from .analysis.theory_saturating import (
+    isi_saturating,
+    rheobase_saturating,
+    saturation_deviation,
+)
 from .bench import make_bench
 from .circuits.params import SaturatingLifParams
 from .circuits.stimulus import DC
@@ -45,7 +49,9 @@ class Characterization:
     trace_t: np.ndarray  # s
     trace_v: np.ndarray  # V
     trace_extra: dict  # other vectors of that transient
-    v_th: float  # V
+    v_th: float  # V, static trip point (membrane at firing for a slow crossing)
+    v_th_transient: float  # V, membrane at firing in the representative transient
+    comparator: extract.ComparatorDelay | None  # trip point and delay (None: none seen)
     v_reset: float  # V
     t_ref: float  # s
     fi: list[FiPoint]
@@ -84,8 +90,9 @@ class Characterization:
         return np.asarray(theory.rate(self.bench.guess().ideal(), self.currents), float)
 
     def predicted_fi(self) -> np.ndarray:
-        """Saturating-leak LIF from the measurements (nothing fitted) at the F-I currents."""
-        return np.asarray(rate_saturating(self.measured, self.currents), float)
+        """Saturating-leak LIF from the measurements (nothing fitted), with the comparator's
+        delay, at the F-I currents, Hz."""
+        return rate_with_delay(self.measured, self.comparator, self.currents)
 
 
 def _rms_rel(model: np.ndarray, data: np.ndarray) -> float:
@@ -138,12 +145,19 @@ def characterize(
     step = extract.fit_step_response(res.time, res[bench.probes.mem], t0)
     step_done("step response")
 
-    # 3. one firing transient at twice the rheobase of the design
-    i_tr = 2.0 * max(guess.rheobase, 1e-15)
-    isi = float(theory.isi_saturating(guess, i_tr))
-    t_stop = 4.5 * isi if math.isfinite(isi) else 10 * guess.tau_m
+    # The leak as measured, with the design's threshold, reset and t_ref: it places the
+    # firing transient and the F-I currents (a guess from the sizes can be far off).
+    pre = SaturatingLifParams(
+        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=guess.v_th,
+        v_reset=min(guess.v_reset, guess.v_th - 1e-6), t_ref=guess.t_ref, i_b=leak.i_b,
+    )
+
+    # 3. one firing transient at twice the rheobase
+    i_tr = 2.0 * max(pre.rheobase, 1e-15)
+    isi = float(theory.isi_saturating(pre, i_tr))
+    t_stop = 4.5 * isi if math.isfinite(isi) else 10 * pre.tau_m
     net = bench.transient(DC(i_tr), t_stop=t_stop, max_step=t_stop / 2000,
-                          v_mem0=guess.v_reset)
+                          v_mem0=pre.v_reset)
     netlists["transient"] = net
     pr = bench.probes
     res = sim.run(net, vectors=list(pr.transient_vectors))
@@ -155,22 +169,34 @@ def characterize(
             f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A in {t_stop:.3g} s: "
             "cannot extract threshold, reset and refractory time (is it a spiking design?)"
         )
-    v_th = float(np.median(extract.threshold_at_spikes(t, v, spikes)))
+    v_th_tr = float(np.median(extract.threshold_at_spikes(t, v, spikes)))
     v_reset = float(np.median(extract.reset_voltage(t, v, pulses)))
     t_ref = float(np.median(pulses.width))
     extra = {k: res[k] for k in pr.transient_vectors if k != pr.mem}
     step_done("firing transient")
 
-    # 4. F-I curve
-    cur = default_currents(guess, n_fi) if currents is None else np.asarray(currents, float)
-    fi = run_fi(bench, cur, sim=sim, pool=pool,
+    placed = SaturatingLifParams(
+        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=v_th_tr,
+        v_reset=min(v_reset, v_th_tr - 1e-6), t_ref=t_ref, i_b=leak.i_b,
+    )
+
+    # 4. F-I curve, placed and timed by the measured model
+    cur = default_currents(placed, n_fi) if currents is None else np.asarray(currents, float)
+    fi = run_fi(bench, cur, sim=sim, pool=pool, model=placed,
                 progress=(lambda k, n: progress("F-I curve", k, n)) if progress else None)
 
-    # 5. models: measured (nothing fitted), fitted ideal, fitted saturating
+    # The comparator fires a delay after the membrane crosses its trip point, so the
+    # membrane at firing rises with its slope: separate the two over the F-I points (the
+    # slope is (I - I_leak(V)) / C from the measured leak). The LIF threshold is the trip
+    # point; the delay adds to each ISI.
+    comp = _comparator(fi, leak, bench.c_mem)
+    v_th = comp.v_trip if comp is not None else v_th_tr
     measured = SaturatingLifParams(
         c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=v_th,
         v_reset=min(v_reset, v_th - 1e-6), t_ref=t_ref, i_b=leak.i_b,
     )
+
+    # 5. models: measured (nothing fitted), fitted ideal, fitted saturating
     i_arr = np.array([p.i for p in fi])
     f_arr = np.array([p.rate for p in fi])
     with warnings.catch_warnings(record=True) as caught:
@@ -184,9 +210,41 @@ def characterize(
         log.warning("fit: %s", w.message)
     return Characterization(
         bench=bench, leak=leak, step=step, i_step=i_step, trace_i=i_tr, trace_t=t,
-        trace_v=v, trace_extra=extra, v_th=v_th, v_reset=v_reset, t_ref=t_ref, fi=fi,
+        trace_v=v, trace_extra=extra, v_th=v_th, v_th_transient=v_th_tr,
+        comparator=comp, v_reset=v_reset, t_ref=t_ref, fi=fi,
         measured=measured, fit_ideal=fit_id, fit_saturating=fit_sat, netlists=netlists,
     )
+
+
+def _comparator(fi: list[FiPoint], leak: extract.LeakCurve,
+                c_mem: float) -> extract.ComparatorDelay | None:
+    """Trip point and delay from the firing F-I points, or None when they show no delay
+    (a behavioral comparator firing on the sample, or too few points)."""
+    firing = [p for p in fi if p.rate > 0 and p.v_th.size]
+    if len(firing) < 3:
+        return None
+    v = np.array([float(np.median(p.v_th)) for p in firing])
+    slope = (np.array([p.i for p in firing]) - leak.current(v)) / c_mem
+    try:
+        comp = extract.comparator_delay(v, slope)
+    except (ValueError, RuntimeError):  # RuntimeError: curve_fit did not converge
+        return None
+    return comp if comp.gain > 0 else None
+
+
+def rate_with_delay(p: SaturatingLifParams, comp: extract.ComparatorDelay | None,
+                    i) -> np.ndarray:
+    """F-I of the saturating-leak LIF whose comparator fires ``comp.delay(slope)`` after the
+    membrane crosses ``p.v_th`` (the trip point), Hz. The slope there is
+    ``(I - I_leak(v_th)) / c_mem``; the reset then starts from wherever the membrane got to,
+    so the delay simply adds to the ISI."""
+    i = np.asarray(i, float)
+    isi = np.asarray(isi_saturating(p, i, method="closed"), float)
+    if comp is not None:
+        slope = (i - rheobase_saturating(p)) / p.c_mem
+        isi = isi + np.where(np.isfinite(isi), comp.delay(np.maximum(slope, 0.0)), 0.0)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isfinite(isi), 1.0 / isi, 0.0)
 
 
 def deviation_text(ch: Characterization) -> str:
@@ -205,8 +263,18 @@ def deviation_text(ch: Characterization) -> str:
         f"The textbook LIF with the measured C/g_m, V_th and V_reset misses the F-I curve by "
         f"{100 * _rms_rel(np.asarray(theory.rate(meas.ideal(), ch.currents)), ch.rates):.3g}% "
         f"RMS; the saturating-leak LIF from the same measurements misses it by "
-        f"{100 * _rms_rel(pred, ch.rates):.3g}% RMS with nothing fitted."
+        f"{100 * _rms_rel(pred, ch.rates):.3g}% RMS with nothing fitted"
+        + (" (with the comparator delay below)." if ch.comparator is not None else ".")
     )
+    comp = ch.comparator
+    if comp is not None:
+        slope = (ch.trace_i - ch.leak.current(comp.v_trip)) / ch.bench.c_mem
+        parts.append(
+            f"The comparator trips at {1e3 * comp.v_trip:.4g} mV and fires "
+            f"{1e6 * float(comp.delay(slope)):.3g} us later at {ch.trace_i:.3g} A (delay ~ "
+            f"slope^{comp.exponent - 1:.2f}), when the membrane has overshot to "
+            f"{1e3 * ch.v_th_transient:.4g} mV; the prediction adds that delay to each ISI."
+        )
     parts.append(
         f"A free textbook-LIF fit reaches {100 * fit.rms_rel_error:.3g}% RMS with "
         f"tau_m = {tau_fit * 1e3:.4g} ms ({tau_fit / ch.tau_pred:.3g} x C/g_m)."

@@ -44,9 +44,13 @@ def _window(p: SaturatingLifParams, i: float) -> tuple[float, float]:
 
 
 def fi_point(sim, job: tuple) -> FiPoint:
-    """Simulate one F-I point; ``job`` is ``(bench, i)``. Runs in a pool worker."""
-    bench, i = job
-    guess = bench.guess()
+    """Simulate one F-I point; ``job`` is ``(bench, i)`` or ``(bench, i, model)``.
+
+    ``model`` (a :class:`SaturatingLifParams`, default ``bench.guess()``) predicts the ISI
+    that sets the run length and the step. Runs in a pool worker.
+    """
+    bench, i, *model = job
+    guess = model[0] if model else bench.guess()
     t_stop, max_step = _window(guess, i)
     pr = bench.probes
     for run in range(1, 5):  # noqa: B007 (the count is reported)
@@ -95,9 +99,14 @@ def default_currents(p: SaturatingLifParams, n: int = 16) -> np.ndarray:
 
 
 def run_fi(bench, currents: Sequence[float], *, sim=None, pool=None,
+           model: SaturatingLifParams | None = None,
            progress: Callable[[int, int], None] | None = None) -> list[FiPoint]:
-    """F-I points for ``currents`` (A), in the given order, on ``pool`` if given."""
-    jobs = [(bench, float(i)) for i in currents]
+    """F-I points for ``currents`` (A), in the given order, on ``pool`` if given.
+
+    ``model`` predicts each point's ISI (run length and step); default ``bench.guess()``.
+    """
+    m = bench.guess() if model is None else model
+    jobs = [(bench, float(i), m) for i in currents]
     out: list[FiPoint | None] = [None] * len(jobs)
     if pool is not None:
         for done, (k, point) in enumerate(pool.as_completed(fi_point, jobs), 1):

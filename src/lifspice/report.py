@@ -23,6 +23,18 @@ def _list(a):
     return [_num(x) for x in np.ravel(a)]
 
 
+def _comparator(ch: Characterization) -> dict | None:
+    """Trip point and delay of the comparator (None when the circuit shows no delay)."""
+    c = ch.comparator
+    if c is None:
+        return None
+    slope = (ch.trace_i - ch.leak.current(c.v_trip)) / ch.bench.c_mem
+    return {"v_trip_V": _num(c.v_trip), "overshoot_gain": _num(c.gain),
+            "overshoot_exponent": _num(c.exponent), "rms_residual_V": _num(c.rms_residual),
+            "delay_at_trace_s": _num(c.delay(slope)), "points": c.n,
+            "model": "v_fire = v_trip + overshoot_gain * (dV/dt)**overshoot_exponent"}
+
+
 def report_dict(ch: Characterization, netlist_paths: dict[str, str] | None = None) -> dict:
     """The report as plain JSON types. Keys are stable; units are in the key names."""
     i, f = ch.currents, ch.rates
@@ -44,6 +56,8 @@ def report_dict(ch: Characterization, netlist_paths: dict[str, str] | None = Non
         "leak_i_b_A": _num(ch.leak.i_b),
         "leak_v_lin_V": _num(ch.leak.v_lin),
         "v_th_V": _num(ch.v_th),
+        "v_th_transient_V": _num(ch.v_th_transient),
+        "comparator": _comparator(ch),
         "v_reset_V": _num(ch.v_reset),
         "t_ref_s": _num(ch.t_ref),
         "rheobase_A": _num(ch.rheobase),

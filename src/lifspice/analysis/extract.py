@@ -150,6 +150,71 @@ def slope_at(x: np.ndarray, y: np.ndarray, x0: float, half_width: float) -> floa
 
 
 @dataclass(frozen=True)
+class ComparatorDelay:
+    """A comparator seen through the membrane it watches.
+
+    It trips at ``v_trip`` but fires only after a delay, during which the membrane keeps
+    rising, so the membrane at firing is ``v_trip + gain * slope ** exponent`` for a
+    membrane slope ``slope`` (V/s). A comparator that slews at a constant rate has
+    ``exponent`` = 1 (a fixed delay); one that integrates a small overdrive (its linear
+    regime, the usual case near threshold) has ``exponent`` ~ 1/2: delay ~ 1 / sqrt(slope).
+    """
+
+    v_trip: float  # V, static trip point: the threshold of a slow crossing
+    gain: float  # V / (V/s)**exponent
+    exponent: float
+    rms_residual: float  # V
+    n: int  # crossings (or F-I points) used
+
+    def overshoot(self, slope):
+        """Membrane above ``v_trip`` when the comparator fires, V."""
+        return self.gain * np.asarray(slope, float) ** self.exponent
+
+    def delay(self, slope):
+        """Time from crossing ``v_trip`` to firing, s, at membrane slope ``slope`` (V/s)."""
+        s = np.asarray(slope, float)
+        with np.errstate(divide="ignore"):
+            return np.where(s > 0, self.gain * s ** (self.exponent - 1.0), np.inf)
+
+
+def comparator_delay(v_fire: np.ndarray, slope: np.ndarray) -> ComparatorDelay:
+    """Separate a comparator's trip point from its delay.
+
+    Parameters
+    ----------
+    v_fire : ndarray
+        Membrane voltage when the comparator output switched, V (e.g. the median per F-I
+        point).
+    slope : ndarray
+        Membrane slope dV/dt at those moments, V/s (e.g. ``(I_in - I_leak(V)) / C``).
+
+    Fits ``v_fire = v_trip + gain * slope ** exponent`` (exponent in 0.2 .. 1) by least
+    squares over crossings at different slopes; with only three points the exponent is
+    held at 1. Raises ValueError with fewer than three rising crossings.
+    """
+    v = np.asarray(v_fire, float)
+    s = np.asarray(slope, float)
+    m = np.isfinite(v) & np.isfinite(s) & (s > 0)
+    if m.sum() < 3:
+        raise ValueError(f"{int(m.sum())} crossing(s) with a rising membrane: need >= 3 "
+                         "at different slopes to separate trip point and delay")
+    v, s = v[m], s[m]
+    k1, k0 = np.polyfit(s, v, 1)
+    if s.size == 3:
+        popt = (k0, k1, 1.0)
+    else:
+        span = float(np.ptp(v)) or 1e-3
+        lo = (v.min() - 10 * span, 0.0, 0.2)
+        hi = (v.min() + 1e-12, np.inf, 1.0)
+        p0 = (float(v.min()) - 0.1 * span, max(k1, 1e-12) * float(np.sqrt(s.max())), 0.5)
+        popt, _ = curve_fit(lambda x, v0, a, e: v0 + a * x**e, s, v, p0=p0, bounds=(lo, hi),
+                            x_scale=(span, p0[1], 0.1), max_nfev=2000)
+    v0, gain, ex = (float(x) for x in popt)
+    resid = v - (v0 + gain * s**ex)
+    return ComparatorDelay(v0, gain, ex, float(np.sqrt(np.mean(resid**2))), int(s.size))
+
+
+@dataclass(frozen=True)
 class LeakCurve:
     """DC curve of the leak: current out of the membrane I(V) (A) against V (V)."""
 

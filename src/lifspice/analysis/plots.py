@@ -55,8 +55,10 @@ def fi_figure(ch):
     ax.plot(i * x, f, "o", label="SPICE")
     ax.plot(fine * x, theory.rate(ch.bench.guess().ideal(), fine), "-", lw=1,
             label="textbook LIF (design parameters)")
-    ax.plot(fine * x, theory.rate_saturating(ch.measured, fine), "--", lw=1,
-            label="saturating LIF (measured, no fit)")
+    from ..characterize import rate_with_delay
+
+    ax.plot(fine * x, rate_with_delay(ch.measured, ch.comparator, fine), "--", lw=1,
+            label="saturating LIF + comparator delay (measured, no fit)")
     ax.plot(fine * x, theory.rate(ch.fit_ideal.params, fine), ":", lw=1.5,
             label=f"ideal LIF fit ({100 * ch.fit_ideal.rms_rel_error:.2g}% RMS)")
     ax.set_ylabel("rate (Hz)")
