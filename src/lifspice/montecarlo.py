@@ -174,7 +174,7 @@ def _dask_map(jobs: list[tuple[int, list[SampleSpec]]], client) -> Iterator[tupl
             fut.cancel()
 
 
-class _Executor:
+class Executor:
     """Maps batches of specs to rows on the local pool or a Dask client."""
 
     def __init__(self, design, workers=None, scheduler=None, client=None):
@@ -306,7 +306,7 @@ def run_sweep(
     keys = quantity_keys(plan.design, len(plan.currents))
     attrs = {k: plan_dict[k] for k in ("circuit", "design", "seed", "corner", "temperature_c",
                                        "mismatch", "mc", "currents_A")}
-    ex = _Executor(plan.design, workers, scheduler, client)
+    ex = Executor(plan.design, workers, scheduler, client)
     try:
         nominal_path = out / "nominal.json"
         if nominal_path.exists():
