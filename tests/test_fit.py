@@ -224,3 +224,16 @@ def test_comparator_delay_constant_delay_and_bad_input():
     assert float(c.delay(50.0)) == pytest.approx(5e-6, rel=1e-6)
     with pytest.raises(ValueError, match="need >= 3"):
         comparator_delay([0.6, 0.61, 0.62], [1.0, -2.0, 3.0])
+
+
+def test_threshold_at_spikes_when_reset_leads_the_spike_edge():
+    """A slow spike output can cross its level after the reset has started pulling the
+    membrane down (seen at sky130 ff, 85 C: membrane 690 mV at the crossing, peak 802 mV):
+    the threshold is the peak the membrane fell from, and an ordinary rising crossing still
+    reads the last sample before the spike."""
+    from lifspice.analysis.extract import threshold_at_spikes
+
+    t = np.linspace(0.0, 1e-3, 1001)
+    v = np.where(t <= 0.5e-3, 0.4 + 0.4 * t / 0.5e-3, 0.8 - 400.0 * (t - 0.5e-3))
+    assert threshold_at_spikes(t, v, np.array([0.52e-3]))[0] == pytest.approx(0.8, abs=1e-9)
+    assert threshold_at_spikes(t, v, np.array([0.25e-3]))[0] == pytest.approx(0.6, abs=1e-9)

@@ -31,16 +31,22 @@ def spike_times(t: np.ndarray, spike_signal: np.ndarray, level: float) -> np.nda
     return crossings(t, spike_signal, level, "up")
 
 
-def value_before(t: np.ndarray, x: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """``x`` at the last sample at or before each of ``times`` (a jump inside a step is not
-    interpolated across)."""
-    k = np.searchsorted(np.asarray(t), np.asarray(times), side="right") - 1
-    return np.asarray(x)[np.clip(k, 0, len(x) - 1)]
-
-
 def threshold_at_spikes(t: np.ndarray, v_mem: np.ndarray, spikes: np.ndarray) -> np.ndarray:
-    """Membrane voltage when the comparator fires, one per spike, V."""
-    return value_before(t, v_mem, spikes)
+    """Membrane voltage when the comparator fires, one per spike, V.
+
+    The membrane at the last sample before each spike, or, if it is already falling there
+    (the reset can act before a slow spike output crosses its level), at the peak it fell
+    from.
+    """
+    t = np.asarray(t)
+    v = np.asarray(v_mem)
+    ks = np.clip(np.searchsorted(t, np.asarray(spikes), side="right") - 1, 0, len(v) - 1)
+    out = np.empty(ks.shape, float)
+    for n, k in enumerate(np.ravel(ks)):
+        while k > 0 and v[k - 1] > v[k]:
+            k -= 1
+        out.flat[n] = v[k]
+    return out
 
 
 @dataclass(frozen=True)
