@@ -1,0 +1,370 @@
+"""The LIF neuron driven by white noise: Siegert rate, ISI CV, and a stochastic simulator.
+
+Model and conventions (SI units throughout, tied to :class:`~lifspice.LifParams`)
+--------------------------------------------------------------------------------
+The input current is a mean plus Gaussian white noise::
+
+    c_mem dV/dt = -g_leak (V - v_rest) + mu + sigma xi(t),   <xi(t) xi(t')> = delta(t - t')
+
+* ``mu`` — mean input current, A.
+* ``sigma`` — noise intensity of the input current, **A s^(1/2)** (= A/sqrt(Hz)): the
+  current's two-sided power spectral density is ``sigma**2`` (A^2/Hz), and its integral over a
+  window ``W`` (a charge) has variance ``sigma**2 W`` (C^2).  A noise source that holds or
+  interpolates independent samples of rms ``I_rms`` every ``dt`` has ``sigma = I_rms sqrt(dt)``
+  at frequencies far below ``1/dt`` (see :mod:`lifspice.noise` for ngspice's ``trnoise``).
+
+In membrane units, with ``tau = c_mem / g_leak``::
+
+    tau dV/dt = -(V - v_rest) + mu/g_leak + sigma_v sqrt(tau) xi(t)
+
+so ``sigma_v = sigma / sqrt(g_leak c_mem)`` (V) is Brunel's (2000) ``sigma``; the free
+membrane (no threshold) then fluctuates with standard deviation ``sigma_v / sqrt(2)``
+(:func:`membrane_std`).  With ``y = (V - v_rest - mu/g_leak) / sigma_v`` the mean
+first-passage time from ``v_reset`` to ``v_th`` gives the Siegert rate::
+
+    1/nu = t_ref + tau sqrt(pi) int_{y_r}^{y_th} e^{u^2} (1 + erf u) du
+
+and the ISI coefficient of variation (Brunel & Hakim 1999, Brunel 2000; Tuckwell 1988)::
+
+    CV^2 = 2 pi (nu tau)^2 int_{y_r}^{y_th} e^{x^2} dx int_{-inf}^{x} e^{y^2} (1 + erf y)^2 dy
+
+(``t_ref`` adds to the mean ISI, not to its variance).  The integrands are evaluated as
+``erfcx(-u) = e^{u^2} (1 + erf u)`` in log space, with the exponential growth factored out,
+so rates far below 1 Hz, CVs near 1 (Poisson) and the ``sigma -> 0`` limit (the
+deterministic F-I curve, :func:`lifspice.analysis.theory.rate`) are all stable.
+
+The simulator :func:`simulate_noisy` is the independent numerical reference: the exact
+Ornstein-Uhlenbeck update between grid points plus a Brownian-bridge test for threshold
+crossings between them, for many independent neurons at once, from an explicit seed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import quad
+from scipy.special import erfcx
+
+from ..circuits.params import LifParams, ParameterError
+from . import theory
+
+__all__ = [
+    "NoisyIsis",
+    "cv_siegert",
+    "isi_siegert",
+    "membrane_std",
+    "rate_siegert",
+    "sigma_v",
+    "simulate_noisy",
+]
+
+_LOG_HUGE = 700.0  # exp() overflows just above 709
+
+
+def sigma_v(p: LifParams, sigma: float) -> float:
+    """Brunel's membrane noise amplitude ``sigma / sqrt(g_leak c_mem)``, V."""
+    return float(sigma) / math.sqrt(p.g_leak * p.c_mem)
+
+
+def membrane_std(p: LifParams, sigma: float) -> float:
+    """Standard deviation of the free (sub-threshold, no reset) membrane, V:
+    ``sigma / sqrt(2 g_leak c_mem)``."""
+    return sigma_v(p, sigma) / math.sqrt(2.0)
+
+
+def _check(mu, sigma):
+    mu_a = np.asarray(mu, dtype=float)
+    sg_a = np.asarray(sigma, dtype=float)
+    if not (np.all(np.isfinite(mu_a)) and np.all(np.isfinite(sg_a))):
+        raise ParameterError(f"mu (A) and sigma (A s^0.5) must be finite, got {mu!r}, {sigma!r}")
+    if np.any(sg_a < 0):
+        raise ParameterError(f"sigma must be >= 0 A s^0.5, got {sigma!r}")
+    return np.broadcast_arrays(mu_a, sg_a)
+
+
+def _log_erfcx_neg(u: float) -> float:
+    """ln(e^{u^2} (1 + erf u)) = ln erfcx(-u), without overflow for large u."""
+    if u < 25.0:
+        return math.log(erfcx(-u))
+    # erfcx(-u) = 2 e^{u^2} - erfcx(u); the second term is below 1e-270 of the first here
+    return u * u + math.log(2.0)
+
+
+def _bounds(p: LifParams, mu: float, sv: float) -> tuple[float, float]:
+    shift = p.v_rest + mu / p.g_leak
+    return (p.v_reset - shift) / sv, (p.v_th - shift) / sv
+
+
+def _scale(y_th: float) -> float:
+    """Exponent factored out of both integrals: the integrands grow like e^{y^2}."""
+    return y_th * y_th if y_th > 0 else 0.0
+
+
+def _pieces(a: float, b: float) -> list[tuple[float, float]]:
+    """Split [a, b] at -1, -10, -100, ... so quad sees the slow 1/|u| tails piece by piece."""
+    cuts = [a]
+    c = -1.0
+    while c > a:
+        c *= 10.0
+    c /= 10.0
+    while c <= -1.0 and c < b:
+        if c > a:
+            cuts.append(c)
+        c /= 10.0
+    if a < 0.0 < b:
+        cuts.append(0.0)
+    if b > 5.0 and b - 20.0 / b > max(a, 0.0):  # e^{u^2} integrands peak within 1/(2b) of b
+        cuts.append(b - 20.0 / b)
+    cuts.append(b)
+    return [(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True) if hi > lo]
+
+
+def _integrate(f, a: float, b: float, rtol: float) -> float:
+    return sum(quad(f, lo, hi, epsabs=0.0, epsrel=rtol, limit=200)[0]
+               for lo, hi in _pieces(a, b))
+
+
+def _mean_integral(y_r: float, y_th: float, s: float) -> float:
+    """e^{-s} int_{y_r}^{y_th} erfcx(-u) du."""
+    return _integrate(lambda u: math.exp(_log_erfcx_neg(u) - s), y_r, y_th, 1e-10)
+
+
+def _inner_scaled(x: float) -> float:
+    """G(x) = e^{-|x| x} int_{-inf}^{x} e^{y^2} (1 + erf y)^2 dy, bounded for all x.
+
+    ``e^{y^2} (1 + erf y)^2 = erfcx(-y)^2 e^{-y^2}``; the offset ``x|x|`` keeps the value
+    O(1/|x|^3) for x -> -inf and O(1/x) for x -> +inf.
+    """
+    if abs(x) > 5.0:
+        # in d = x - y >= 0 (exact for huge |x|, where y itself would round): the integrand
+        # peaks at d = 0 and falls as e^{-2|x| d}; 40 decay lengths, and for x > 5 the part
+        # below y = 0 is e^{-25} of the rest
+        def g(d):
+            y = x - d
+            expo = d * (2.0 * x - d) if x < 0 else -y * y - x * x
+            return math.exp(2.0 * _log_erfcx_neg(y) + expo)
+
+        return quad(g, 0.0, 20.0 / abs(x), epsabs=0.0, epsrel=1e-10, limit=200)[0]
+
+    def f(y):
+        return math.exp(2.0 * _log_erfcx_neg(y) - y * y - x * abs(x))
+
+    lo = min(x, 0.0) - 12.0  # below this the integrand is < e^{-144} of its peak
+    return quad(f, lo, x, epsabs=0.0, epsrel=1e-10, limit=200,
+                points=[0.0] if lo < 0.0 < x else None)[0]
+
+
+def _var_integral(y_r: float, y_th: float, s: float) -> float:
+    """e^{-2s} int_{y_r}^{y_th} e^{x^2} dx int_{-inf}^x e^{y^2}(1+erf y)^2 dy."""
+    def f(x):
+        return math.exp(x * x + x * abs(x) - 2.0 * s) * _inner_scaled(x)
+
+    return _integrate(f, y_r, y_th, 1e-8)
+
+
+def _point(p: LifParams, mu: float, sigma: float, want_cv: bool) -> tuple[float, float]:
+    """(mean ISI in s, CV) at one operating point."""
+    if sigma == 0.0:
+        t = float(theory.isi(p, mu))
+        return t, (0.0 if math.isfinite(t) else math.nan)
+    sv = sigma_v(p, sigma)
+    y_r, y_th = _bounds(p, mu, sv)
+    s = _scale(y_th)
+    if s > _LOG_HUGE:  # mean ISI beyond tau e^700: never fires
+        return math.inf, math.nan
+    m = _mean_integral(y_r, y_th, s)
+    tau = p.tau_m
+    t_mean = p.t_ref + tau * math.sqrt(math.pi) * math.exp(s) * m
+    t_ref_scaled = p.t_ref * math.exp(-s)
+    cv = math.nan
+    if want_cv:
+        v = _var_integral(y_r, y_th, s)
+        mean_scaled = t_ref_scaled + tau * math.sqrt(math.pi) * m  # e^{-s} x mean ISI
+        cv = math.sqrt(2.0 * math.pi * tau * tau * v) / mean_scaled
+    return t_mean, cv
+
+
+def isi_siegert(p: LifParams, mu, sigma):
+    """Mean interspike interval of the white-noise-driven LIF, including ``t_ref``, s.
+
+    Parameters
+    ----------
+    p : LifParams
+    mu : float or array_like
+        Mean input current, A.
+    sigma : float or array_like
+        Noise intensity, A s^(1/2) (module docstring); 0 gives the deterministic ISI.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Mean ISI, s (``inf`` only where it exceeds ``tau_m e^700``).
+    """
+    mu_a, sg_a = _check(mu, sigma)
+    out = np.array([_point(p, float(m), float(s), False)[0]
+                    for m, s in zip(mu_a.ravel(), sg_a.ravel(), strict=True)])
+    out = out.reshape(mu_a.shape)
+    return float(out) if out.ndim == 0 else out
+
+
+def rate_siegert(p: LifParams, mu, sigma):
+    """Siegert (mean first-passage time) firing rate, Hz; see :func:`isi_siegert`."""
+    t = np.asarray(isi_siegert(p, mu, sigma), dtype=float)
+    with np.errstate(divide="ignore"):
+        f = np.where(np.isfinite(t), 1.0 / t, 0.0)
+    return float(f) if f.ndim == 0 else f
+
+
+def cv_siegert(p: LifParams, mu, sigma):
+    """Coefficient of variation of the ISI of the white-noise-driven LIF (dimensionless).
+
+    0 for ``sigma = 0`` above rheobase (NaN below: no ISIs); tends to 1 (Poisson) deep below
+    threshold; ``t_ref`` lowers it (it adds to the mean, not the variance).
+    """
+    mu_a, sg_a = _check(mu, sigma)
+    out = np.array([_point(p, float(m), float(s), True)[1]
+                    for m, s in zip(mu_a.ravel(), sg_a.ravel(), strict=True)])
+    out = out.reshape(mu_a.shape)
+    return float(out) if out.ndim == 0 else out
+
+
+# ------------------------------------------------------------------------ simulator
+
+
+@dataclass(frozen=True)
+class NoisyIsis:
+    """Interspike intervals of independent noisy LIF neurons.
+
+    Attributes
+    ----------
+    isis : numpy.ndarray, shape (n_trials, n_isi)
+        ISIs, s; every neuron starts at ``v_reset`` as if it had just spiked (a renewal
+        process from t = 0), so every interval is a complete, independent ISI.
+    seed : int or None
+        Seed the generator was made from (None if a Generator was passed).
+    dt : float
+        Grid step, s.
+    """
+
+    isis: np.ndarray
+    seed: int | None
+    dt: float
+
+    @property
+    def rate(self) -> float:
+        """1 / mean ISI, Hz."""
+        return 1.0 / float(np.mean(self.isis))
+
+    @property
+    def cv(self) -> float:
+        """Standard deviation / mean of all ISIs."""
+        return float(np.std(self.isis, ddof=1) / np.mean(self.isis))
+
+    @property
+    def n(self) -> int:
+        return int(self.isis.size)
+
+
+def simulate_noisy(
+    p: LifParams,
+    mu: float,
+    sigma: float,
+    *,
+    n_isi: int,
+    n_trials: int = 200,
+    dt: float | None = None,
+    rng: np.random.Generator | int | None = None,
+    t_max: float | None = None,
+) -> NoisyIsis:
+    """ISIs of ``n_trials`` independent white-noise-driven LIF neurons, ``n_isi`` each.
+
+    Between grid points the membrane is advanced with the exact Ornstein-Uhlenbeck update
+    (mean relaxes by ``e^{-dt/tau}``, variance ``sigma^2/(2 g c) (1 - e^{-2 dt/tau})``), so
+    the only discretisation error is in threshold detection.  A crossing *between* two
+    sub-threshold grid values ``a``, ``b`` (V below threshold) happens with the Brownian-bridge
+    probability ``exp(-2 a b / (s^2 dt))`` (``s = sigma / c_mem``, V s^-1/2); testing it
+    removes the ``O(sqrt(dt))`` rate bias of plain grid detection.  Spike times are placed
+    by linear interpolation (error ``O(dt)``).  The refractory hold ends at its exact time.
+
+    Parameters
+    ----------
+    p : LifParams
+    mu : float
+        Mean input, A.
+    sigma : float
+        Noise intensity, A s^(1/2).
+    n_isi : int
+        ISIs to record per neuron.
+    n_trials : int
+        Independent neurons simulated in parallel.
+    dt : float, optional
+        Grid step, s; default ``min(tau_m, mean ISI) / 400``.
+    rng : numpy.random.Generator or int or None
+        Generator or seed (recorded in the result when an int).
+    t_max : float, optional
+        Give up (RuntimeError) if not done by this simulated time, s; default
+        ``200 n_isi`` expected ISIs.
+    """
+    if sigma < 0 or n_isi < 1 or n_trials < 1:
+        raise ParameterError("need sigma >= 0 A s^0.5, n_isi >= 1 and n_trials >= 1")
+    seed = rng if isinstance(rng, int) else None
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    tau = p.tau_m
+    t_expect = float(isi_siegert(p, mu, sigma))
+    if dt is None:
+        dt = min(tau, t_expect - p.t_ref if math.isfinite(t_expect) else tau) / 400
+    if t_max is None:
+        t_max = 200 * n_isi * (t_expect if math.isfinite(t_expect) else 1e3 * tau)
+    u_th, u_r = p.v_th - p.v_rest, p.v_reset - p.v_rest
+    u_inf = mu / p.g_leak
+    s2 = (sigma / p.c_mem) ** 2  # V^2/s, diffusion of V
+    var_stat = s2 * tau / 2.0
+
+    u = np.full(n_trials, u_r)
+    t_last = np.zeros(n_trials)  # time of the last spike (t = 0 counts as one)
+    release = np.full(n_trials, p.t_ref)  # end of the current refractory hold
+    isis = np.zeros((n_trials, n_isi))
+    count = np.zeros(n_trials, dtype=np.int64)
+    ids = np.arange(n_trials)  # the neurons still running (finished ones are dropped)
+    t = 0.0
+    while ids.size:
+        if t > t_max:
+            raise RuntimeError(f"simulate_noisy: not done after t_max = {t_max!r} s")
+        m = ids.size
+        t1 = t + dt
+        h = np.clip(t1 - np.maximum(t, release), 0.0, dt)  # free time in this step
+        sd = np.sqrt(var_stat * -np.expm1(-2.0 * h / tau))
+        u_new = u_inf + (u - u_inf) * np.exp(-h / tau) + sd * gen.standard_normal(m)
+        free = h > 0
+        a, b = u_th - u, u_th - u_new  # distances below threshold
+        crossed = free & (b <= 0)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            p_bridge = np.where(free & (b > 0) & (a > 0),
+                                np.exp(-2.0 * a * b / (s2 * np.where(h > 0, h, 1.0))), 0.0)
+        fire = crossed | (gen.random(m) < p_bridge)
+        u = np.where(free, u_new, u)
+        if np.any(fire):
+            frac = np.where(crossed, np.clip(a / np.where(a - b != 0, a - b, 1.0), 0, 1), 0.5)
+            ts = (t1 - h) + frac * h
+            k = np.nonzero(fire)[0]
+            gk = ids[k]
+            isis[gk, count[gk]] = ts[k] - t_last[k]
+            count[gk] += 1
+            t_last[k] = ts[k]
+            release[k] = ts[k] + p.t_ref
+            u[k] = u_r
+            # a release inside this step: evolve the remaining free time now
+            late = k[release[k] < t1]
+            if late.size:
+                hl = t1 - release[late]
+                u[late] = (u_inf + (u_r - u_inf) * np.exp(-hl / tau)
+                           + np.sqrt(var_stat * -np.expm1(-2 * hl / tau))
+                           * gen.standard_normal(late.size))
+                release[late] = t1
+            keep = count[ids] < n_isi
+            if not np.all(keep):
+                ids, u, t_last, release = ids[keep], u[keep], t_last[keep], release[keep]
+        t = t1
+    return NoisyIsis(isis=isis, seed=seed, dt=float(dt))
