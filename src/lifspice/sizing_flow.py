@@ -1,0 +1,188 @@
+"""Size a sky130 neuron for a target tau_m and prove it by simulation (the closed loop).
+
+1. gm/Id tables of both devices at every temperature of the target's range (cached:
+   :func:`lifspice.sim.gmid_sweep.gmid_tables`) and the PDK's Pelgrom coefficients;
+2. :func:`lifspice.analysis.sizing.size_neuron` chooses C, i_b, W/L, c_ref, i_ref;
+3. the sized :class:`~lifspice.circuits.sky130.Sky130Neuron` is simulated with the same
+   subthreshold step and exponential fit as a characterization
+   (:meth:`Sky130Bench.step_test`, :func:`extract.fit_step_response`), and i_b is corrected
+   (secant in log i_b / log tau) until the simulated tau_m is within ``tol`` (2 %);
+4. :func:`write_sizing` writes ``design.toml`` (``lifspice characterize --design``), the
+   netlists and ``sizing.json`` (targets, sizes, predicted and simulated tau_m).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .analysis import extract
+from .analysis.gmid import GmidTables
+from .analysis.sizing import InfeasibleTarget, Mismatch, SizedDesign, SizingTargets, size_neuron
+from .circuits.sky130 import Sky130Neuron
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class SizingResult:
+    """Outcome of :func:`size_and_verify`; ``success`` and ``message`` say whether the
+    simulated tau_m met the tolerance."""
+
+    design: SizedDesign            # final (i_b corrected)
+    tau_predicted: float           # s, tables' prediction for the first sizing
+    tau_simulated: float           # s, step-response fit of the final design
+    tau_stderr: float              # s, fit standard error
+    history: tuple[tuple[float, float], ...]   # (i_b A, simulated tau_m s) per iteration
+    success: bool
+    message: str
+    netlists: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def neuron(self) -> Sky130Neuron:
+        return self.design.neuron
+
+    @property
+    def error(self) -> float:
+        """Simulated / target - 1."""
+        return self.tau_simulated / self.design.targets.tau_m - 1.0
+
+    def to_dict(self) -> dict:
+        t = self.design.targets
+        return {
+            "success": self.success, "message": self.message,
+            "targets": {**asdict(t), "temperature_range": list(t.temperature_range)},
+            "sizes": self.neuron.to_dict(),
+            "tau_m_target_s": t.tau_m,
+            "tau_m_predicted_s": self.tau_predicted,
+            "tau_m_predicted_final_s": self.design.tau_pred,
+            "tau_m_simulated_s": self.tau_simulated,
+            "tau_m_fit_stderr_s": self.tau_stderr,
+            "tau_m_error": self.error,
+            "iterations": [{"i_b_A": ib, "tau_m_simulated_s": tau} for ib, tau in self.history],
+            "prediction": self.design.to_dict(),
+        }
+
+
+def simulate_tau(neuron: Sky130Neuron, sim) -> extract.StepFit:
+    """tau_m of a sized neuron from a subthreshold step, as a characterization extracts it."""
+    from .sky130_bench import Sky130Bench
+
+    bench = Sky130Bench.for_design(neuron)
+    net, t0, _ = bench.step_test()
+    res = sim.run(net, vectors=[bench.probes.mem])
+    return extract.fit_step_response(res.time, res[bench.probes.mem], t0)
+
+
+def load_inputs(targets: SizingTargets, *, progress: Progress | None = None,
+                workers: int = 2) -> tuple[GmidTables, Mismatch]:
+    """gm/Id tables at the target's temperatures (cached) and the Pelgrom coefficients."""
+    from .sim.gmid_sweep import gmid_tables, pelgrom_coefficients
+
+    tables = gmid_tables(targets.corner, targets.temperatures, progress=progress,
+                         workers=workers)
+    return tables, pelgrom_coefficients(targets.corner)
+
+
+def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
+                    mismatch: Mismatch | None = None, sim=None, tol: float = 0.02,
+                    max_iter: int = 6, progress: Progress | None = None) -> SizingResult:
+    """Size for ``targets``, then simulate and correct i_b until tau_m is within ``tol``.
+
+    Parameters
+    ----------
+    sim : simulator, optional
+        Anything with ``run(netlist, vectors=...)``; default the ngspice shared library with
+        the sky130 init commands.
+    tol : float
+        Relative tolerance on the simulated tau_m (default 2 %).
+
+    Raises
+    ------
+    InfeasibleTarget
+        The targets cannot be met (from the sizer), or the correction would push i_b below
+        its leakage floor and C cannot grow within the area budget.
+    """
+    if tables is None or mismatch is None:
+        t_, m_ = load_inputs(targets, progress=progress)
+        tables, mismatch = tables or t_, mismatch or m_
+    if sim is None:
+        from .sim.backends import NgspiceShared
+        from .sim.pdk import spiceinit_lines
+
+        sim = NgspiceShared(spiceinit_lines())
+    first = size_neuron(targets, tables, mismatch)
+    design = first
+    i_b_floor = max(targets.leak_margin * max(first.leakage.values()), targets.i_b_floor)
+    history: list[tuple[float, float]] = []
+    fit = None
+    for k in range(max_iter):
+        if progress:
+            progress(f"closed loop tau_m {targets.tau_m:g} s", k, max_iter)
+        fit = simulate_tau(design.neuron, sim)
+        history.append((design.neuron.i_b, fit.tau))
+        log.info("iteration %d: i_b %.4g A -> tau_m %.4g s (target %.4g s)", k,
+                 design.neuron.i_b, fit.tau, targets.tau_m)
+        if abs(fit.tau / targets.tau_m - 1) <= tol:
+            break
+        i_b = _next_ib(history, targets.tau_m)
+        if i_b < i_b_floor * (1 - 1e-9):
+            # tau_m came out short: a lower i_b would leak-limit, so grow C instead
+            c = design.neuron.c_mem_nominal * targets.tau_m / fit.tau
+            design = size_neuron(targets, tables, mismatch, i_b=i_b_floor, c_mem=c)
+            history.clear()
+            continue
+        design = size_neuron(targets, tables, mismatch, i_b=i_b, c_mem=design.neuron.c_mem)
+    if progress:
+        progress(f"closed loop tau_m {targets.tau_m:g} s", max_iter, max_iter)
+    err = fit.tau / targets.tau_m - 1
+    ok = abs(err) <= tol
+    msg = (f"simulated tau_m {fit.tau:.4g} s is {err * 100:+.2f} % from the target after "
+           f"{len(history)} simulation(s)" + ("" if ok else f"; tolerance {tol * 100:g} % "
+                                              "not reached"))
+    return SizingResult(design=design, tau_predicted=first.tau_pred, tau_simulated=fit.tau,
+                        tau_stderr=fit.tau_stderr, history=tuple(history), success=ok,
+                        message=msg)
+
+
+def _next_ib(history: list[tuple[float, float]], tau_target: float) -> float:
+    """Secant on log tau(log i_b); the first step assumes tau ~ 1/i_b (weak inversion)."""
+    ib1, tau1 = history[-1]
+    slope = -1.0
+    if len(history) >= 2:
+        ib0, tau0 = history[-2]
+        if ib0 != ib1 and tau0 != tau1:
+            s = math.log(tau1 / tau0) / math.log(ib1 / ib0)
+            if -2.0 < s < -0.3:  # keep it physical; otherwise fall back to 1/i_b
+                slope = s
+    return ib1 * math.exp(math.log(tau_target / tau1) / slope)
+
+
+def write_sizing(result: SizingResult, out: str | Path) -> dict[str, Path]:
+    """Write ``design.toml``, ``netlists/*.cir`` and ``sizing.json`` into ``out``."""
+    import tomli_w
+
+    from .golden import design_netlists
+
+    out = Path(out)
+    (out / "netlists").mkdir(parents=True, exist_ok=True)
+    paths = {"design": out / "design.toml", "sizing": out / "sizing.json"}
+    header = (f"# sized by lifspice size: tau_m target {result.design.targets.tau_m:g} s, "
+              f"simulated {result.tau_simulated:.6g} s\n")
+    paths["design"].write_text(header + tomli_w.dumps(result.neuron.to_dict()))
+    for name, text in design_netlists(result.neuron).items():
+        p = out / "netlists" / f"{name}.cir"
+        p.write_text(text)
+        paths[f"netlist_{name}"] = p
+    paths["sizing"].write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    return paths
+
+
+__all__ = ["InfeasibleTarget", "SizingResult", "load_inputs", "simulate_tau",
+           "size_and_verify", "write_sizing"]
