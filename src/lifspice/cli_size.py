@@ -38,7 +38,7 @@ def parse_si(text: str, unit: str = "") -> float:
     return float(value) * _PREFIX[prefix]
 
 
-def _si(unit: str):
+def _si(unit: str = ""):
     def conv(text: str) -> float:
         try:
             return parse_si(text, unit)
