@@ -146,3 +146,69 @@ class Pwl(_PwlMixin):
         if t[-1] < t_stop:
             t, c = np.r_[t, t_stop], np.r_[c, c[-1]]
         return t, c
+
+
+@dataclass(frozen=True)
+class NoisyDC:
+    """Constant current ``i`` (A) plus white noise of intensity ``sigma`` (A s^(1/2)), drawn
+    by ngspice: ``DC i TRNOISE(NA NT 0 0)``.
+
+    ngspice draws independent Gaussian samples of rms ``NA`` every ``NT = dt`` seconds and
+    interpolates linearly between them.  Such a waveform has the low-frequency power
+    spectral density ``NA^2 NT`` (two-sided), so it stands for white noise of intensity
+    ``sigma = NA sqrt(NT)``: this class writes ``NA = sigma / sqrt(dt)``
+    (:mod:`lifspice.analysis.theory_noise` has the convention).  It is white only well below
+    ``1/dt``: keep ``dt`` far below the membrane time constant (``dt <= tau_m / 200`` keeps
+    the rate bias of the finite correlation time near 1 %, :mod:`lifspice.noise`).  ngspice
+    sets a breakpoint at every sample, so the transient takes ~6 steps per ``dt``.
+
+    ngspice 39 (Debian build) does not make the draws reproducible: neither
+    ``.option seed``, ``set rndseed`` in ``.spiceinit`` nor ``setseed`` fixes them
+    (measured).  For a reproducible realisation use :func:`noise_pwl`.
+
+    :meth:`pwl` and :meth:`at` give the mean current only: the noise is not known to Python.
+    """
+
+    i: float
+    sigma: float
+    dt: float
+
+    def __post_init__(self):
+        check_finite("NoisyDC", i=self.i, sigma=self.sigma, dt=self.dt)
+        if self.sigma < 0 or not self.dt > 0:
+            raise ParameterError("NoisyDC needs sigma >= 0 A s^0.5 and dt > 0 s")
+
+    @property
+    def rms(self) -> float:
+        """rms of the ngspice samples ``NA = sigma / sqrt(dt)``, A."""
+        return self.sigma / float(np.sqrt(self.dt))
+
+    def spice_value(self) -> str:
+        n = spice_number
+        return f"DC {n(self.i)} TRNOISE({n(self.rms)} {n(self.dt)} 0 0)"
+
+    def pwl(self, t_stop):
+        return np.array([0.0, t_stop]), np.array([self.i, self.i])
+
+    def at(self, t):
+        return np.full(np.shape(t), self.i, dtype=float)
+
+
+def noise_pwl(i: float, sigma: float, dt: float, t_stop: float,
+              rng: np.random.Generator | int | None = None) -> Pwl:
+    """A reproducible realisation of :class:`NoisyDC`: the same statistics as ngspice's
+    ``trnoise`` (samples of rms ``sigma/sqrt(dt)`` every ``dt``, linear in between, the
+    first sample 0 as ngspice's), drawn by numpy from ``rng`` (a Generator or a seed).
+
+    The result is an ordinary :class:`Pwl` (``DC`` + ``PWL`` text, exact ``pwl()`` for the
+    event-exact simulators); meant for runs of up to ~10^4 samples.
+    """
+    check_finite("noise_pwl", i=i, sigma=sigma, dt=dt, t_stop=t_stop)
+    if sigma < 0 or not dt > 0 or not t_stop > 0:
+        raise ParameterError("noise_pwl needs sigma >= 0 A s^0.5, dt > 0 s and t_stop > 0 s")
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    n = int(np.ceil(t_stop / dt)) + 1
+    samples = gen.standard_normal(n) * (sigma / np.sqrt(dt))
+    samples[0] = 0.0
+    times = np.arange(n) * dt
+    return Pwl(tuple(float(t) for t in times), tuple(float(i + s) for s in samples))
