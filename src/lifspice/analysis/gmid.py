@@ -13,7 +13,8 @@ gate-source V_GS. Voltages and currents are **magnitudes** for both kinds (a pfe
 ``cgg_w``  total gate capacitance per width, F/m
 
 Between grid voltages the table interpolates with cubic splines (log of the currents and
-conductances, so weak inversion is exact to the spline's accuracy); between grid lengths and
+conductances, so weak inversion is exact to the spline's accuracy; V_DS on a log axis, so the
+triode region near V_DS = 0 is too: I_D ~ V_DS there); between grid lengths and
 widths linearly in log L, log W, which is approximate (the PDK's models are binned).
 """
 
@@ -126,7 +127,8 @@ class GmidTable:
             y = self.data[q][li, wi]
             if q in _LOG:
                 y = np.log(np.maximum(np.abs(y), _TINY))
-            axes, method = (self.vsb, self.vds, self.vgs), "cubic"
+            # V_DS on a log axis: I_D ~ V_DS near 0 (triode), so log I_D is smooth in log V_DS
+            axes, method = (self.vsb, np.log(self.vds), self.vgs), "cubic"
             if self.vsb.size < 4:  # cubic needs 4 points per axis
                 y, axes = y[0], axes[1:]
                 method = "cubic" if self.vds.size >= 4 else "linear"
@@ -148,11 +150,11 @@ class GmidTable:
         total = np.zeros(vgs_a.shape)
         for li, wi, f in self._geometry(length, w):
             interp = self._slice_interp(q, li, wi)
+            lv = np.full_like(vgs_a, math.log(vds))
             if self.vsb.size < 4:
-                pts = np.column_stack([np.full_like(vgs_a, vds), vgs_a])
+                pts = np.column_stack([lv, vgs_a])
             else:
-                pts = np.column_stack([np.full_like(vgs_a, vsb), np.full_like(vgs_a, vds),
-                                       vgs_a])
+                pts = np.column_stack([np.full_like(vgs_a, vsb), lv, vgs_a])
             total += f * interp(pts)
         if q in _LOG:
             total = np.exp(total)

@@ -49,17 +49,18 @@ class GmidGrid:
     """Sweep grid; sizes in m, voltages in V (magnitudes, source-referred, for both kinds).
 
     The default covers every L bin of the models from the minimum 0.15 um to 16 um, widths
-    from the minimum to 8 um, V_GS from 0 (leakage) to 1.8 V in 20 mV steps (cubic
-    interpolation of log I_D between them is exact to ~0.1 %), V_DS dense near 0 where the
-    current changes fastest, and four source-bulk voltages.
+    from the minimum to 8 um, V_GS from 0 (leakage) to 1.8 V in 25 mV steps (cubic
+    interpolation of log I_D between them is exact to ~0.1 %), V_DS dense near 0 (triode),
+    around the saturation knee (g_m changes fastest there) and at the top (in the fA range
+    the drain junction / GIDL leakage rises ~10 % per 30 mV), and four source-bulk voltages.
     """
 
     lengths: tuple[float, ...] = (0.15e-6, 0.25e-6, 0.5e-6, 1e-6, 2e-6, 4e-6, 8e-6, 16e-6)
     widths: tuple[float, ...] = (0.42e-6, 1e-6, 2e-6, 4e-6, 8e-6)
-    vgs_step: float = 0.02
+    vgs_step: float = 0.025
     vgs_max: float = 1.8
-    vds: tuple[float, ...] = (0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6, 0.9, 1.2,
-                              1.5, 1.8)
+    vds: tuple[float, ...] = (0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6,
+                              0.75, 0.9, 1.05, 1.2, 1.35, 1.5, 1.65, 1.8)
     vsb: tuple[float, ...] = (0.0, 0.3, 0.6, 0.9)
 
     def __post_init__(self) -> None:
