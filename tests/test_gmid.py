@@ -19,10 +19,12 @@ from lifspice.sim import pdk
 
 @pytest.fixture(scope="session")
 def gmid_cache(tmp_path_factory):
-    """A session-wide temporary cache folder, set as LIFSPICE_CACHE while tests use it."""
+    """A session-wide temporary cache folder, set as LIFSPICE_CACHE while tests use it (the
+    same folder as test_sizing.py's, so the tables are swept once per session)."""
     import os
 
-    folder = tmp_path_factory.mktemp("lifspice-cache")
+    folder = tmp_path_factory.getbasetemp() / "lifspice-cache-shared"
+    folder.mkdir(exist_ok=True)
     old = os.environ.get("LIFSPICE_CACHE")
     os.environ["LIFSPICE_CACHE"] = str(folder)
     yield folder

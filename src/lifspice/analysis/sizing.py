@@ -325,7 +325,7 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
             f"tau_m = {tau_best * 1e3:.4g} ms (or raise area_max, narrow the temperature "
             "range)", nearest)
     try:
-        design = build(c_mem, i_b if i_b is not None else ib_for(c_mem))
+        design = build(c_mem, i_b if i_b is not None else max(ib_for(c_mem), i_b_min))
     except ValueError as exc:
         if isinstance(exc, ParameterError):
             raise
