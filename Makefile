@@ -6,7 +6,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-EXTRAS ?= dev,sky130,sweep
+EXTRAS ?= dev,sky130,sweep,brian2
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := ngspice libngspice0 libngspice0-dev
 

@@ -14,7 +14,7 @@ from . import __version__
 # Modules adding subcommands: each has ``register(subparsers)``, which adds its parsers and
 # sets ``handler=<function(args) -> int>`` on them with ``set_defaults``. They must import
 # nothing heavy at module level (the parser is built for every command).
-PLUGIN_MODULES: tuple[str, ...] = ("cli_montecarlo", "cli_size")
+PLUGIN_MODULES: tuple[str, ...] = ("cli_montecarlo", "cli_size", "cli_export")
 
 EPILOG = """\
 designs: a TOML or JSON file of flat keys in SI units (c_mem, g_leak, v_rest, v_th,
