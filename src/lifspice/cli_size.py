@@ -157,8 +157,9 @@ def summary_text(result) -> str:
     d, n = result.design, result.neuron
     um = 1e6
     lines = [
-        f"tau_m target {d.targets.tau_m * 1e3:.4g} ms: predicted {result.tau_predicted * 1e3:.4g}"
-        f" ms, simulated {result.tau_simulated * 1e3:.4g} ms ({result.error * 100:+.2f} %, "
+        f"tau_m target {d.targets.tau_m * 1e3:.4g} ms: tables predict "
+        f"{result.tau_predicted * 1e3:.4g} ms, first simulation {result.history[0][1] * 1e3:.4g}"
+        f" ms; final {result.tau_simulated * 1e3:.4g} ms ({result.error * 100:+.2f} %, "
         f"{len(result.history)} simulation(s))",
         f"C_mem {n.c_mem_nominal * 1e12:.4g} pF (MIM {n.mim_size[0] * um:.3g} um square), "
         f"i_b {n.i_b * 1e12:.4g} pA",
@@ -174,5 +175,8 @@ def summary_text(result) -> str:
     ]
     if d.i_in_max is not None:
         lines.append(f"input current for {d.targets.max_rate:g} Hz: {d.i_in_max * 1e12:.4g} pA")
+    for temp, tau in result.tau_by_temperature.items():
+        lines.append(f"simulated tau_m at {temp:g} C: "
+                     + ("no fit" if tau is None else f"{tau * 1e3:.4g} ms"))
     lines += list(d.notes) + [result.message]
     return "\n".join(lines)

@@ -17,7 +17,7 @@ import json
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .analysis import extract
@@ -42,7 +42,8 @@ class SizingResult:
     history: tuple[tuple[float, float], ...]   # (i_b A, simulated tau_m s) per iteration
     success: bool
     message: str
-    netlists: dict[str, str] = field(default_factory=dict, repr=False)
+    # degC -> simulated tau_m (s) at the other temperatures of the range (None: no fit)
+    tau_by_temperature: dict[float, float | None] = field(default_factory=dict)
 
     @property
     def neuron(self) -> Sky130Neuron:
@@ -66,6 +67,8 @@ class SizingResult:
             "tau_m_fit_stderr_s": self.tau_stderr,
             "tau_m_error": self.error,
             "iterations": [{"i_b_A": ib, "tau_m_simulated_s": tau} for ib, tau in self.history],
+            "tau_m_simulated_by_temperature_s": {f"{k:g}": v
+                                                 for k, v in self.tau_by_temperature.items()},
             "prediction": self.design.to_dict(),
         }
 
@@ -141,6 +144,17 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         design = size_neuron(targets, tables, mismatch, i_b=i_b, c_mem=design.neuron.c_mem)
     if progress:
         progress(f"closed loop tau_m {targets.tau_m:g} s", max_iter, max_iter)
+    # the other temperatures of the range: the same design, simulated there (tau_m drifts
+    # with U_T and the leakage; the fit failing would mean the neuron no longer rests)
+    by_t: dict[float, float | None] = {}
+    for temp in targets.temperatures:
+        if temp == targets.temperature_c:
+            continue
+        try:
+            by_t[temp] = simulate_tau(replace(design.neuron, temperature_c=temp), sim).tau
+        except (ValueError, RuntimeError) as exc:
+            log.warning("no tau_m at %g degC: %s", temp, exc)
+            by_t[temp] = None
     err = fit.tau / targets.tau_m - 1
     ok = abs(err) <= tol
     msg = (f"simulated tau_m {fit.tau:.4g} s is {err * 100:+.2f} % from the target after "
@@ -148,7 +162,7 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
                                               "not reached"))
     return SizingResult(design=design, tau_predicted=first.tau_pred, tau_simulated=fit.tau,
                         tau_stderr=fit.tau_stderr, history=tuple(history), success=ok,
-                        message=msg)
+                        message=msg, tau_by_temperature=by_t)
 
 
 def _next_ib(history: list[tuple[float, float]], tau_target: float) -> float:
