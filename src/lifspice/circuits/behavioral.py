@@ -12,6 +12,9 @@ The circuit, in ngspice B-sources and capacitors::
     Ctmr/Btmr tmr      refractory timer: ramps 1 V per t_hold while the reset is on
     Bdone done         timer full
     Bsw   mem -> 0     I = g_sw gate (V(mem) - v_reset)   reset switch, c_mem/g_sw = t_edge
+    Cath/Bath ath      optional adaptive threshold (``dv_th``, ``tau_a``): V(ath) is added to
+                       v_th in the comparator; it decays as exp(-t/tau_a) and gains dv_th by
+                       the end of each reset pulse (charged by the gate)
 
 Why this shape: a comparator that drives a reset switch directly is a loop with no DC
 operating point and, if smooth, a stable state with the membrane parked at threshold (a
@@ -26,6 +29,7 @@ ISI/200 or below for 0.5 %).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 from .netlist import assemble, spice_number
@@ -38,6 +42,7 @@ NODE_LATCH = "q"
 NODE_TIMER = "tmr"
 NODE_DONE = "done"
 NODE_GATE = "gate"
+NODE_ADAPT = "ath"
 LEAK = "bleak"
 C_STATE = 1e-12  # F, capacitance of the latch and timer state nodes; only ratios matter
 SAVE_VECTORS = ("v(mem)", "v(cmp)", "v(gate)")
@@ -61,6 +66,13 @@ class BehavioralNeuron:
         ``1e-5 * min(tau_m, t_ref)`` (t_ref counted only if > 0).
     t_hold_min : float or None
         Shortest reset pulse (s), used when ``t_ref`` is shorter; default ``20 t_edge``.
+    dv_th : float or None
+        Adaptive threshold: jump of the threshold per spike (V), reached at the end of the
+        reset pulse; ``None`` (default) or 0 means no adaptation (and the netlist is the
+        plain neuron's, byte for byte).
+    tau_a : float or None
+        Decay time constant of the threshold's excess over ``v_th`` (s); required with
+        ``dv_th``.  Theory: :mod:`lifspice.analysis.theory_adapt`.
     """
 
     lif: LifParams
@@ -68,16 +80,22 @@ class BehavioralNeuron:
     w_cmp: float = 1e-4
     t_edge: float | None = None
     t_hold_min: float | None = None
+    dv_th: float | None = None
+    tau_a: float | None = None
 
     def __post_init__(self) -> None:
         name = "BehavioralNeuron"
         check_finite(name, v_lin=self.v_lin, w_cmp=self.w_cmp, t_edge=self.t_edge,
-                     t_hold_min=self.t_hold_min)
+                     t_hold_min=self.t_hold_min, dv_th=self.dv_th, tau_a=self.tau_a)
         check_positive(name, "V", w_cmp=self.w_cmp)
-        for key in ("v_lin", "t_edge", "t_hold_min"):
+        for key in ("v_lin", "t_edge", "t_hold_min", "tau_a"):
             value = getattr(self, key)
             if value is not None and not value > 0:
                 raise ParameterError(f"{name}.{key} must be > 0 (or omitted), got {value!r}")
+        if self.dv_th is not None and self.dv_th < 0:
+            raise ParameterError(f"{name}.dv_th must be >= 0 V, got {self.dv_th!r}")
+        if self.adapting and self.tau_a is None:
+            raise ParameterError(f"{name}: dv_th needs tau_a (s), the threshold's decay time")
 
     # derived circuit values -------------------------------------------------------------
     @property
@@ -102,6 +120,11 @@ class BehavioralNeuron:
         """Length of the reset pulse, s: t_ref, but never shorter than ``t_hold_min``."""
         floor = self.t_hold_min if self.t_hold_min is not None else 20.0 * self.edge
         return max(self.lif.t_ref, floor)
+
+    @property
+    def adapting(self) -> bool:
+        """True when the threshold adapts (``dv_th`` > 0)."""
+        return bool(self.dv_th)
 
     def saturating_params(self) -> SaturatingLifParams:
         """The saturating-leak LIF this circuit implements exactly."""
@@ -134,13 +157,14 @@ def _core(n: BehavioralNeuron) -> list[str]:
     q_set = _smoothstep(f"(V({NODE_LATCH})-0.05)/0.2")  # a cleared latch leaves exactly 0
     mem, q, tmr, done, gate = (f"V({x})" for x in (NODE_MEM, NODE_LATCH, NODE_TIMER,
                                                    NODE_DONE, NODE_GATE))
-    return [
+    th = s(p.v_th) if not n.adapting else f"{s(p.v_th)}-V({NODE_ADAPT})"
+    lines = [
         f"Cmem {NODE_MEM} 0 {s(p.c_mem)}",
         f"B{LEAK[1:]} {NODE_MEM} 0 I={s(n.i_b)}*tanh({s(p.g_leak / n.i_b)}*({mem}-{s(p.v_rest)}))",
         # comparator, 0 below v_th; hysteresis through the latch: once the latch starts to
         # set, the threshold falls below v_reset, so the reset always completes
         f"Bcmp {NODE_CMP} 0 V="
-        + _smoothstep(f"({mem}-{s(p.v_th)}+{s(hyst)}*{q_set})/{s(n.w_cmp)}"),
+        + _smoothstep(f"({mem}-{th}+{s(hyst)}*{q_set})/{s(n.w_cmp)}"),
         # latch: an integrator, set by the comparator unless the timer is (even 10 %) done,
         # cleared when it is done, holding its state when neither acts
         f"Cq {NODE_LATCH} 0 {s(c_st)}",
@@ -154,6 +178,23 @@ def _core(n: BehavioralNeuron) -> list[str]:
         f"-{s(g_st / 10)}*{_smoothstep(f'(0.04-{q})/0.02')}*{tmr}",
         f"Bdone {NODE_DONE} 0 V={_smoothstep(f'({tmr}-0.998)/0.002')}",
         f"Bsw {NODE_MEM} 0 I={s(g_sw)}*{gate}*({mem}-{s(p.v_reset)})",
+    ]
+    if n.adapting:
+        lines += _adaptation(n, gate)
+    return lines
+
+
+def _adaptation(n: BehavioralNeuron, gate: str) -> list[str]:
+    """Threshold excess V(ath): decays with tau_a; while the reset gate is on (for t_hold)
+    it is charged at dv_th k / t_hold, where k = x / (1 - e^-x), x = t_hold / tau_a, makes up
+    for the decay during the pulse, so it has gained exactly dv_th when the pulse ends."""
+    s = spice_number
+    x = n.t_hold / n.tau_a
+    k = x / -math.expm1(-x)
+    return [
+        f"C{NODE_ADAPT} {NODE_ADAPT} 0 {s(C_STATE)}",
+        f"B{NODE_ADAPT} 0 {NODE_ADAPT} I={s(C_STATE * n.dv_th * k / n.t_hold)}*{gate}"
+        f"-{s(C_STATE / n.tau_a)}*V({NODE_ADAPT})",
     ]
 
 
@@ -188,12 +229,13 @@ def neuron_netlist(
     body = [
         f"Iin 0 {NODE_MEM} {stim.spice_value()}",
         *_core(n),
-        f".ic v({NODE_MEM})={s(v0)} v({NODE_LATCH})=0 v({NODE_TIMER})=0",
+        f".ic v({NODE_MEM})={s(v0)} v({NODE_LATCH})=0 v({NODE_TIMER})=0"
+        + (f" v({NODE_ADAPT})=0" if n.adapting else ""),
         # chgtol: ngspice's default (1e-14 C) is 10 mV on a 1 pF membrane; scale it down so the
         # truncation-error control sees the membrane and the latch at the vntol level
         f".options reltol={s(reltol)} vntol={s(tol)} abstol={s(_abstol(n))} "
         f"chgtol={s(tol * min(p.c_mem, C_STATE))} gmin={s(_gmin(n))} method=gear",
-        f".save {' '.join(SAVE_VECTORS)}",
+        f".save {' '.join(SAVE_VECTORS + ((f'v({NODE_ADAPT})',) if n.adapting else ()))}",
         f".tran {s(step)} {s(t_stop)} 0 {s(step)} uic",
     ]
     return assemble("lifspice behavioral LIF neuron", body)
