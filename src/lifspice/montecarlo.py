@@ -31,7 +31,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .measure import SampleSpec, Spreads, is_sky130, measure_sample, nudged, quantity_keys
+from .measure import (
+    N_SPIKES,
+    SampleSpec,
+    Spreads,
+    is_sky130,
+    measure_sample,
+    nudged,
+    quantity_keys,
+)
 
 log = logging.getLogger(__name__)
 
@@ -255,12 +263,12 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 # the sweep ------------------------------------------------------------------------------
 def nominal_windows(nominal: dict, plan: SweepPlan) -> tuple[float, ...]:
-    """Transient length per current for the drawn samples: 1.5x the nominal time of the
-    third spike (the draws move the ISI by some 10 %; a slower sample is rerun longer)."""
+    """Transient length per current for the drawn samples: 2.5 nominal ISIs, 25 % more than
+    the two spikes need (the draws move the ISI by ~10 %; a slower sample is rerun longer)."""
     rates = [nominal.get(f"rate_Hz_i{k}", 0.0) for k in range(len(plan.currents))]
     if not is_sky130(plan.design) or not nominal.get("ok") or not all(r > 0 for r in rates):
         return ()
-    return tuple(1.5 * 3.0 / r for r in rates)
+    return tuple((N_SPIKES + 0.5) / r for r in rates)
 
 
 def run_sweep(

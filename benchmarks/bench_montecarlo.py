@@ -1,0 +1,126 @@
+"""sky130 mismatch Monte Carlo: samples per second of the engine against one ``ngspice -b``
+process per sample.
+
+    python benchmarks/bench_montecarlo.py [--samples 200] [--baseline 10] [--workers 2]
+
+Every sample is the same measurement: the reference sky130 neuron with the ``tt_mm``
+mismatch library, operating point, one AC point (tau_m), and a firing transient of two
+spikes at 600 pA (the first climb and one steady ISI) (2x rheobase).
+
+* engine: :func:`lifspice.montecarlo.run_sweep` on ``--workers`` processes, each keeping
+  the neuron loaded in one ngspice and redrawing the mismatch with ``setseed`` + ``reset``;
+  wall time of the whole sweep (pool start, nominal run, files, summary included);
+* per-process baseline, the common approach: for each sample write a netlist with
+  ``.option seed=N`` and the three analyses and run ``ngspice -b -r`` on it, ``--workers``
+  at a time; once with ``.lib sky130.lib.spice tt_mm`` (what most flows do) and once with
+  the kit's small per-corner library (to separate model loading from process start-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import math
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from lifspice.design import load_design
+from lifspice.measure import SampleSpec, sky130_netlist
+from lifspice.montecarlo import SweepPlan, run_sweep, sample_seed
+from lifspice.sim.pdk import corner_lib, find_sky130, spiceinit_lines
+
+CURRENT = 6e-10  # A, 2x the reference design's rheobase
+
+
+def engine(n: int, workers: int, folder: Path, firing: bool = True) -> float:
+    currents = (CURRENT,) if firing else ()
+    plan = SweepPlan(design=load_design("sky130"), n_samples=n, seed=1, currents=currents,
+                     batch_size=max(1, min(25, n // (4 * workers))), floor_reruns=0)
+    t0 = time.perf_counter()
+    res = run_sweep(plan, folder, workers=workers)
+    elapsed = time.perf_counter() - t0
+    assert res.summary["n_failed"] == 0, res.summary["failures"]
+    return n / elapsed
+
+
+def baseline_netlist(k: int, full_lib: bool, firing: bool = True) -> str:
+    design = load_design("sky130")
+    net, _ = sky130_netlist(SampleSpec(design=design, currents=(CURRENT,)))
+    isi = 1 / 190.0  # s, nominal ISI at 600 pA
+    t_stop = 2.5 * isi  # as the engine: two spikes and 25 % margin
+    step = min(isi / 200, t_stop / 200)
+    f = 1 / (2 * math.pi * design.lif_guess().tau_m)
+    if full_lib:
+        small = str(corner_lib("tt", mismatch=True))
+        net = net.replace(f'.include "{small}"', f'.lib "{find_sky130()}" tt_mm')
+    net = net.replace("DC 0.0 AC 1", f"DC {CURRENT!r} AC 1")
+    assert f"DC {CURRENT!r} AC 1" in net
+    cards = [f".option seed={sample_seed(1, k)}", ".op", f".ac lin 1 {f!r} {f!r}",
+             *([f".tran {step!r} {t_stop!r} 0 {step!r}"] if firing else [])]
+    return net.replace("\n.end\n", "\n" + "\n".join(cards) + "\n.end\n")
+
+
+def per_process(n: int, workers: int, full_lib: bool, folder: Path,
+                firing: bool = True) -> float:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".spiceinit").write_text("\n".join(spiceinit_lines()) + "\n")
+    exe = shutil.which("ngspice")
+    if exe is None:
+        raise SystemExit("ngspice is not on PATH")
+
+    def one(k: int) -> None:
+        cir = folder / f"s{k}.cir"
+        cir.write_text(baseline_netlist(k, full_lib, firing))
+        p = subprocess.run([exe, "-b", "-r", f"s{k}.raw", cir.name], cwd=folder,
+                           capture_output=True, text=True, timeout=600)
+        raw = folder / f"s{k}.raw"
+        if p.returncode != 0 or not raw.exists() or raw.stat().st_size < 100:
+            raise RuntimeError(f"ngspice -b failed for sample {k}: {p.stdout[-500:]}")
+
+    t0 = time.perf_counter()
+    with cf.ThreadPoolExecutor(workers) as ex:
+        list(ex.map(one, range(n)))
+    return n / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=200, help="engine samples (default 200)")
+    ap.add_argument("--baseline", type=int, default=10,
+                    help="samples per baseline variant (default 10)")
+    ap.add_argument("--small-signal", type=int, default=1000,
+                    help="samples of the small-signal-only sweep (op + AC: tau_m, g_m, "
+                    "v_rest; default 1000)")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lifspice-bench-mc-") as tmp:
+        tmp = Path(tmp)
+        rate = engine(args.samples, args.workers, tmp / "engine")
+        full = per_process(args.baseline, args.workers, True, tmp / "full")
+        small = per_process(args.baseline, args.workers, False, tmp / "small")
+        ss = engine(args.small_signal, args.workers, tmp / "ss", firing=False)
+        ss_full = per_process(args.baseline, args.workers, True, tmp / "ss_full", False)
+        ss_small = per_process(args.baseline, args.workers, False, tmp / "ss_small", False)
+    for title, rows in (
+        (f"full sample: op + AC + 2-spike transient at {CURRENT:g} A "
+         f"({args.samples} engine samples)", (rate, full, small)),
+        (f"small-signal sample: op + AC only, tau_m g_m v_rest ({args.small_signal} engine "
+         "samples)", (ss, ss_full, ss_small)),
+    ):
+        eng = rows[0]
+        print(f"sky130 mismatch Monte Carlo, {args.workers} workers, {title}")
+        print(f"  {'approach':<52}{'samples/s':>10}{'1000 samples':>14}{'speed-up':>10}")
+        for name, r in zip(("engine (loaded circuit, setseed + reset)",
+                            "ngspice -b per sample, .lib sky130.lib.spice tt_mm",
+                            "ngspice -b per sample, small per-corner library"), rows,
+                           strict=True):
+            print(f"  {name:<52}{r:10.3g}{1000 / r:12.0f} s{eng / r:9.2f}x")
+        print(f"  engine vs the common per-process approach (full library): {eng / rows[1]:.1f}x"
+              f"; vs per-process with the kit's small library: {eng / rows[2]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
