@@ -179,3 +179,23 @@ def test_cli_round_trip(inputs, tmp_path, capsys):
     rc = main(["size", "--tau", "10s", "--out", str(tmp_path / "bad")])
     err = capsys.readouterr().err
     assert rc == 2 and "lifspice: error:" in err and "Nearest feasible" in err
+
+
+def test_power_budget_is_infeasible_with_nearest(inputs):
+    tables, mm = inputs
+    with pytest.raises(InfeasibleTarget, match="power") as err:
+        size_neuron(SizingTargets(tau_m=1e-7), tables, mm)
+    near = err.value.nearest
+    assert near is not None and near.power <= 1e-6 * 1.001 and near.tau_pred > 1e-7
+
+
+def test_cli_gmid_writes_tables_and_plots(inputs, tmp_path):
+    from lifspice.analysis.gmid import GmidTable
+    from lifspice.cli import main
+
+    rc = main(["gmid", "--use-cache", "--out", str(tmp_path)])
+    assert rc == 0
+    for kind in ("nfet", "pfet"):
+        assert (tmp_path / f"gmid_{kind}_tt_27C.png").stat().st_size > 10_000
+        back = GmidTable.load(tmp_path / f"{kind}_tt_27C.nc")
+        assert back.kind == kind and back.data["gm_w"].shape[-1] == back.vgs.size

@@ -124,22 +124,24 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
     design = first
     i_b_floor = max(targets.leak_margin * max(first.leakage.values()), targets.i_b_floor)
     history: list[tuple[float, float]] = []
+    c_runs: list[float] = []  # C (F) of each run: the secant only uses runs with equal C
     fit = None
     for k in range(max_iter):
         if progress:
             progress(f"closed loop tau_m {targets.tau_m:g} s", k, max_iter)
         fit = simulate_tau(design.neuron, sim)
         history.append((design.neuron.i_b, fit.tau))
+        c_runs.append(design.neuron.c_mem_nominal)
         log.info("iteration %d: i_b %.4g A -> tau_m %.4g s (target %.4g s)", k,
                  design.neuron.i_b, fit.tau, targets.tau_m)
         if abs(fit.tau / targets.tau_m - 1) <= tol:
             break
-        i_b = _next_ib(history, targets.tau_m)
+        same_c = [h for h, c in zip(history, c_runs, strict=True) if c == c_runs[-1]]
+        i_b = _next_ib(same_c, targets.tau_m)
         if i_b < i_b_floor * (1 - 1e-9):
             # tau_m came out short: a lower i_b would leak-limit, so grow C instead
             c = design.neuron.c_mem_nominal * targets.tau_m / fit.tau
             design = size_neuron(targets, tables, mismatch, i_b=i_b_floor, c_mem=c)
-            history.clear()
             continue
         design = size_neuron(targets, tables, mismatch, i_b=i_b, c_mem=design.neuron.c_mem)
     if progress:

@@ -332,10 +332,17 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
         raise InfeasibleTarget(f"tau_m {t.tau_m:g} s: the OTA cannot be biased for it "
                                f"({exc})") from None
     if design.power > t.power_max:
+        # the rest of the neuron's bias currents are fixed: what is left of the budget for i_b
+        ib_max = 0.5 * (t.power_max / t.vdd - (design.power / t.vdd - 2 * design.neuron.i_b))
+        nearest, tail = None, "no i_b fits: lower i_cmp or raise the budget"
+        if ib_max >= i_b_min:
+            nearest = build(c_mem, ib_max)
+            tail = (f"nearest feasible: i_b = {ib_max * 1e9:.3g} nA, tau_m = "
+                    f"{nearest.tau_pred * 1e6:.4g} us")
         raise InfeasibleTarget(
             f"static power {design.power * 1e9:.3g} nW exceeds the budget "
             f"{t.power_max * 1e9:.3g} nW (i_b = {design.neuron.i_b * 1e9:.3g} nA for "
-            f"C = {c_mem * 1e12:.3g} pF); a longer tau_m or a smaller c_min lowers it")
+            f"C = {c_mem * 1e12:.3g} pF, the smallest allowed); {tail}", nearest)
     if c_given:
         return design
     if c_mem <= t.c_min:
