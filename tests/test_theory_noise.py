@@ -100,3 +100,23 @@ def test_simulator_matches_siegert_rate_and_cv(mu_over_rh, sigma_v):
     rate_se = res.rate * res.cv / math.sqrt(isis.size)
     assert abs(res.rate - f) < 4 * rate_se + 0.01 * f, (res.rate, f, rate_se)
     assert abs(res.cv - cv) < 4 * cv_standard_error(isis) + 0.01, (res.cv, cv)
+
+
+def test_saturating_leak_siegert_limits():
+    """General-drift first passage: equals the linear Siegert for a 100 V linear range
+    (quadrature tolerance 1e-5), and the saturating closed form for vanishing noise."""
+    from lifspice.analysis import theory_saturating as ts
+    from lifspice.circuits.params import SaturatingLifParams
+
+    wide = SaturatingLifParams(**P.as_dict(), i_b=P.g_leak * 100.0)
+    for m, s in [(0.6, 0.3), (1.0, 0.1), (2.0, 0.02)]:
+        assert tn.rate_siegert_saturating(wide, m * RH, s * SQ) == pytest.approx(
+            tn.rate_siegert(P, m * RH, s * SQ), rel=2e-5)
+    sat = SaturatingLifParams(**P.as_dict(), i_b=P.g_leak * 0.05)  # v_lin = 50 mV
+    for m in (1.2, 2.0):
+        mu = m * sat.rheobase
+        assert tn.rate_siegert_saturating(sat, mu, 1e-4 * SQ) == pytest.approx(
+            ts.rate_saturating(sat, mu), rel=1e-5)
+    # noise makes the saturating neuron fire below its (5 pA) rheobase
+    below = tn.rate_siegert_saturating(sat, 0.8 * sat.rheobase, [0.03 * SQ, 0.05 * SQ])
+    assert 0 < below[0] < below[1]

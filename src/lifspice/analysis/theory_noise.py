@@ -368,3 +368,92 @@ def simulate_noisy(
                 ids, u, t_last, release = ids[keep], u[keep], t_last[keep], release[keep]
         t = t1
     return NoisyIsis(isis=isis, seed=seed, dt=float(dt))
+
+
+# ------------------------------------------------------------- saturating (OTA) leak
+
+
+def isi_siegert_saturating(p, mu: float, sigma: float) -> float:
+    """Mean ISI (s) of the white-noise LIF whose leak saturates like an OTA's:
+    ``c dV = (mu - i_b tanh((V - v_rest)/v_lin)) dt + sigma dW`` (``p``: SaturatingLifParams).
+
+    For a drift ``f(u)`` (``u = V - v_rest``) and diffusion ``s = sigma / c_mem`` the mean
+    first-passage time from ``u_r`` to ``u_th`` is
+    ``(2/s^2) int_{u_r}^{u_th} dy int_{-inf}^{y} e^{U(y) - U(z)} dz`` with the (convex)
+    potential ``U(u) = -(2 c / sigma^2) (mu u - i_b v_lin ln cosh(u / v_lin))``.  Both
+    integrals are done by adaptive quadrature on windows set by the potential (the inner
+    integrand is confined to where ``U(z)`` is within 50 of its minimum on ``(-inf, y]``),
+    with the largest exponent factored out.  For a wide linear range it equals
+    :func:`isi_siegert`; it applies where that does not (a leak saturating inside the swing).
+    """
+    if sigma <= 0:
+        from .theory_saturating import isi_saturating
+
+        return float(isi_saturating(p, mu))
+    c, ib, vl = p.c_mem, p.i_b, p.v_lin
+    k = 2.0 * c / sigma**2  # 1/(V A)
+
+    def big_u(u):
+        a = abs(u / vl)
+        return -k * (mu * u - ib * vl * (a + math.log1p(math.exp(-2.0 * a)) - math.log(2.0)))
+
+    def drift(u):  # -dU/du / k: the net current, A
+        return mu - ib * math.tanh(u / vl)
+
+    u_r, u_th = p.v_reset - p.v_rest, p.v_th - p.v_rest
+    u_star = vl * math.atanh(mu / ib) if abs(mu) < ib else (math.inf if mu > 0 else -math.inf)
+
+    def argmin_u(y):  # where U is smallest on (-inf, y] (U is convex)
+        return min(y, u_star)
+
+    def lower(z0):  # U(z0 - d) - U(z0) > 50 (U decreases towards z0 from below)
+        d = max(sigma / math.sqrt(k * c * ib / vl + 1e-300), 1e-9)
+        u0 = big_u(z0)
+        while big_u(z0 - d) - u0 < 50.0:
+            d *= 2.0
+        return z0 - d
+
+    s_max = max(big_u(u_th) - big_u(argmin_u(u_th)), 0.0)  # the largest exponent
+
+    def inner(y):
+        m = argmin_u(y)
+        shift = big_u(y) - big_u(m) - s_max  # <= 0 up to rounding
+
+        def f(z):
+            return math.exp(big_u(m) - big_u(z) + shift)
+
+        lo = lower(m)
+        pts = [lo, m, y] if m < y else [lo, y]
+        total = 0.0
+        for a_, b_ in zip(pts[:-1], pts[1:], strict=False):
+            if b_ > a_:
+                # near the top the integrand falls as e^{-k drift(y) (y - z)}
+                w = 50.0 / (k * abs(drift(b_))) if drift(b_) != 0 else b_ - a_
+                cut = max(a_, b_ - w)
+                for lo2, hi2 in ((a_, cut), (cut, b_)):
+                    if hi2 > lo2:
+                        total += quad(f, lo2, hi2, epsabs=0.0, epsrel=1e-7, limit=200)[0]
+        return total
+
+    # the outer integrand grows towards u_th when the threshold is above the potential well
+    pts = [u_r]
+    if s_max > 0 and u_th - u_r > 0:
+        w = 50.0 / max(k * abs(drift(u_th)), 1e-300)
+        if u_th - w > u_r:
+            pts.append(u_th - w)
+    pts.append(u_th)
+    outer = sum(quad(inner, a_, b_, epsabs=0.0, epsrel=1e-7, limit=200)[0]
+                for a_, b_ in zip(pts[:-1], pts[1:], strict=False) if b_ > a_)
+    if outer <= 0:
+        return math.inf
+    log_t = math.log(k * c) + math.log(outer) + s_max  # 2 / s^2 = 2 c^2 / sigma^2 = k c
+    return p.t_ref + (math.exp(log_t) if log_t < _LOG_HUGE else math.inf)
+
+
+def rate_siegert_saturating(p, mu, sigma):
+    """Firing rate (Hz) of :func:`isi_siegert_saturating`; arrays broadcast."""
+    mu_a, sg_a = _check(mu, sigma)
+    ts = [isi_siegert_saturating(p, float(m), float(s))
+          for m, s in zip(mu_a.ravel(), sg_a.ravel(), strict=True)]
+    out = np.array([1.0 / t if math.isfinite(t) else 0.0 for t in ts]).reshape(mu_a.shape)
+    return float(out) if out.ndim == 0 else out
