@@ -64,6 +64,8 @@ def test_sized_design_simulates_to_target(inputs, batch, tau, tmp_path):
     assert result.success, result.message
     assert abs(result.error) <= 0.02
     assert 1 <= len(result.history) <= 6
+    # the refractory time is simulated too (reset pulse width of a firing transient)
+    assert result.t_ref_simulated == pytest.approx(targets.t_ref, rel=0.05)
     d = result.design
     # the budgets hold and the bias stays 10x above the leakage into the membrane
     assert d.neuron.i_b >= 10 * max(d.leakage.values())
@@ -172,6 +174,7 @@ def test_cli_round_trip(inputs, tmp_path, capsys):
     assert report["tau_m_simulated_s"] == pytest.approx(3e-3, rel=0.02)
     assert report["sizes"]["i_b"] == design.i_b
     assert report["targets"]["max_rate"] == 200.0 and report["iterations"]
+    assert report["t_ref_simulated_s"] == pytest.approx(2e-3, rel=0.05)
     assert tomllib.loads((out / "design.toml").read_text())["circuit"] == "sky130"
     for name in ("step", "transient", "leak_dc"):
         assert (out / "netlists" / f"{name}.cir").read_text().endswith(".end\n")

@@ -167,7 +167,10 @@ def summary_text(result) -> str:
         f"{n.w_ota_mirror * um:g}/{n.l_ota_mirror * um:g}, tail {n.w_ota_tail * um:g}/"
         f"{n.l_ota_tail * um:g}; comparator pair {n.w_cmp_in * um:g}/{n.l_cmp_in * um:g}; "
         f"reset {n.w_reset * um:g}/{n.l_reset * um:g}",
-        f"refractory c_ref {n.c_ref * 1e15:.3g} fF, i_ref {n.i_ref * 1e12:.3g} pA",
+        f"refractory c_ref {n.c_ref * 1e15:.3g} fF, i_ref {n.i_ref * 1e12:.3g} pA"
+        + ("" if result.t_ref_simulated is None else
+           f": t_ref simulated {result.t_ref_simulated * 1e3:.4g} ms (target "
+           f"{d.targets.t_ref * 1e3:.4g} ms)"),
         "leakage into the membrane: " + ", ".join(
             f"{v * 1e12:.3g} pA at {t:g} C" for t, v in d.leakage.items()),
         f"sigma(tau)/tau {d.sigma_tau_rel * 100:.2g} %, sigma(V_th) {d.sigma_vth * 1e3:.3g} mV,"

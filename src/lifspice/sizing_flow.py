@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from .analysis import extract
 from .analysis.gmid import GmidTables
 from .analysis.sizing import InfeasibleTarget, Mismatch, SizedDesign, SizingTargets, size_neuron
@@ -44,6 +46,13 @@ class SizingResult:
     message: str
     # degC -> simulated tau_m (s) at the other temperatures of the range (None: no fit)
     tau_by_temperature: dict[float, float | None] = field(default_factory=dict)
+    # (i_ref A, simulated t_ref s) per refractory iteration; empty if not verified
+    t_ref_history: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def t_ref_simulated(self) -> float | None:
+        """Reset pulse width of the final design, s (None if not simulated)."""
+        return self.t_ref_history[-1][1] if self.t_ref_history else None
 
     @property
     def neuron(self) -> Sky130Neuron:
@@ -69,6 +78,10 @@ class SizingResult:
             "iterations": [{"i_b_A": ib, "tau_m_simulated_s": tau} for ib, tau in self.history],
             "tau_m_simulated_by_temperature_s": {f"{k:g}": v
                                                  for k, v in self.tau_by_temperature.items()},
+            "t_ref_target_s": t.t_ref,
+            "t_ref_simulated_s": self.t_ref_simulated,
+            "t_ref_iterations": [{"i_ref_A": i, "t_ref_simulated_s": tr}
+                                 for i, tr in self.t_ref_history],
             "prediction": self.design.to_dict(),
         }
 
@@ -83,6 +96,32 @@ def simulate_tau(neuron: Sky130Neuron, sim) -> extract.StepFit:
     return extract.fit_step_response(res.time, res[bench.probes.mem], t0)
 
 
+def simulate_t_ref(neuron: Sky130Neuron, sim) -> float:
+    """Refractory time of a neuron, s: median width of the reset pulses (``rst`` above
+    vdd/2) of a firing transient, as a characterization measures it.
+
+    The input is set so that an ISI is ~5 t_ref (t_ref is set by the timer, not the
+    input), and the step to t_ref/50, whatever tau_m is.
+    """
+    from .analysis.theory_saturating import isi_saturating
+    from .circuits.stimulus import DC
+    from .sky130_bench import Sky130Bench
+
+    bench = Sky130Bench.for_design(neuron)
+    g = bench.guess()
+    i = 1.05 * g.rheobase + g.c_mem * (g.v_th - g.v_reset) / (4 * g.t_ref)
+    isi = float(isi_saturating(g, i))
+    t_stop = 3.5 * isi if math.isfinite(isi) else 20 * g.t_ref
+    pr = bench.probes
+    net = bench.transient(DC(i), t_stop=t_stop, max_step=g.t_ref / 50)
+    res = sim.run(net, vectors=[pr.mem, pr.spike, pr.reset])
+    pulses = extract.reset_pulses(res.time, res[pr.reset], pr.reset_level)
+    if pulses.start.size < 1:
+        raise RuntimeError(f"no complete reset pulse at {i:.3g} A in {t_stop:.3g} s: the "
+                           "sized neuron does not fire and reset")
+    return float(np.median(pulses.width))
+
+
 def load_inputs(targets: SizingTargets, *, progress: Progress | None = None,
                 workers: int = 2) -> tuple[GmidTables, Mismatch]:
     """gm/Id tables at the target's temperatures (cached) and the Pelgrom coefficients."""
@@ -95,7 +134,8 @@ def load_inputs(targets: SizingTargets, *, progress: Progress | None = None,
 
 def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
                     mismatch: Mismatch | None = None, sim=None, tol: float = 0.02,
-                    max_iter: int = 6, progress: Progress | None = None) -> SizingResult:
+                    max_iter: int = 6, t_ref_tol: float | None = 0.05,
+                    progress: Progress | None = None) -> SizingResult:
     """Size for ``targets``, then simulate and correct i_b until tau_m is within ``tol``.
 
     Parameters
@@ -105,6 +145,9 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         the sky130 init commands.
     tol : float
         Relative tolerance on the simulated tau_m (default 2 %).
+    t_ref_tol : float or None
+        Relative tolerance on the simulated refractory time: i_ref is corrected (at most 4
+        firing transients) until it is met; None skips the refractory check.
 
     Raises
     ------
@@ -146,6 +189,9 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         design = size_neuron(targets, tables, mismatch, i_b=i_b, c_mem=design.neuron.c_mem)
     if progress:
         progress(f"closed loop tau_m {targets.tau_m:g} s", max_iter, max_iter)
+    t_ref_hist: list[tuple[float, float]] = []
+    if t_ref_tol is not None:
+        design, t_ref_hist = _correct_t_ref(design, targets, sim, t_ref_tol, progress)
     # the other temperatures of the range: the same design, simulated there (tau_m drifts
     # with U_T and the leakage; the fit failing would mean the neuron no longer rests)
     by_t: dict[float, float | None] = {}
@@ -162,9 +208,39 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
     msg = (f"simulated tau_m {fit.tau:.4g} s is {err * 100:+.2f} % from the target after "
            f"{len(history)} simulation(s)" + ("" if ok else f"; tolerance {tol * 100:g} % "
                                               "not reached"))
+    if t_ref_hist:
+        t_err = t_ref_hist[-1][1] / targets.t_ref - 1
+        ok_t = abs(t_err) <= t_ref_tol
+        ok = ok and ok_t
+        msg += (f"; simulated t_ref {t_ref_hist[-1][1]:.4g} s is {t_err * 100:+.2f} % from "
+                f"the target" + ("" if ok_t else f" (tolerance {t_ref_tol * 100:g} % not "
+                                 "reached)"))
     return SizingResult(design=design, tau_predicted=first.tau_pred, tau_simulated=fit.tau,
                         tau_stderr=fit.tau_stderr, history=tuple(history), success=ok,
-                        message=msg, tau_by_temperature=by_t)
+                        message=msg, tau_by_temperature=by_t,
+                        t_ref_history=tuple(t_ref_hist))
+
+
+def _correct_t_ref(design: SizedDesign, targets: SizingTargets, sim, tol: float,
+                   progress: Progress | None, max_iter: int = 4):
+    """Scale i_ref by simulated / target t_ref (t_ref ~ c_ref x swing / i_ref) until the
+    reset pulse is within ``tol``; i_ref stays above its leakage floor."""
+    floor = max(20e-12, targets.leak_margin * max(design.leakage_ext.values()))
+    hist: list[tuple[float, float]] = []
+    for k in range(max_iter):
+        if progress:
+            progress("refractory time", k, max_iter)
+        t_sim = simulate_t_ref(design.neuron, sim)
+        hist.append((design.neuron.i_ref, t_sim))
+        if abs(t_sim / targets.t_ref - 1) <= tol:
+            break
+        i_ref = max(design.neuron.i_ref * t_sim / targets.t_ref, floor)
+        if i_ref == design.neuron.i_ref:
+            break
+        design = replace(design, neuron=replace(design.neuron, i_ref=i_ref))
+    if progress:
+        progress("refractory time", max_iter, max_iter)
+    return design, hist
 
 
 def _next_ib(history: list[tuple[float, float]], tau_target: float) -> float:
