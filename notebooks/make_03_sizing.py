@@ -15,7 +15,8 @@ neuron and correcting the bias until the simulated `tau_m` is within 2 % of the 
 1. gm/Id tables of `nfet_01v8` / `pfet_01v8` (ngspice DC sweeps, cached on disk);
 2. the sizer: C, OTA bias `i_b`, W/L from the tables, mismatch from the PDK's Pelgrom
    coefficients, leakage from the tables' V_GS = 0 rows;
-3. the closed loop: step response simulated, `tau_m` fitted, `i_b` corrected.
+3. the closed loop: step response simulated, `tau_m` fitted, `i_b` corrected; then a
+   firing transient for the refractory time, `i_ref` corrected.
 
 `TARGETS` sets the size (the test suite runs it as written; the first run on a machine
 sweeps the tables, ~40 s on 2 cores, later runs load them from the cache)."""),
@@ -51,13 +52,13 @@ simulation shows how good the tables are, the loop takes it the rest of the way.
 results = [size_and_verify(SizingTargets(tau_m=tau, max_rate=100.0), tables=tables,
                            mismatch=mm, sim=sim) for tau in TARGETS]
 print(f"{'target':>9} {'1st sim':>9} {'final':>9} {'err %':>6} {'runs':>4} {'C pF':>6} "
-      f"{'i_b pA':>7} {'area um2':>8} {'P nW':>6} {'s(tau) %':>8}")
+      f"{'i_b pA':>7} {'area um2':>8} {'P nW':>6} {'s(tau) %':>8} {'t_ref ms':>8}")
 for r in results:
     d, n = r.design, r.neuron
     print(f"{d.targets.tau_m * 1e3:8.3g}m {r.history[0][1] * 1e3:8.4g}m "
           f"{r.tau_simulated * 1e3:8.4g}m {r.error * 100:+6.2f} {len(r.history):4d} "
           f"{n.c_mem_nominal * 1e12:6.3g} {n.i_b * 1e12:7.4g} {d.area['total'] * 1e12:8.0f} "
-          f"{d.power * 1e9:6.3g} {d.sigma_tau_rel * 100:8.2g}")
+          f"{d.power * 1e9:6.3g} {d.sigma_tau_rel * 100:8.2g} {r.t_ref_simulated * 1e3:8.4g}")
 assert all(r.success for r in results)"""),
     new_code_cell("""tau_t = np.array([r.design.targets.tau_m for r in results])
 first = np.array([r.history[0][1] for r in results])
