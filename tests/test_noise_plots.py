@@ -34,3 +34,16 @@ def test_noise_figures(tmp_path):
     fig2.savefig(tmp_path / "isi.png")
     assert (tmp_path / "isi.png").stat().st_size > 1000
     plt.close("all")
+
+
+def test_points_csv(tmp_path):
+    import csv
+
+    from lifspice.noise import write_points_csv
+
+    pts = [_point(1.5 * P.rheobase, 0.1 * SQ)]
+    write_points_csv(pts, tmp_path / "noise.csv")
+    rows = list(csv.DictReader(open(tmp_path / "noise.csv")))
+    assert len(rows) == 1
+    assert float(rows[0]["rate_Hz"]) == pts[0].rate
+    assert float(rows[0]["theory_cv"]) == pts[0].theory_cv

@@ -202,6 +202,18 @@ def summary_rows(points: Sequence[NoisyPoint]) -> list[dict[str, float]]:
     return [pt.as_dict() for pt in points]
 
 
+def write_points_csv(points: Sequence[NoisyPoint], path) -> None:
+    """One row per point: mu, sigma, n_isi, rate and CV with standard errors and theory."""
+    import csv
+
+    rows = summary_rows(points)
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["mu_A"])
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: repr(float(v)) for k, v in r.items()})
+
+
 # ------------------------------------------------------------------- trnoise semantics
 
 
