@@ -43,7 +43,8 @@ def test_points_csv(tmp_path):
 
     pts = [_point(1.5 * P.rheobase, 0.1 * SQ)]
     write_points_csv(pts, tmp_path / "noise.csv")
-    rows = list(csv.DictReader(open(tmp_path / "noise.csv")))
+    with open(tmp_path / "noise.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) == 1
     assert float(rows[0]["rate_Hz"]) == pts[0].rate
     assert float(rows[0]["theory_cv"]) == pts[0].theory_cv
