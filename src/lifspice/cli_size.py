@@ -109,6 +109,24 @@ def register(subparsers) -> None:
     s.set_defaults(handler=cmd_size)
 
 
+def _pdk_errors(handler):
+    """Print a missing PDK like the CLI's other errors (it is not a ParameterError)."""
+    def wrapped(args) -> int:
+        import sys
+
+        from .sim.pdk import PdkNotFoundError
+
+        try:
+            return handler(args)
+        except PdkNotFoundError as e:
+            print(f"lifspice: error: {e}", file=sys.stderr)
+            return 2
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+@_pdk_errors
 def cmd_gmid(args) -> int:
     from .analysis.plots_gmid import save_gmid_figures
     from .cli import _progress_printer
@@ -129,6 +147,7 @@ def cmd_gmid(args) -> int:
     return 0
 
 
+@_pdk_errors
 def cmd_size(args) -> int:
     from .analysis.sizing import SizingTargets
     from .cli import _progress_printer
@@ -176,8 +195,10 @@ def summary_text(result) -> str:
         f"sigma(tau)/tau {d.sigma_tau_rel * 100:.2g} %, sigma(V_th) {d.sigma_vth * 1e3:.3g} mV,"
         f" area {d.area['total'] * 1e12:.0f} um^2, static power {d.power * 1e9:.3g} nW",
     ]
+    rng = f"input current range: rheobase ~{d.rheobase * 1e12:.4g} pA"
     if d.i_in_max is not None:
-        lines.append(f"input current for {d.targets.max_rate:g} Hz: {d.i_in_max * 1e12:.4g} pA")
+        rng += f" .. {d.i_in_max * 1e12:.4g} pA for {d.targets.max_rate:g} Hz"
+    lines.append(rng)
     for temp, tau in result.tau_by_temperature.items():
         lines.append(f"simulated tau_m at {temp:g} C: "
                      + ("no fit" if tau is None else f"{tau * 1e3:.4g} ms"))

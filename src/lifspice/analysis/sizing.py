@@ -119,6 +119,7 @@ class SizedDesign:
     area: dict[str, float]              # m^2 by part, and "total"
     power: float                        # W, static
     i_in_max: float | None              # A, input for max_rate (saturated leak)
+    rheobase: float = math.nan          # A, smallest input that fires (tanh leak at v_th)
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict:
@@ -284,6 +285,7 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
             neuron=n, targets=t, tau_pred=c_tot / g, g_leak=g, c_parasitic=c_par,
             leakage=leak, leakage_ext=leak_ext, sigma_tau_rel=math.hypot(sig_c, sig_i),
             sigma_vth=sig_vth(w_cmp * l_cmp), area=area, power=power, i_in_max=i_max,
+            rheobase=ib * math.tanh((t.v_th - t.v_rest) / (2 * n_ut)),
             )
 
     def ib_for(c_mem: float) -> float:
