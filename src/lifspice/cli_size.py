@@ -198,6 +198,8 @@ def summary_text(result) -> str:
     rng = f"input current range: rheobase ~{d.rheobase * 1e12:.4g} pA"
     if d.i_in_max is not None:
         rng += f" .. {d.i_in_max * 1e12:.4g} pA for {d.targets.max_rate:g} Hz"
+        if result.rate_at_i_in_max is not None:
+            rng += f" (simulated there: {result.rate_at_i_in_max:.4g} Hz)"
     lines.append(rng)
     for temp, tau in result.tau_by_temperature.items():
         lines.append(f"simulated tau_m at {temp:g} C: "

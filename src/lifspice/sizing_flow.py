@@ -48,6 +48,7 @@ class SizingResult:
     tau_by_temperature: dict[float, float | None] = field(default_factory=dict)
     # (i_ref A, simulated t_ref s) per refractory iteration; empty if not verified
     t_ref_history: tuple[tuple[float, float], ...] = ()
+    rate_at_i_in_max: float | None = None    # Hz, simulated at the predicted i_in_max
 
     @property
     def t_ref_simulated(self) -> float | None:
@@ -82,6 +83,8 @@ class SizingResult:
             "t_ref_simulated_s": self.t_ref_simulated,
             "t_ref_iterations": [{"i_ref_A": i, "t_ref_simulated_s": tr}
                                  for i, tr in self.t_ref_history],
+            "i_in_max_A": self.design.i_in_max,
+            "rate_at_i_in_max_simulated_Hz": self.rate_at_i_in_max,
             "prediction": self.design.to_dict(),
         }
 
@@ -120,6 +123,24 @@ def simulate_t_ref(neuron: Sky130Neuron, sim) -> float:
         raise RuntimeError(f"no complete reset pulse at {i:.3g} A in {t_stop:.3g} s: the "
                            "sized neuron does not fire and reset")
     return float(np.median(pulses.width))
+
+
+def simulate_rate(neuron: Sky130Neuron, i_in: float, sim) -> float:
+    """Steady firing rate (Hz) at a constant input ``i_in`` (A): ~4 predicted ISIs from
+    v_reset, the first interval dropped."""
+    from .analysis.theory_saturating import isi_saturating
+    from .sky130_bench import Sky130Bench
+
+    bench = Sky130Bench.for_design(neuron)
+    g = bench.guess()
+    isi = float(isi_saturating(g, i_in))
+    if not math.isfinite(isi):
+        return 0.0
+    t_stop = 4.5 * isi
+    pr = bench.probes
+    net = bench.fi_netlist(i_in, t_stop=t_stop, max_step=min(isi / 200, g.t_ref / 50))
+    res = sim.run(net, vectors=[pr.mem, pr.spike])
+    return extract.firing_rate(extract.spike_times(res.time, res[pr.spike], pr.spike_level))
 
 
 def load_inputs(targets: SizingTargets, *, progress: Progress | None = None,
@@ -203,6 +224,10 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         except (ValueError, RuntimeError) as exc:
             log.warning("no tau_m at %g degC: %s", temp, exc)
             by_t[temp] = None
+    rate = None
+    if design.i_in_max is not None:
+        # the rate range is predicted (saturated leak, measured t_ref); check it once
+        rate = simulate_rate(design.neuron, design.i_in_max, sim)
     err = fit.tau / targets.tau_m - 1
     ok = abs(err) <= tol
     msg = (f"simulated tau_m {fit.tau:.4g} s is {err * 100:+.2f} % from the target after "
@@ -218,7 +243,7 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
     return SizingResult(design=design, tau_predicted=first.tau_pred, tau_simulated=fit.tau,
                         tau_stderr=fit.tau_stderr, history=tuple(history), success=ok,
                         message=msg, tau_by_temperature=by_t,
-                        t_ref_history=tuple(t_ref_hist))
+                        t_ref_history=tuple(t_ref_hist), rate_at_i_in_max=rate)
 
 
 def _correct_t_ref(design: SizedDesign, targets: SizingTargets, sim, tol: float,
