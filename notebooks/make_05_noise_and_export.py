@@ -15,8 +15,8 @@ CELLS = [
 3. An adaptive threshold (spike-frequency adaptation): circuit, theory, extraction.
 4. Export of a fitted neuron to a runnable Brian2 script and a NEST parameter set.
 
-`N_ISI` sets the SPICE statistics (the test suite runs it as written, in about a minute)."""),
-    new_code_cell("""N_ISI = 60        # ISIs per noisy SPICE point (the 5 % test uses 320)
+`N_ISI` sets the SPICE statistics (the test suite runs it as written, in under a minute)."""),
+    new_code_cell("""N_ISI = 40        # ISIs per noisy SPICE point (the 5 % test uses 320)
 
 import json
 import math

@@ -158,9 +158,10 @@ class NoisyDC:
     spectral density ``NA^2 NT`` (two-sided), so it stands for white noise of intensity
     ``sigma = NA sqrt(NT)``: this class writes ``NA = sigma / sqrt(dt)``
     (:mod:`lifspice.analysis.theory_noise` has the convention).  It is white only well below
-    ``1/dt``: keep ``dt`` far below the membrane time constant (``dt <= tau_m / 200`` keeps
-    the rate bias of the finite correlation time near 1 %, :mod:`lifspice.noise`).  ngspice
-    sets a breakpoint at every sample, so the transient takes ~6 steps per ``dt``.
+    ``1/dt``: keep ``dt`` far below the membrane time constant (the finite correlation time
+    lowers the rate by ~1-1.5 % at ``dt = tau_m / 400``, 2-3 % at ``tau_m / 200``;
+    :mod:`lifspice.noise`).  ngspice sets a breakpoint at every sample, so the transient
+    takes ~6 steps per ``dt``.
 
     ngspice 39 (Debian build) does not make the draws reproducible: neither
     ``.option seed``, ``set rndseed`` in ``.spiceinit`` nor ``setseed`` fixes them
