@@ -141,12 +141,13 @@ def cmd_montecarlo(args) -> int:
                     resume=args.resume, progress=_bar("montecarlo"))
     s = res.summary
     print(summary_text(s))
+    pngs = []
     if not args.no_plots:
         from .analysis.mc_plots import save_mc_figures
 
-        save_mc_figures(s, res.table, args.out)
+        pngs = [p.name for p in save_mc_figures(s, res.table, args.out)]
     print(f"wrote {args.out / 'summary.json'}, samples.csv, batches/"
-          + ("" if args.no_plots else ", hist.png, fi_band.png, correlations.png"))
+          + "".join(f", {p}" for p in pngs))
     return 0
 
 
@@ -168,7 +169,9 @@ def summary_text(s: dict) -> str:
         verdict = "under" if nf["under_limit"] else "NOT under"
         lines.append(f"numerical floor (same seed, 1 uV nudges, {nf['reruns']} runs): worst "
                      f"floor/std {nf['worst_floor_over_std']:.3g}, {verdict} the "
-                     f"{nf['limit']:g} limit")
+                     f"{nf['limit']:g} limit"
+                     + (f" (no resolved spread, not counted: {', '.join(nf['no_resolved_spread'])})"
+                        if nf.get("no_resolved_spread") else ""))
     for f in s["failures"][:5]:
         lines.append(f"failed sample {f['sample']} (seed {f['seed']}): {f['error']}")
     return "\n".join(lines)

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 FLOOR_LIMIT = 0.1  # the numerical floor must stay under 10 % of the reported sigma
+CV_RESOLVED = 1e-5  # a relative spread below this is no mismatch (see floor in sweep_summary)
 
 
 def _clean(x) -> np.ndarray:
@@ -108,13 +109,17 @@ def sweep_summary(table: Mapping[str, np.ndarray], keys: Sequence[str], *,
         fl = floor_summary(floor, keys, out)
         for k in keys:
             out[k].update(fl[k])
-        ratios = [v["floor_over_std"] for v in fl.values()
-                  if v["floor_over_std"] is not None]
+        # A quantity whose whole spread is below CV_RESOLVED (V_reset: the switch ties the
+        # membrane to an ideal source) has no mismatch to protect: its "sigma" is itself
+        # numerical. It is reported but does not decide `under_limit`.
+        flat = [k for k in keys if (out[k]["cv"] or 0.0) < CV_RESOLVED]
+        ratios = [fl[k]["floor_over_std"] for k in keys
+                  if fl[k]["floor_over_std"] is not None and k not in flat]
         worst = max(ratios) if ratios else None
         out["noise_floor"] = {"nudge_V": 1e-6, "reruns": int(np.asarray(floor["ok"]).size),
                               "worst_floor_over_std": worst,
                               "under_limit": bool(worst is not None and worst < FLOOR_LIMIT),
-                              "limit": FLOOR_LIMIT,
+                              "limit": FLOOR_LIMIT, "no_resolved_spread": flat,
                               "per_quantity": {k: fl[k]["floor_over_std"] for k in keys}}
     varying = [k for k in keys if (out[k]["std"] or 0) > 0]
     c = correlation_matrix({k: np.asarray(table[k], float)[ok] for k in varying}, varying)
