@@ -263,28 +263,16 @@ def _firing(spec: SampleSpec, guess, pr, run) -> dict:
             raise MeasurementError(f"silent: {spikes.size} spike(s) at the reference current "
                                    f"{i:.4g} A in {t_stop:.4g} s")
         pulses = extract.reset_pulses(t, tr[pr.reset], pr.reset_level)
-        out["v_th_V"] = _threshold(t, np.asarray(tr[pr.mem]), spikes)
+        # the membrane peak before each spike (robust to the reset starting before ``spike``
+        # crosses half swing, as at ff, 85 C)
+        out["v_th_V"] = float(np.median(
+            extract.threshold_at_spikes(t, np.asarray(tr[pr.mem]), spikes)))
         out["v_reset_V"] = (float(np.median(extract.reset_voltage(t, tr[pr.mem], pulses)))
                             if pulses.start.size else math.nan)
         out["t_ref_s"] = float(np.median(pulses.width)) if pulses.start.size else math.nan
         if pr.supply:
             out.update(_spike_energy(t, tr, pr, spikes, pulses))
     return out
-
-
-def _threshold(t: np.ndarray, v: np.ndarray, spikes: np.ndarray) -> float:
-    """Median membrane peak before each spike, V: the threshold plus the comparator's delay
-    times the membrane slope, as the value at the spike time is, but robust to the reset
-    starting before ``spike`` crosses half swing (the reset path fires from the first
-    inverter's output, ahead of the second): reading the membrane at the crossing then
-    gave a threshold 100 mV low in one cell of the corner table. The window is the last
-    quarter of each ISI (the first climb's whole second half), past the previous reset."""
-    peaks = []
-    for k, s1 in enumerate(spikes):
-        s0 = spikes[k - 1] if k else t[0] - (s1 - t[0])
-        m = (t > s0 + 0.75 * (s1 - s0)) & (t <= s1)
-        peaks.append(v[m].max() if m.any() else extract.value_before(t, v, s1))
-    return float(np.median(peaks))
 
 
 def _spike_energy(t, tr, pr, spikes, pulses) -> dict:
