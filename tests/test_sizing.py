@@ -66,6 +66,9 @@ def test_sized_design_simulates_to_target(inputs, batch, tau, tmp_path):
     assert 1 <= len(result.history) <= 6
     # the refractory time is simulated too (reset pulse width of a firing transient)
     assert result.t_ref_simulated == pytest.approx(targets.t_ref, rel=0.05)
+    # the input current for max_rate is placed by simulation (rate within 3 %, 4 runs max)
+    assert result.rate_at_i_in_max == pytest.approx(targets.max_rate, rel=0.05)
+    assert result.i_in_max > result.design.rheobase
     d = result.design
     # the budgets hold and the bias stays 10x above the leakage into the membrane
     assert d.neuron.i_b >= 10 * max(d.leakage.values())

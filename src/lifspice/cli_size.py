@@ -196,10 +196,10 @@ def summary_text(result) -> str:
         f" area {d.area['total'] * 1e12:.0f} um^2, static power {d.power * 1e9:.3g} nW",
     ]
     rng = f"input current range: rheobase ~{d.rheobase * 1e12:.4g} pA"
-    if d.i_in_max is not None:
-        rng += f" .. {d.i_in_max * 1e12:.4g} pA for {d.targets.max_rate:g} Hz"
-        if result.rate_at_i_in_max is not None:
-            rng += f" (simulated there: {result.rate_at_i_in_max:.4g} Hz)"
+    if result.i_in_max is not None:
+        rng += (f" .. {result.i_in_max * 1e12:.4g} pA for {d.targets.max_rate:g} Hz "
+                f"(simulated {result.rate_at_i_in_max:.4g} Hz; predicted "
+                f"{d.i_in_max * 1e12:.4g} pA)")
     lines.append(rng)
     for temp, tau in result.tau_by_temperature.items():
         lines.append(f"simulated tau_m at {temp:g} C: "

@@ -48,7 +48,17 @@ class SizingResult:
     tau_by_temperature: dict[float, float | None] = field(default_factory=dict)
     # (i_ref A, simulated t_ref s) per refractory iteration; empty if not verified
     t_ref_history: tuple[tuple[float, float], ...] = ()
-    rate_at_i_in_max: float | None = None    # Hz, simulated at the predicted i_in_max
+    # (input A, simulated rate Hz) while placing the input for max_rate; empty without one
+    rate_history: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def i_in_max(self) -> float | None:
+        """Input current (A) whose simulated rate is the target's max_rate (last tried)."""
+        return self.rate_history[-1][0] if self.rate_history else None
+
+    @property
+    def rate_at_i_in_max(self) -> float | None:
+        return self.rate_history[-1][1] if self.rate_history else None
 
     @property
     def t_ref_simulated(self) -> float | None:
@@ -83,8 +93,11 @@ class SizingResult:
             "t_ref_simulated_s": self.t_ref_simulated,
             "t_ref_iterations": [{"i_ref_A": i, "t_ref_simulated_s": tr}
                                  for i, tr in self.t_ref_history],
-            "i_in_max_A": self.design.i_in_max,
+            "i_in_max_predicted_A": self.design.i_in_max,
+            "i_in_max_A": self.i_in_max,
             "rate_at_i_in_max_simulated_Hz": self.rate_at_i_in_max,
+            "rate_iterations": [{"i_in_A": i, "rate_simulated_Hz": f}
+                                for i, f in self.rate_history],
             "prediction": self.design.to_dict(),
         }
 
@@ -224,10 +237,10 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         except (ValueError, RuntimeError) as exc:
             log.warning("no tau_m at %g degC: %s", temp, exc)
             by_t[temp] = None
-    rate = None
+    rate_hist: list[tuple[float, float]] = []
     if design.i_in_max is not None:
-        # the rate range is predicted (saturated leak, measured t_ref); check it once
-        rate = simulate_rate(design.neuron, design.i_in_max, sim)
+        rate_hist = _place_max_rate(design, targets, sim,
+                                    t_ref_hist[-1][1] if t_ref_hist else targets.t_ref)
     err = fit.tau / targets.tau_m - 1
     ok = abs(err) <= tol
     msg = (f"simulated tau_m {fit.tau:.4g} s is {err * 100:+.2f} % from the target after "
@@ -243,7 +256,7 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
     return SizingResult(design=design, tau_predicted=first.tau_pred, tau_simulated=fit.tau,
                         tau_stderr=fit.tau_stderr, history=tuple(history), success=ok,
                         message=msg, tau_by_temperature=by_t,
-                        t_ref_history=tuple(t_ref_hist), rate_at_i_in_max=rate)
+                        t_ref_history=tuple(t_ref_hist), rate_history=tuple(rate_hist))
 
 
 def _correct_t_ref(design: SizedDesign, targets: SizingTargets, sim, tol: float,
@@ -266,6 +279,32 @@ def _correct_t_ref(design: SizedDesign, targets: SizingTargets, sim, tol: float,
     if progress:
         progress("refractory time", max_iter, max_iter)
     return design, hist
+
+
+def _place_max_rate(design: SizedDesign, targets: SizingTargets, sim, t_ref: float,
+                    tol: float = 0.03, max_iter: int = 4) -> list[tuple[float, float]]:
+    """The input current for ``targets.max_rate``: start at the prediction, then solve the
+    saturated-leak ISI ``t_ref + C dV / (I - I_sat)`` for the I_sat the simulation shows.
+    Near rheobase the rate is steep in I (I - I_sat is a few % of I), hence the loop."""
+    cdv = design.neuron.c_mem_nominal * (targets.v_th - targets.v_reset)
+    want = 1.0 / targets.max_rate - t_ref
+    i = design.i_in_max
+    hist: list[tuple[float, float]] = []
+    for _ in range(max_iter):
+        rate = simulate_rate(design.neuron, i, sim)
+        hist.append((i, rate))
+        if rate > 0 and abs(rate / targets.max_rate - 1) <= tol:
+            break
+        if len(hist) >= 2 and min(hist[-1][1], hist[-2][1]) > 0 and hist[-1][1] != hist[-2][1]:
+            (i0, r0), (i1, r1) = hist[-2], hist[-1]  # secant on the rate itself
+            i = i1 + (targets.max_rate - r1) * (i1 - i0) / (r1 - r0)
+            continue
+        if rate > 0 and 1.0 / rate > t_ref:
+            i_sat = i - cdv / (1.0 / rate - t_ref)
+        else:  # silent: the leak sinks more than predicted
+            i_sat = i
+        i = i_sat + cdv / want
+    return hist
 
 
 def _next_ib(history: list[tuple[float, float]], tau_target: float) -> float:
