@@ -57,10 +57,10 @@ def test_noisy_dc_text_and_mapping():
 
 def test_trnoise_semantics_in_ngspice(sim):
     """ngspice draws independent samples of rms NA every NT and interpolates linearly, so
-    sigma = NA sqrt(NT).  20000 samples: the rms has standard error 1/sqrt(2n) = 0.5 %,
-    the lag-1 correlation 1/sqrt(n) = 0.007, the charge-based sigma (400 windows of 50
-    samples) 1/sqrt(2 x 400) = 2.5 %: bounds at 4 standard errors."""
-    c = trnoise_check(sim, sigma=1e-12, dt=1e-5, n_samples=20000, window=50)
+    sigma = NA sqrt(NT).  40000 samples: the rms has standard error 1/sqrt(2n) = 0.35 %,
+    the lag-1 correlation 1/sqrt(n) = 0.005, the charge-based sigma (800 windows of 50
+    samples) 1/sqrt(4 x 800) = 1.8 %: bounds at >= 4 standard errors."""
+    c = trnoise_check(sim, sigma=1e-12, dt=1e-5, n_samples=40000, window=50)
     assert c.sample_rms == pytest.approx(c.na, rel=0.02)
     assert abs(c.lag1) < 0.03
     assert c.midpoint_error < 1e-6
@@ -108,7 +108,10 @@ def test_behavioral_fires_below_rheobase_as_theory_says(spice_points):
     assert theory.rate(P, pt.mu) == 0.0
     assert pt.n >= 0.6 * N_BELOW
     assert abs(pt.rate - pt.theory_rate) < 4 * pt.rate_se + BIAS * pt.theory_rate
-    assert abs(pt.cv - pt.theory_cv) < 4 * pt.cv_se + 0.02
+    # the delta-method standard error is optimistic at n ~ 60 for this skewed ISI density
+    # (runs gave CV 0.62, 0.46, 0.44 at n = 60 and 0.564 +- 0.028 at n = 304, theory 0.570):
+    # allow the issue's 0.05 on top of 4 standard errors
+    assert abs(pt.cv - pt.theory_cv) < 4 * pt.cv_se + 0.05
 
 
 def test_run_length_sizes_from_siegert():
@@ -116,3 +119,18 @@ def test_run_length_sizes_from_siegert():
     assert t == pytest.approx(1.1 * 51 / 111.2, rel=1e-3)
     with pytest.raises(ValueError):
         run_length(P, 0.0, 1e-6 * SQ, 10)
+
+
+def test_theory_follows_the_leak():
+    """A leak saturating inside the swing is compared with the saturating first-passage
+    rate, a linear one with Siegert's."""
+    from lifspice.analysis import theory_noise as tn
+    from lifspice.noise import theory_isi
+
+    lin = BENCH.guess()
+    assert theory_isi(lin, *STRICT) == pytest.approx(tn.isi_siegert(P, *STRICT), rel=1e-3)
+    sat = BehavioralBench(BehavioralNeuron(lif=P, v_lin=0.05)).guess()
+    mu = 2 * sat.rheobase
+    assert theory_isi(sat, mu, 0.05 * SQ) == tn.isi_siegert_saturating(sat, mu, 0.05 * SQ)
+    # the saturated leak pulls back less: the linear-leak theory would be far too slow
+    assert 3 * theory_isi(sat, mu, 0.05 * SQ) < tn.isi_siegert(P, mu, 0.05 * SQ)

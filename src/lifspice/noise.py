@@ -40,7 +40,7 @@ import numpy as np
 from .analysis import extract
 from .analysis import theory_noise as tn
 from .circuits.netlist import assemble, spice_number
-from .circuits.params import LifParams
+from .circuits.params import LifParams, SaturatingLifParams
 from .circuits.stimulus import NoisyDC
 
 NT_PER_TAU = 400  # default noise sample interval: tau_m / 400
@@ -111,10 +111,23 @@ class NoisyPoint:
                 "dt_noise_s": self.dt_noise}
 
 
+def _is_saturating(p) -> bool:
+    """A leak whose linear range is within 5x the swing: the linear-leak theory is off."""
+    return isinstance(p, SaturatingLifParams) and p.v_lin < 5.0 * p.swing
+
+
+def theory_isi(p, mu: float, sigma: float) -> float:
+    """Mean ISI (s): Siegert for the linear leak, the first-passage quadrature
+    (:func:`~lifspice.analysis.theory_noise.isi_siegert_saturating`) for a saturating one."""
+    if _is_saturating(p):
+        return tn.isi_siegert_saturating(p, mu, sigma)
+    return float(tn.isi_siegert(p, mu, sigma))
+
+
 def run_length(p: LifParams, mu: float, sigma: float, n_isi: int, runs: int = 1) -> float:
     """Transient length (s) giving about ``n_isi`` ISIs in total over ``runs`` runs: the
-    Siegert mean ISI times ``n_isi / runs + 1`` (the first interval is dropped) plus 10 %."""
-    t = float(tn.isi_siegert(p, mu, sigma))
+    theory's mean ISI times ``n_isi / runs + 1`` (the first interval is dropped) plus 10 %."""
+    t = theory_isi(p, mu, sigma)
     if not math.isfinite(t):
         raise ValueError(f"the neuron (almost) never fires at mu={mu!r} A, sigma={sigma!r}")
     return 1.1 * t * (n_isi / runs + 1)
@@ -154,14 +167,19 @@ def noise_points(
         are sized from the Siegert mean ISI).
     runs : int
         Independent transients per point (they run in parallel on ``pool``).
-    theory : LifParams, optional
-        The LIF to compare with; default ``bench.guess().ideal()``.
+    theory : LifParams or SaturatingLifParams, optional
+        The LIF to compare with; default the bench's design (``bench.guess()``).  A leak
+        that saturates inside 5x the swing is compared with the saturating first-passage
+        rate (its ``theory_cv`` is NaN: no CV formula); otherwise with Siegert's rate and
+        CV for the ideal LIF.
     dt_noise : float, optional
         ``trnoise`` sample interval, s; default ``tau_m / 400``.
     sim, pool
         A simulator, or a :class:`~lifspice.sim.pool.SimPool` to run on.
     """
-    p = theory if theory is not None else bench.guess().ideal()
+    p = theory if theory is not None else bench.guess()
+    if not _is_saturating(p) and isinstance(p, SaturatingLifParams):
+        p = p.ideal()
     dt = dt_noise if dt_noise is not None else p.tau_m / NT_PER_TAU
     jobs, owner, lengths = [], [], []
     for k, (m, s, n_isi) in enumerate(points):
@@ -186,7 +204,8 @@ def noise_points(
         result.append(NoisyPoint(
             mu=float(m), sigma=float(s),
             isis=np.concatenate(out[k]) if out[k] else np.zeros(0),
-            theory_rate=float(tn.rate_siegert(p, m, s)), theory_cv=float(tn.cv_siegert(p, m, s)),
+            theory_rate=1.0 / theory_isi(p, m, s),
+            theory_cv=math.nan if _is_saturating(p) else float(tn.cv_siegert(p, m, s)),
             runs=runs, t_stop=lengths[k], dt_noise=dt))
     return result
 
