@@ -102,3 +102,13 @@ def test_behavioral_adaptation_against_theory(sim, i):
     assert fit.dv_th == pytest.approx(DV, rel=0.04)
     assert fit.tau_a == pytest.approx(TAU_A, rel=0.04)
     assert fit.v_th == pytest.approx(P.v_th, abs=3e-3)
+
+
+def test_trajectory_map_equals_closed_form_map():
+    """The map on a recorded membrane (used for circuits that are not textbook LIFs) gives
+    the closed-form adapted rate when fed the textbook membrane."""
+    i = 1e-10
+    t = np.linspace(0, 0.05, 200001)
+    v = theory.membrane(P, P.v_reset, i, t)
+    f = ta.adapted_rate_trajectory(t, v, P.v_th, P.t_ref, DV, TAU_A)
+    assert f == pytest.approx(ta.adapted_rate(P, i, DV, TAU_A), rel=1e-6)

@@ -174,3 +174,39 @@ def fit_adaptation(spikes, thresholds, t_ref: float, *, tau_guess: float | None 
                             "tau_a": tau * float(err[2])},
                     rms_error=float(np.sqrt(np.mean(r**2))), success=bool(sol.success),
                     message=str(sol.message))
+
+
+def adapted_rate_trajectory(t_free, v_free, v_th: float, t_hold: float, dv_th: float,
+                            tau_a: float) -> float:
+    """Adapted rate (Hz) of a neuron whose free membrane trajectory is *measured*.
+
+    For a circuit whose membrane is not the textbook LIF (the sky130 neuron's leak
+    saturates, its comparator has an offset), the event map of this module still holds
+    with the membrane ``v_free(t_free)`` (from ``v_reset`` at ``t_free[0] = 0``, rising,
+    recorded past ``v_th`` plus the adapted excess), the effective threshold ``v_th`` (V,
+    the membrane at the spikes of the plain neuron), and the hold ``t_hold`` (s, the ISI of
+    the plain neuron minus its free time).
+    """
+    _check(dv_th, tau_a)
+    t = np.asarray(t_free, dtype=float)
+    v = np.maximum.accumulate(np.asarray(v_free, dtype=float))  # rising branch
+
+    def free(a0):
+        def gap(s):
+            return v_th + a0 * math.exp(-s / tau_a) - float(np.interp(s, t, v))
+
+        if gap(t[-1]) > 0:
+            raise ValueError("the trajectory ends below the adapted threshold: record it "
+                             "further (higher v_th in the recording run)")
+        return brentq(gap, 0.0, t[-1], xtol=1e-12, rtol=1e-12)
+
+    def step(a0):
+        return a0 * math.exp(-(free(a0) + t_hold) / tau_a) + dv_th - a0
+
+    hi = dv_th / -math.expm1(-t_hold / tau_a) if t_hold > 0 else 1e3 * dv_th
+    hi = min(hi, float(v[-1] - v_th))
+    if dv_th == 0:
+        a_star = 0.0
+    else:
+        a_star = brentq(step, dv_th, hi, xtol=1e-12, rtol=1e-12) if step(hi) < 0 else hi
+    return 1.0 / (free(a_star) + t_hold)
