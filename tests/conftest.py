@@ -38,3 +38,20 @@ def sky130_pool():
 
     with SimPool(workers=2, init_commands=tuple(spiceinit_lines())) as pool:
         yield pool
+
+
+@pytest.fixture(scope="session")
+def gmid_cache(tmp_path_factory):
+    """A session-wide temporary cache folder, set as LIFSPICE_CACHE from the first test that
+    asks for it: the gm/Id tables are swept once per session, as on a clean machine."""
+    import os
+
+    folder = tmp_path_factory.getbasetemp() / "lifspice-cache-shared"
+    folder.mkdir(exist_ok=True)
+    old = os.environ.get("LIFSPICE_CACHE")
+    os.environ["LIFSPICE_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("LIFSPICE_CACHE", None)
+    else:
+        os.environ["LIFSPICE_CACHE"] = old

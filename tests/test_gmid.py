@@ -18,23 +18,6 @@ from lifspice.sim import pdk
 
 
 @pytest.fixture(scope="session")
-def gmid_cache(tmp_path_factory):
-    """A session-wide temporary cache folder, set as LIFSPICE_CACHE while tests use it (the
-    same folder as test_sizing.py's, so the tables are swept once per session)."""
-    import os
-
-    folder = tmp_path_factory.getbasetemp() / "lifspice-cache-shared"
-    folder.mkdir(exist_ok=True)
-    old = os.environ.get("LIFSPICE_CACHE")
-    os.environ["LIFSPICE_CACHE"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("LIFSPICE_CACHE", None)
-    else:
-        os.environ["LIFSPICE_CACHE"] = old
-
-
-@pytest.fixture(scope="session")
 def tables27(gmid_cache):
     calls = []
     t0 = time.perf_counter()

@@ -10,7 +10,6 @@ test_gmid.py when both run; ngspice runs through ``ngspice -b`` (one process at 
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 
 import pytest
@@ -23,21 +22,7 @@ from lifspice.sim import gmid_sweep as gs
 
 
 @pytest.fixture(scope="session")
-def sizing_cache(tmp_path_factory):
-    # the same folder as test_gmid.py's cache: the tables are swept once per session
-    folder = tmp_path_factory.getbasetemp() / "lifspice-cache-shared"
-    folder.mkdir(exist_ok=True)
-    old = os.environ.get("LIFSPICE_CACHE")
-    os.environ["LIFSPICE_CACHE"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("LIFSPICE_CACHE", None)
-    else:
-        os.environ["LIFSPICE_CACHE"] = old
-
-
-@pytest.fixture(scope="session")
-def inputs(sizing_cache):
+def inputs(gmid_cache):
     """Both devices at 27 degC and the nfet at 85 degC (leakage only needs the nfet)."""
     tables = gs.gmid_tables("tt", (27.0,))
     hot = gs.gmid_table("nfet", "tt", 85.0)
