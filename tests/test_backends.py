@@ -243,6 +243,15 @@ def test_seeded_monte_carlo_is_repeatable_and_agrees(shared, batch):
     assert 500 < r5 < 1500
 
 
+def test_batch_driver_runs_a_transient(batch):
+    """A transient run through the ``.control`` driver (commands before load or run) exits
+    cleanly and gives the same waveform as the plain ``ngspice -b -r`` run (ngspice 39
+    exited with status 1 after a driven transient until the driver ended with ``quit 0``)."""
+    plain = batch.run(RC, vectors=["out"])
+    driven = batch.run(RC, vectors=["out"], before_run=["setseed 5"])
+    np.testing.assert_array_equal(driven["out"], plain["out"])
+
+
 def test_pool_matches_serial_loop(shared):
     currents = [0.6e-6, 1e-6, 2e-6, 3e-6, 1.5e-6]
     serial = [spike_times(shared, i) for i in currents]

@@ -188,5 +188,5 @@ def read_raw(path: Path) -> tuple[dict[str, np.ndarray], str]:
 
 def _driver(before_load: Sequence[str], before_run: Sequence[str]) -> str:
     lines = ["* lifspice driver", ".control", *before_load, f"source {NETLIST_NAME}",
-             *before_run, "run", f"write {RAW_NAME}", ".endc", ".end"]
+             *before_run, "run", f"write {RAW_NAME}", "quit 0", ".endc", ".end"]
     return "\n".join(lines) + "\n"
