@@ -35,10 +35,14 @@ class FiPoint:
     runs: int
 
 
-def _window(p: SaturatingLifParams, i: float) -> tuple[float, float]:
+def transient_window(p: SaturatingLifParams, i: float,
+                     n_isi: float = N_ISI) -> tuple[float, float]:
+    """(t_stop, max_step), s, of a transient from v_reset at input ``i`` (A): ``n_isi``
+    ISIs that ``p`` predicts at ISI/STEPS_PER_ISI steps, or 12 tau_m at tau_m/50 if ``p``
+    predicts no firing."""
     t = float(isi_saturating(p, i))
     if math.isfinite(t):
-        return N_ISI * t, t / STEPS_PER_ISI
+        return n_isi * t, t / STEPS_PER_ISI
     tau = p.tau_m
     return 12 * tau + p.t_ref, tau / 50
 
@@ -51,7 +55,7 @@ def fi_point(sim, job: tuple) -> FiPoint:
     """
     bench, i, *model = job
     guess = model[0] if model else bench.guess()
-    t_stop, max_step = _window(guess, i)
+    t_stop, max_step = transient_window(guess, i)
     pr = bench.probes
     for run in range(1, 5):  # noqa: B007 (the count is reported)
         res = sim.run(bench.fi_netlist(i, t_stop=t_stop, max_step=max_step),

@@ -38,13 +38,12 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from .analysis import extract
-from .analysis.theory_saturating import isi_saturating
 from .circuits.behavioral import BehavioralNeuron
-from .circuits.params import SaturatingLifParams
 from .circuits.stimulus import DC
+from .fi import transient_window
+from .sky130_bench import energy_per_spike
 
 N_SPIKES = 2  # spikes per firing transient: the first climb, then one steady ISI
-STEPS_PER_ISI = 200  # largest time step ISI/200, as the F-I flow (lifspice.fi)
 MAX_EXTEND = 2  # a too-short transient is rerun up to twice, each time twice as long
 NUDGE_V = 1e-6  # V, v_th nudge of the numerical-floor reruns
 
@@ -236,18 +235,11 @@ def _measure_behavioral(sim, spec: SampleSpec) -> dict:
 
 
 # common: the firing transients ----------------------------------------------------------
-def _window(guess: SaturatingLifParams, i: float) -> tuple[float, float]:
-    isi = float(isi_saturating(guess, i))
-    if not math.isfinite(isi):
-        return 12 * guess.tau_m + guess.t_ref, guess.tau_m / 50
-    return (N_SPIKES + 0.6) * isi, isi / STEPS_PER_ISI
-
-
 def _firing(spec: SampleSpec, guess, pr, run) -> dict:
     """Rates at every current; threshold, reset, refractory and energy at the first."""
     out: dict[str, float] = {}
     for k, i in enumerate(spec.currents):
-        t_stop, max_step = _window(guess, i)
+        t_stop, max_step = transient_window(guess, i, N_SPIKES + 0.6)
         if spec.t_stop:
             t_stop = spec.t_stop[k]
         for _ in range(MAX_EXTEND + 1):
@@ -271,34 +263,11 @@ def _firing(spec: SampleSpec, guess, pr, run) -> dict:
                             if pulses.start.size else math.nan)
         out["t_ref_s"] = float(np.median(pulses.width)) if pulses.start.size else math.nan
         if pr.supply:
-            out.update(_spike_energy(t, tr, pr, spikes, pulses))
+            e = energy_per_spike(t, tr, pr)
+            out.update(energy_per_spike_J=e.dynamic, static_power_W=e.static_power)
     return out
 
 
-def _spike_energy(t, tr, pr, spikes, pulses) -> dict:
-    """Energy per spike over one period, as :func:`lifspice.sky130_bench.energy_per_spike`
-    defines it (supply energy per period minus static power x period), but integrated from
-    0.1 ISI before one spike to 0.1 ISI before the next: the window's ends then fall in the
-    quiet climb, not on the spike edges, where a shift of one time step moved the integral
-    by ~15 % of its mismatch spread (measured with the nudged reruns)."""
-    s0, s1 = float(spikes[0]), float(spikes[1])
-    isi = s1 - s0
-    a, b = s0 - 0.1 * isi, s1 - 0.1 * isi
-    ends = np.asarray(pulses.stop)
-    ends = ends[(ends > s0) & (ends < s1)]
-    if a < t[0] or ends.size == 0:
-        return {"energy_per_spike_J": math.nan, "static_power_W": math.nan}
-    p = -np.asarray(tr[pr.supply], float) * pr.vdd  # W, delivered by the supply
-    inside = (t > a) & (t < b)
-    ts = np.concatenate([[a], t[inside], [b]])
-    e_total = float(np.trapezoid(np.interp(ts, t, p), ts))
-    q0, q1 = ends[0] + 0.25 * (s1 - ends[0]), ends[0] + 0.5 * (s1 - ends[0])
-    quiet = (t >= q0) & (t <= q1)
-    p_static = float(np.median(p[quiet])) if quiet.any() else math.nan
-    return {"energy_per_spike_J": e_total - p_static * isi, "static_power_W": p_static}
-
-
-# sky130: one loaded circuit per worker process ------------------------------------------
 class _DcAc:
     """Stimulus text ``DC i AC 1``: the input source doubles as the AC probe."""
 
