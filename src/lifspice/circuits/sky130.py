@@ -293,6 +293,28 @@ def _inverter(name: str, inp: str, out: str, n: Sky130Neuron, starve: str) -> li
             _fet(f"{name}n", out, inp, "0", "0", NFET, n.w_inv_n, n.l_inv)]
 
 
+def ota5(tag: str, in_x: str, in_out: str, out: str, *, tail: tuple[float, float],
+         pair: tuple[float, float], mirror: tuple[float, float]) -> list[str]:
+    """The six transistors of a 5-transistor pMOS-input OTA with its tail bias mirror.
+
+    Instances ``X<tag>B``/``X<tag>T`` (pMOS mirror from ``<tag>bias``, which the caller
+    feeds with a current source, to the tail ``<tag>tail``), ``X<tag>1``/``X<tag>2`` (the
+    pair: gate ``in_x`` on the nMOS-diode side ``<tag>x``, gate ``in_out`` on the output
+    side ``out``), ``X<tag>3``/``X<tag>4`` (nMOS mirror load). ``out`` rises when ``in_x``
+    rises above ``in_out``. Sizes are (W, L) in metres.
+    """
+    t = tag.lower()
+    bias, top, x = f"{t}bias", f"{t}tail", f"{t}x"
+    return [
+        _fet(f"{tag}B", bias, bias, SUPPLY, SUPPLY, PFET, *tail),
+        _fet(f"{tag}T", top, bias, SUPPLY, SUPPLY, PFET, *tail),
+        _fet(f"{tag}1", x, in_x, top, SUPPLY, PFET, *pair),
+        _fet(f"{tag}2", out, in_out, top, SUPPLY, PFET, *pair),
+        _fet(f"{tag}3", x, x, "0", "0", NFET, *mirror),
+        _fet(f"{tag}4", out, x, "0", "0", NFET, *mirror),
+    ]
+
+
 def _leak_ota(n: Sky130Neuron, out: str) -> list[str]:
     """Leak OTA: + input v_rest, - input and output ``out``; bias branch included."""
     lines = [
@@ -331,12 +353,8 @@ def _core(n: Sky130Neuron) -> list[str]:
         "* comparator: pMOS pair (mem on the mirror-diode side: cmp high when mem > v_th)",
         # bias sources hang from vdd or to ground so that every bias current is in i(vdd)
         f"Icmp cbias 0 DC {s(n.i_cmp)}",
-        _fet("CB", "cbias", "cbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("CT", "ctail", "cbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("C1", "cx", NODE_MEM, "ctail", SUPPLY, PFET, n.w_cmp_in, n.l_cmp_in),
-        _fet("C2", NODE_CMP, NODE_VTH, "ctail", SUPPLY, PFET, n.w_cmp_in, n.l_cmp_in),
-        _fet("C3", "cx", "cx", "0", "0", NFET, n.w_cmp_mirror, n.l_cmp_mirror),
-        _fet("C4", NODE_CMP, "cx", "0", "0", NFET, n.w_cmp_mirror, n.l_cmp_mirror),
+        *ota5("C", NODE_MEM, NODE_VTH, NODE_CMP, tail=(n.w_cmp_tail, n.l_cmp_tail),
+              pair=(n.w_cmp_in, n.l_cmp_in), mirror=(n.w_cmp_mirror, n.l_cmp_mirror)),
         "* hysteresis: i_hys into cmp while cmpb is low",
         f"Ihys hbias 0 DC {s(n.i_hys)}",
         _fet("HB", "hbias", "hbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
