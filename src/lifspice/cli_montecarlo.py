@@ -77,21 +77,11 @@ def register(sub) -> None:
 
 
 def _bar(desc: str):
-    from tqdm import tqdm
+    """``progress(done, total)`` drawing one progress bar with ETA, counted in samples."""
+    from .cli import _progress_printer
 
-    state: dict = {}
-
-    def progress(done: int, total: int) -> None:
-        if "bar" not in state:
-            state["bar"] = tqdm(total=total, desc=desc, file=sys.stderr, disable=None,
-                                unit="sample", smoothing=0.1)
-        bar = state["bar"]
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return progress
+    printer = _progress_printer(unit="sample", smoothing=0.1)
+    return lambda done, total: printer(desc, done, total)
 
 
 def _current(spec: str, rheobase: float) -> float:

@@ -109,24 +109,6 @@ def register(subparsers) -> None:
     s.set_defaults(handler=cmd_size)
 
 
-def _pdk_errors(handler):
-    """Print a missing PDK like the CLI's other errors (it is not a ParameterError)."""
-    def wrapped(args) -> int:
-        import sys
-
-        from .sim.pdk import PdkNotFoundError
-
-        try:
-            return handler(args)
-        except PdkNotFoundError as e:
-            print(f"lifspice: error: {e}", file=sys.stderr)
-            return 2
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
-
-
-@_pdk_errors
 def cmd_gmid(args) -> int:
     from .analysis.plots_gmid import save_gmid_figures
     from .cli import _progress_printer
@@ -147,7 +129,6 @@ def cmd_gmid(args) -> int:
     return 0
 
 
-@_pdk_errors
 def cmd_size(args) -> int:
     from .analysis.sizing import SizingTargets
     from .cli import _progress_printer

@@ -201,6 +201,12 @@ class Executor:
         if self._pool is None:
             from .sim.pool import SimPool
 
+            if is_sky130(self.design):
+                # the workers would each fail on every sample: say it once, here
+                from .sim.pdk import find_sky130
+
+                find_sky130()
+
             # max_pending 2 per worker: few batches in flight, so an interrupt loses little
             self._pool = SimPool(self.workers, init_commands=_init_commands(self.design),
                                  max_pending=2 * (self.workers or os.cpu_count() or 1))
