@@ -29,7 +29,7 @@ def tables27(gmid_cache):
 def _op_point(kind, w, length, vgs, vds, vsb):
     lib = str(pdk.corner_lib("tt"))
     net = gs.op_point_netlist(kind, w=w, length=length, vgs=vgs, vds=vds, vsb=vsb, lib_path=lib)
-    res = gs._Run(timeout=60).run(net, vectors=gs.op_point_vectors(kind))
+    res = gs._simulator(timeout=60).run(net, vectors=gs.op_point_vectors(kind))
     sign = 1.0 if kind == "nfet" else -1.0
     model = gs.MODELS[kind]
     return -sign * float(res["i(vd)"][0]), float(res[f"@m.xop.m{model}[gm]"][0])

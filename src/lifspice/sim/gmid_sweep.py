@@ -19,9 +19,6 @@ import hashlib
 import logging
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -168,70 +165,11 @@ def table_path(kind: str, corner: str, temperature_c: float, grid: GmidGrid,
             / f"{kind}_{corner}_{temperature_c:g}C_{g}.npz")
 
 
-def read_raw_binary(path: Path) -> dict[str, np.ndarray]:
-    """Vectors of an ngspice binary raw file with real data, by lower-case name.
+def _simulator(timeout: float = 600.0):
+    """``ngspice -b`` with the sky130 ``.spiceinit`` (one process per sweep)."""
+    from .batch import NgspiceBatch
 
-    A direct reader: spicelib's takes seconds for the ~3000 vectors of one sweep (its cost
-    grows with the square of the vector count), this one milliseconds.
-    """
-    raw = Path(path).read_bytes()
-    k = raw.find(b"Binary:\n")
-    if k < 0:
-        raise ValueError(f"{path} is not a binary ngspice raw file")
-    head = raw[:k].decode(errors="replace")
-    if "complex" in head.split("Flags:", 1)[-1].splitlines()[0]:
-        raise ValueError(f"{path} holds complex data")
-    nv = int(re.search(r"No\. Variables:\s*(\d+)", head).group(1))
-    npt = int(re.search(r"No\. Points:\s*(\d+)", head).group(1))
-    names = [ln.split()[1].lower() for ln in head.split("Variables:\n", 1)[1].splitlines()[:nv]]
-    data = np.frombuffer(raw, dtype="<f8", offset=k + 8, count=nv * npt).reshape(npt, nv)
-    out = {}
-    for i, name in enumerate(names):
-        if name.startswith(("v(@", "i(@")):  # the writer wraps device quantities
-            name = name[2:-1]
-        out[name] = data[:, i].copy()
-    return out
-
-
-class _Run:
-    """``ngspice -b -r`` in a temporary folder with the sky130 ``.spiceinit``; raises
-    :class:`SimulationError` (log tail, kept folder) on failure."""
-
-    def __init__(self, timeout: float = 600.0, executable: str = "ngspice"):
-        self.timeout = timeout
-        self.executable = executable
-
-    def run(self, netlist: str, *, vectors: Sequence[str]) -> dict[str, np.ndarray]:
-        from .result import NgspiceNotFoundError, SimulationError, fatal_log_lines
-
-        exe = shutil.which(self.executable)
-        if exe is None:
-            raise NgspiceNotFoundError(f"{self.executable!r} is not on PATH")
-        folder = Path(tempfile.mkdtemp(prefix="lifspice-gmid-"))
-        (folder / ".spiceinit").write_text("\n".join(pdk.spiceinit_lines()) + "\n")
-        (folder / "netlist.cir").write_text(netlist)
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        try:
-            proc = subprocess.run([exe, "-b", "-r", "out.raw", "netlist.cir"], cwd=folder,
-                                  stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=self.timeout, env=env)
-            log_text = (proc.stdout + proc.stderr).decode(errors="replace")
-            fatal = fatal_log_lines(log_text)
-            if proc.returncode != 0 or fatal or not (folder / "out.raw").is_file():
-                raise SimulationError(
-                    f"gm/Id sweep failed (status {proc.returncode}; folder kept: {folder})",
-                    log=log_text, netlist_path=folder / "netlist.cir")
-            data = read_raw_binary(folder / "out.raw")
-        except subprocess.TimeoutExpired:
-            raise SimulationError(f"gm/Id sweep timed out after {self.timeout:g} s "
-                                  f"(folder kept: {folder})",
-                                  netlist_path=folder / "netlist.cir") from None
-        missing = [v for v in vectors if v.lower() not in data]
-        if missing:
-            raise SimulationError(f"gm/Id sweep produced no {missing[:3]} ... "
-                                  f"(folder kept: {folder})", netlist_path=folder / "netlist.cir")
-        shutil.rmtree(folder, ignore_errors=True)
-        return data
+    return NgspiceBatch(init_commands=tuple(pdk.spiceinit_lines()), timeout=timeout)
 
 
 def sweep_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
@@ -243,7 +181,7 @@ def sweep_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
     """
     grid = grid or GmidGrid()
     lib_path = str(pdk.corner_lib(corner, lib=lib))
-    sim = _Run()
+    sim = _simulator()
     shape = (len(grid.lengths), len(grid.widths), len(grid.vsb), len(grid.vds), grid.vgs.size)
     out = {q: np.full(shape, np.nan) for q in QUANTITIES}
     t0 = time.perf_counter()
