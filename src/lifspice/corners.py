@@ -15,7 +15,6 @@ reference design), so every corner whose rheobase moves by less than 2x still fi
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from .measure import SampleSpec, is_sky130
 from .montecarlo import Executor, run_specs
+from .report import json_number
 
 CORNERS = ("tt", "ss", "ff", "sf", "fs")
 TEMPERATURES_C = (-40.0, 27.0, 85.0)
@@ -66,7 +66,7 @@ def run_corners(
         for n, (k, (row,)) in enumerate(ex.map(jobs), 1):
             c, t = cells[k]
             rows[k] = {"corner": c, "temperature_c": t, "ok": row["ok"], "error": row["error"],
-                       **{col: _num(row.get("rate_Hz_i0" if col == "rate_Hz" else col))
+                       **{col: json_number(row.get("rate_Hz_i0" if col == "rate_Hz" else col))
                           for col in COLUMNS}}
             if progress:
                 progress(n, len(cells))
@@ -80,11 +80,6 @@ def run_corners(
     return rows
 
 
-def _num(x) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def write_corners(out: Path, rows: list[dict], current: float, design) -> None:

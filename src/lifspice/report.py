@@ -14,13 +14,17 @@ from .characterize import Characterization, _rms_rel, deviation_text
 REPORT_VERSION = 1
 
 
-def _num(x):
+def json_number(x) -> float | None:
+    """``x`` as a JSON number: a float, or None for None, NaN and infinities."""
+    if x is None:
+        return None
     x = float(x)
     return x if math.isfinite(x) else None
 
 
+
 def _list(a):
-    return [_num(x) for x in np.ravel(a)]
+    return [json_number(x) for x in np.ravel(a)]
 
 
 def _comparator(ch: Characterization) -> dict | None:
@@ -29,9 +33,10 @@ def _comparator(ch: Characterization) -> dict | None:
     if c is None:
         return None
     slope = (ch.trace_i - ch.leak.current(c.v_trip)) / ch.bench.c_mem
-    return {"v_trip_V": _num(c.v_trip), "overshoot_gain": _num(c.gain),
-            "overshoot_exponent": _num(c.exponent), "rms_residual_V": _num(c.rms_residual),
-            "delay_at_trace_s": _num(c.delay(slope)), "points": c.n,
+    return {"v_trip_V": json_number(c.v_trip), "overshoot_gain": json_number(c.gain),
+            "overshoot_exponent": json_number(c.exponent),
+            "rms_residual_V": json_number(c.rms_residual),
+            "delay_at_trace_s": json_number(c.delay(slope)), "points": c.n,
             "model": "v_fire = v_trip + overshoot_gain * (dV/dt)**overshoot_exponent"}
 
 
@@ -47,27 +52,27 @@ def report_dict(ch: Characterization, netlist_paths: dict[str, str] | None = Non
         "report_version": REPORT_VERSION,
         "circuit": bench.kind,
         "design": bench.design.to_dict(),
-        "tau_m_s": _num(ch.step.tau),
-        "tau_m_stderr_s": _num(ch.step.tau_stderr),
-        "tau_pred_s": _num(ch.tau_pred),
-        "tau_step_vs_pred_rel": _num(ch.step.tau / ch.tau_pred - 1),
-        "gm_S": _num(ch.leak.g_m),
-        "v_rest_V": _num(ch.leak.v_rest),
-        "leak_i_b_A": _num(ch.leak.i_b),
-        "leak_v_lin_V": _num(ch.leak.v_lin),
-        "v_th_V": _num(ch.v_th),
-        "v_th_transient_V": _num(ch.v_th_transient),
+        "tau_m_s": json_number(ch.step.tau),
+        "tau_m_stderr_s": json_number(ch.step.tau_stderr),
+        "tau_pred_s": json_number(ch.tau_pred),
+        "tau_step_vs_pred_rel": json_number(ch.step.tau / ch.tau_pred - 1),
+        "gm_S": json_number(ch.leak.g_m),
+        "v_rest_V": json_number(ch.leak.v_rest),
+        "leak_i_b_A": json_number(ch.leak.i_b),
+        "leak_v_lin_V": json_number(ch.leak.v_lin),
+        "v_th_V": json_number(ch.v_th),
+        "v_th_transient_V": json_number(ch.v_th_transient),
         "comparator": _comparator(ch),
-        "v_reset_V": _num(ch.v_reset),
-        "t_ref_s": _num(ch.t_ref),
-        "rheobase_A": _num(ch.rheobase),
-        "rheobase_bracket_A": [_num(lo), _num(hi)],
+        "v_reset_V": json_number(ch.v_reset),
+        "t_ref_s": json_number(ch.t_ref),
+        "rheobase_A": json_number(ch.rheobase),
+        "rheobase_bracket_A": [json_number(lo), json_number(hi)],
         "spontaneous": bool(meas.v_rest >= meas.v_th),
         "fi": {"i_A": _list(i), "f_Hz": _list(f)},
         "theory_fi_Hz": _list(theory_fi),
-        "theory_rms_rel_error": _num(_rms_rel(theory_fi, f)),
+        "theory_rms_rel_error": json_number(_rms_rel(theory_fi, f)),
         "predicted_fi_Hz": _list(pred),
-        "prediction_rms_rel_error": _num(_rms_rel(pred, f)),
+        "prediction_rms_rel_error": json_number(_rms_rel(pred, f)),
         "measured_params": meas.as_dict(),
         "fit": ch.fit_ideal.to_dict(),
         "fit_saturating": ch.fit_saturating.to_dict(),

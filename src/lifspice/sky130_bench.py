@@ -133,18 +133,20 @@ class Sky130Bench:
     # report -----------------------------------------------------------------------------
     def extra_report(self, ch) -> dict:
         """Energy per spike, static power and comparator offset, for report.json."""
+        from .report import json_number
+
         e = energy_per_spike(ch.trace_t, ch.trace_extra, self.probes)
         return {
-            "energy_per_spike_J": _num(e.dynamic),
-            "energy_per_spike_total_J": _num(e.total),
-            "static_power_W": _num(e.static_power),
+            "energy_per_spike_J": json_number(e.dynamic),
+            "energy_per_spike_total_J": json_number(e.total),
+            "static_power_W": json_number(e.static_power),
             "energy_spikes_counted": e.n_isi,
-            "energy_trace_i_A": _num(ch.trace_i),  # the input the energy was measured at
+            "energy_trace_i_A": json_number(ch.trace_i),  # the input the energy was measured at
             "published_energy_per_spike": [
                 {"source": src, "technology": tech, "energy_per_spike_J": j, "note": note}
                 for src, tech, j, note in PUBLISHED_ENERGY_PER_SPIKE
             ],
-            "comparator_offset_V": _num(ch.v_th - self.design.v_th),
+            "comparator_offset_V": json_number(ch.v_th - self.design.v_th),
             "v_th_reference_V": self.design.v_th,
         }
 
@@ -207,8 +209,3 @@ def energy_per_spike(t: np.ndarray, traces, probes) -> SpikeEnergy:
         return SpikeEnergy(e_total / n, math.nan, math.nan, n)
     p_static = float(np.median(p[quiet]))
     return SpikeEnergy(e_total / n, p_static, (e_total - p_static * (b - a)) / n, n)
-
-
-def _num(x: float) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
