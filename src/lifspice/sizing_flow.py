@@ -139,21 +139,12 @@ def simulate_t_ref(neuron: Sky130Neuron, sim) -> float:
 
 
 def simulate_rate(neuron: Sky130Neuron, i_in: float, sim) -> float:
-    """Steady firing rate (Hz) at a constant input ``i_in`` (A): ~4 predicted ISIs from
-    v_reset, the first interval dropped."""
-    from .analysis.theory_saturating import isi_saturating
+    """Steady firing rate (Hz) at a constant input ``i_in`` (A), measured as a
+    characterization measures an F-I point (:func:`lifspice.fi.fi_point`)."""
+    from .fi import fi_point
     from .sky130_bench import Sky130Bench
 
-    bench = Sky130Bench.for_design(neuron)
-    g = bench.guess()
-    isi = float(isi_saturating(g, i_in))
-    if not math.isfinite(isi):
-        return 0.0
-    t_stop = 4.5 * isi
-    pr = bench.probes
-    net = bench.fi_netlist(i_in, t_stop=t_stop, max_step=min(isi / 200, g.t_ref / 50))
-    res = sim.run(net, vectors=[pr.mem, pr.spike])
-    return extract.firing_rate(extract.spike_times(res.time, res[pr.spike], pr.spike_level))
+    return fi_point(sim, (Sky130Bench.for_design(neuron), float(i_in))).rate
 
 
 def load_inputs(targets: SizingTargets, *, progress: Progress | None = None,
