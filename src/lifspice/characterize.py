@@ -218,12 +218,17 @@ def characterize(
 
 def _comparator(fi: list[FiPoint], leak: extract.LeakCurve,
                 c_mem: float) -> extract.ComparatorDelay | None:
-    """Trip point and delay from the firing F-I points, or None when they show no delay
-    (a behavioral comparator firing on the sample, or too few points)."""
+    """Trip point and delay from the firing F-I points, or None when they show no delay:
+    too few points, or a membrane-at-firing that moves by less than three times the
+    resolution it was read with (a simulator stepping over an ideal comparator's edge at
+    its largest step reads the membrane up to one step late, which would pose as delay)."""
     firing = [p for p in fi if p.rate > 0 and p.v_th.size]
     if len(firing) < 3:
         return None
     v = np.array([float(np.median(p.v_th)) for p in firing])
+    resolution = float(np.median(np.concatenate([p.v_th_resolution for p in firing])))
+    if np.ptp(v) <= 3 * resolution:
+        return None
     slope = (np.array([p.i for p in firing]) - leak.current(v)) / c_mem
     try:
         comp = extract.comparator_delay(v, slope)

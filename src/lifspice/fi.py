@@ -31,6 +31,7 @@ class FiPoint:
     rate: float  # Hz, steady rate (0 if it did not fire repeatedly)
     spikes: np.ndarray  # s
     v_th: np.ndarray  # V, membrane at each comparator firing
+    v_th_resolution: np.ndarray  # V, membrane rise over the step that read each v_th
     t_stop: float  # s, length of the last run
     runs: int
 
@@ -74,6 +75,7 @@ def fi_point(sim, job: tuple) -> FiPoint:
             break
     return FiPoint(i=float(i), rate=extract.firing_rate(spikes) if spikes.size >= 2 else 0.0,
                    spikes=spikes, v_th=extract.threshold_at_spikes(t, v, spikes),
+                   v_th_resolution=extract.rise_before(t, v, spikes),
                    t_stop=t_stop, runs=run)
 
 

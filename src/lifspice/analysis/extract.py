@@ -49,6 +49,17 @@ def threshold_at_spikes(t: np.ndarray, v_mem: np.ndarray, spikes: np.ndarray) ->
     return out
 
 
+def rise_before(t: np.ndarray, x: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """How much ``x`` changed over the simulator step ending at the last sample at or before
+    each of ``times``: the resolution of a value read there (:func:`threshold_at_spikes`).
+    A simulator that refines its step at an edge reads it finely; one stepping over it at
+    its largest step reads it no better than this."""
+    t = np.asarray(t)
+    x = np.asarray(x)
+    k = np.clip(np.searchsorted(t, np.asarray(times), side="right") - 1, 1, len(x) - 1)
+    return np.abs(x[k] - x[k - 1])
+
+
 @dataclass(frozen=True)
 class ResetPulses:
     """Intervals during which the reset is applied (the reset drive above half swing)."""
