@@ -4,8 +4,8 @@ process per sample.
     python benchmarks/bench_montecarlo.py [--samples 200] [--baseline 10] [--workers 2]
 
 Every sample is the same measurement: the reference sky130 neuron with the ``tt_mm``
-mismatch library, operating point, one AC point (tau_m), and a firing transient of two
-spikes at 600 pA (the first climb and one steady ISI) (2x rheobase).
+mismatch library, operating point, one AC point (tau_m), and a firing transient at 600 pA
+(2x rheobase) of 1.5 ISIs from v_reset: one whole firing cycle with its one spike.
 
 * engine: :func:`lifspice.montecarlo.run_sweep` on ``--workers`` processes, each keeping
   the neuron loaded in one ngspice and redrawing the mismatch with ``setseed`` + ``reset``;
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from lifspice.design import load_design
-from lifspice.measure import SampleSpec, sky130_netlist
+from lifspice.measure import WINDOW_ISI, SampleSpec, sky130_netlist
 from lifspice.montecarlo import SweepPlan, run_sweep, sample_seed
 from lifspice.sim.pdk import corner_lib, find_sky130, spiceinit_lines
 
@@ -50,8 +50,8 @@ def baseline_netlist(k: int, full_lib: bool, firing: bool = True) -> str:
     design = load_design("sky130")
     net, _ = sky130_netlist(SampleSpec(design=design, currents=(CURRENT,)))
     isi = 1 / 190.0  # s, nominal ISI at 600 pA
-    t_stop = 2.5 * isi  # as the engine: two spikes and 25 % margin
-    step = min(isi / 200, t_stop / 200)
+    t_stop = WINDOW_ISI * isi  # as the engine: one firing cycle and a margin
+    step = isi / 200
     f = 1 / (2 * math.pi * design.lif_guess().tau_m)
     if full_lib:
         small = str(corner_lib("tt", mismatch=True))
@@ -105,7 +105,7 @@ def main() -> None:
         ss_full = per_process(args.baseline, args.workers, True, tmp / "ss_full", False)
         ss_small = per_process(args.baseline, args.workers, False, tmp / "ss_small", False)
     for title, rows in (
-        (f"full sample: op + AC + 2-spike transient at {CURRENT:g} A "
+        (f"full sample: op + AC + one-cycle transient at {CURRENT:g} A "
          f"({args.samples} engine samples)", (rate, full, small)),
         (f"small-signal sample: op + AC only, tau_m g_m v_rest ({args.small_signal} engine "
          "samples)", (ss, ss_full, ss_small)),

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from lifspice.design import load_design
-from lifspice.measure import pair_netlist, pair_offset
+from lifspice.mismatch_pair import pair_netlist, pair_offset
 from lifspice.montecarlo import SweepPlan, run_sweep, sample_seed
 from lifspice.sim.pdk import corner_lib, spiceinit_lines
 from lifspice.sim.pool import SimPool

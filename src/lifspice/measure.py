@@ -4,24 +4,26 @@ A sample is a picklable :class:`SampleSpec` (the design, the seed of its draws, 
 mismatch / process flags, the input currents); :func:`measure_sample` turns it into a flat
 dict whose keys are those of ``report.json`` (``tau_m_s``, ``v_th_V``, ``v_reset_V``,
 ``t_ref_s``, ``gm_S``, ``v_rest_V``, ``energy_per_spike_J``, ...) plus ``rate_Hz_i<k>``, the
-steady rate at ``currents[k]``.
+steady rate at ``currents[k]``, and with three or more currents the ideal LIF fitted to
+that short F-I curve (``fit_tau_m_s``, ``fit_g_leak_S``, ``fit_t_ref_s``,
+``fit_rms_rel_error``; :mod:`lifspice.analysis.sample_fit`).
 
 sky130: the worker process keeps the neuron loaded in its one ngspice session
-(:class:`_LoadedCircuit`) and, per sample, sends ``setseed <seed>`` and ``reset``: ngspice
-re-evaluates the ``AGAUSS`` mismatch terms of every instance (reproducible for the same
-seed, whatever ran before), so the model library is parsed once per worker, not once per
-sample. Then
+(:class:`lifspice.sim.loaded.LoadedCircuit`) and, per sample, sends ``setseed <seed>`` and
+``reset``: ngspice re-evaluates the ``AGAUSS`` mismatch terms of every instance
+(reproducible for the same seed, whatever ran before), so the model library is parsed once
+per worker, not once per sample. Then
 
 * ``op`` with no input: ``v_rest_V`` (the leak's own equilibrium, OTA offset included);
 * ``ac`` at one frequency near 1/(2 pi tau): the membrane admittance ``Y = g + j w C``
   gives ``gm_S``, ``c_mem_F`` (MIM plus parasitics) and ``tau_m_s = C / g``, the small-signal
   time constant a subthreshold step measures (0.906 ms by AC vs 0.905 ms by a fitted 3 mV
   step for the same draw);
-* one transient per current from ``v_reset``, long enough for two spikes (the first climb,
-  then one whole steady ISI, refractory period included): the rate, and at ``currents[0]``
-  the threshold, reset voltage, refractory time, energy per spike and static power. The
-  run time goes into the time steps (ISI/200 at most), so every ISI simulated costs; one
-  steady ISI already puts the numerical floor of the rate at ~1e-4 of its mismatch sigma.
+* one transient per current from ``v_reset``, about 1.2 ISIs long with one spike: the ISI is
+  the time between two upward crossings of a level early in the climb, the spike and its
+  refractory period between them (a spike costs ~90 % of the Newton iterations of a
+  transient; the climb is cheap). The rate, and at ``currents[0]`` the threshold, reset
+  voltage, refractory time, and the energy per spike and static power over that one cycle.
 
 Behavioral: the spreads are drawn here with a seeded :class:`numpy.random.Generator`
 (:class:`Spreads`), and the drawn neuron is measured with the behavioral bench (step
@@ -32,18 +34,21 @@ response for tau_m, one transient per current); the drawn values are returned to
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from .analysis import extract
+from .analysis.sample_fit import fit_keys, fit_sample
 from .circuits.behavioral import BehavioralNeuron
 from .circuits.stimulus import DC
 from .fi import transient_window
+from .sim.loaded import LoadedCircuit, run_analysis
 from .sky130_bench import energy_per_spike
 
-N_SPIKES = 2  # spikes per firing transient: the first climb, then one steady ISI
+CYCLE_LEVEL = 0.25  # the ISI is cut where the membrane is this far from reset to threshold
+WINDOW_ISI = 1.5  # transient length in predicted ISIs: the cycle ends ~1.15 ISI in
+MIN_POINTS = 20  # at least this many output steps per transient
 MAX_EXTEND = 2  # a too-short transient is rerun up to twice, each time twice as long
 NUDGE_V = 1e-6  # V, v_th nudge of the numerical-floor reruns
 
@@ -125,8 +130,8 @@ class SampleSpec:
         Input currents, A; the first is the reference current for v_th, v_reset, t_ref and
         the energy per spike. Empty: only the small-signal quantities.
     t_stop : tuple of float
-        Transient length per current, s (default: 2.6 predicted ISIs; a sample that fired
-        fewer than two spikes is rerun twice as long, at most twice).
+        Transient length per current, s (default: WINDOW_ISI predicted ISIs; a sample that
+        showed no whole firing cycle is rerun twice as long, at most twice).
     spreads : Spreads, optional
         Behavioral spreads (required for a behavioral draw).
     nudge_v : float
@@ -162,6 +167,7 @@ def quantity_keys(design, n_currents: int) -> list[str]:
     """The float quantities :func:`measure_sample` returns for this kind of design."""
     rates = [rate_key(k) for k in range(n_currents)]
     firing = ["v_th_V", "v_reset_V", "t_ref_s"] if n_currents else []
+    rates += fit_keys(n_currents)
     if is_sky130(design):
         extra = ["energy_per_spike_J", "static_power_W"] if n_currents else []
         return ["tau_m_s", "gm_S", "c_mem_F", "v_rest_V", *firing, *rates, *extra]
@@ -199,8 +205,15 @@ def measure_sample(sim, spec: SampleSpec) -> dict:
     """
     if is_sky130(spec.design):
         values = _measure_sky130(spec)
+        c_mem, v_rest = values["c_mem_F"], values["v_rest_V"]
     else:
         values = _measure_behavioral(sim, spec)
+        c_mem, v_rest = spec.design.lif.c_mem, spec.design.lif.v_rest
+    if fit_keys(len(spec.currents)):
+        values.update(fit_sample(
+            spec.currents, [values[rate_key(k)] for k in range(len(spec.currents))],
+            c_mem=c_mem, tau_m=values["tau_m_s"], v_rest=v_rest, v_th=values["v_th_V"],
+            v_reset=values["v_reset_V"], t_ref=values["t_ref_s"]))
     return {"index": spec.index, "seed": spec.seed, **values}
 
 
@@ -235,35 +248,52 @@ def _measure_behavioral(sim, spec: SampleSpec) -> dict:
 
 
 # common: the firing transients ----------------------------------------------------------
+def cycle_level(guess) -> float:
+    """Membrane level that cuts a firing cycle (a quarter of the way from reset to threshold,
+    predicted): early in the climb, where the membrane moves fast and smoothly."""
+    return guess.v_reset + CYCLE_LEVEL * (guess.v_th - guess.v_reset)
+
+
 def _firing(spec: SampleSpec, guess, pr, run) -> dict:
-    """Rates at every current; threshold, reset, refractory and energy at the first."""
+    """Rates at every current; threshold, reset, refractory and energy at the first.
+
+    One spike per current: the transient starts at v_reset and the ISI is the time between
+    two upward crossings of :func:`cycle_level`, the spike and its refractory period between
+    them (:func:`~lifspice.analysis.extract.firing_cycle`). A spike is the expensive part of
+    a transistor-level transient (~90 % of its Newton iterations), so this costs half of
+    timing two spikes and measures the same steady ISI.
+    """
     out: dict[str, float] = {}
+    level = cycle_level(guess)
     for k, i in enumerate(spec.currents):
-        t_stop, max_step = transient_window(guess, i, N_SPIKES + 0.6)
+        t_stop, max_step = transient_window(guess, i, WINDOW_ISI)
         if spec.t_stop:
             t_stop = spec.t_stop[k]
         for _ in range(MAX_EXTEND + 1):
             t, tr = run(i, t_stop, max_step)
+            v_mem = np.asarray(tr[pr.mem])
             spikes = extract.spike_times(t, tr[pr.spike], pr.spike_level)
-            if spikes.size >= N_SPIKES:
+            cycle = extract.firing_cycle(t, v_mem, level, spikes)
+            if cycle is not None:
                 break
             t_stop *= 2
-        out[rate_key(k)] = extract.firing_rate(spikes) if spikes.size >= 2 else 0.0
+        out[rate_key(k)] = 1.0 / cycle.isi if cycle is not None else 0.0
         if k:
             continue
-        if spikes.size < 2:
-            raise MeasurementError(f"silent: {spikes.size} spike(s) at the reference current "
-                                   f"{i:.4g} A in {t_stop:.4g} s")
+        if cycle is None:
+            raise MeasurementError(f"silent: no whole firing cycle ({spikes.size} spike(s)) at "
+                                   f"the reference current {i:.4g} A in {t_stop:.4g} s")
         pulses = extract.reset_pulses(t, tr[pr.reset], pr.reset_level)
-        # the membrane peak before each spike (robust to the reset starting before ``spike``
+        own = (pulses.start > cycle.start) & (pulses.start < cycle.stop)
+        pulses = extract.ResetPulses(pulses.start[own][:1], pulses.stop[own][:1])
+        # the membrane peak before the spike (robust to the reset starting before ``spike``
         # crosses half swing, as at ff, 85 C)
-        out["v_th_V"] = float(np.median(
-            extract.threshold_at_spikes(t, np.asarray(tr[pr.mem]), spikes)))
-        out["v_reset_V"] = (float(np.median(extract.reset_voltage(t, tr[pr.mem], pulses)))
+        out["v_th_V"] = float(extract.threshold_at_spikes(t, v_mem, np.array([cycle.spike]))[0])
+        out["v_reset_V"] = (float(extract.reset_voltage(t, v_mem, pulses)[0])
                             if pulses.start.size else math.nan)
-        out["t_ref_s"] = float(np.median(pulses.width)) if pulses.start.size else math.nan
+        out["t_ref_s"] = float(pulses.width[0]) if pulses.start.size else math.nan
         if pr.supply:
-            e = energy_per_spike(t, tr, pr)
+            e = energy_per_spike(t, tr, pr, bounds=(cycle.start, cycle.stop))
             out.update(energy_per_spike_J=e.dynamic, static_power_W=e.static_power)
     return out
 
@@ -276,54 +306,6 @@ class _DcAc:
 
     def spice_value(self) -> str:
         return f"DC {self.i!r} AC 1"
-
-
-class _LoadedCircuit:
-    """The neuron loaded in this process's ngspice session, redrawn per sample.
-
-    One per process (the session is one per process); a lock makes a sample's command
-    sequence atomic if a Dask worker runs several threads.
-    """
-
-    lock = threading.Lock()
-    _key: str | None = None
-
-    @classmethod
-    def ensure(cls, netlist: str, init_commands) -> object:
-        from .sim.shared import session
-
-        ses = session(init_commands)
-        if cls._key != netlist:
-            if cls._key is not None:
-                ses.command("remcirc")
-            cls._key = None
-            try:
-                ses._ng.load_circuit(netlist)  # the session's PySpice object: load, no run
-            except NameError:
-                pass  # PySpice raises on any "error" in stdout; judged by the analyses
-            cls._key = netlist
-        return ses
-
-    @classmethod
-    def forget(cls) -> None:
-        cls._key = None
-
-
-def _analysis(ses, command: str) -> dict[str, np.ndarray]:
-    from .sim.result import SimulationError, canonical_vector_name, fatal_log_lines
-
-    ng = ses._ng
-    old = ng.current_plot()
-    log = ses.command(command)
-    plot = ng.current_plot()
-    fatal = fatal_log_lines(log)
-    if fatal or plot in ("const", old):
-        _LoadedCircuit.forget()  # reload next time: the circuit may be in a bad state
-        reason = fatal[0] if fatal else f"`{command}` produced no results"
-        raise SimulationError(f"ngspice failed: {reason}", log=log)
-    data = ng.read_plot(plot)
-    ses.command("destroy all")
-    return {canonical_vector_name(k): v for k, v in data.items()}
 
 
 def sky130_netlist(spec: SampleSpec) -> tuple[str, tuple[str, ...]]:
@@ -349,25 +331,25 @@ def _measure_sky130(spec: SampleSpec) -> dict:
     bench = Sky130Bench(design=d, lib_path=None)  # probes only; netlists are made above
     pr = bench.probes
     guess = d.lif_guess()
-    with _LoadedCircuit.lock:
-        ses = _LoadedCircuit.ensure(net, init)
+    with LoadedCircuit.lock:
+        ses = LoadedCircuit.ensure(net, init)
         ses.command(f"setseed {spec.seed if spec.seed is not None else 1}")
         ses.command("reset")  # re-evaluates every AGAUSS draw, and undoes any alter
         if spec.nudge_v:
             ses.command(f"alter vth dc = {d.v_th + spec.nudge_v!r}")
         out: dict[str, float] = {}
-        op = _analysis(ses, "op")
+        op = run_analysis(ses, "op")
         out["v_rest_V"] = float(op[pr.mem][0])
         f = 1.0 / (2 * math.pi * guess.tau_m)
-        y = 1.0 / _analysis(ses, f"ac lin 1 {f!r} {f!r}")[pr.mem][0]
+        y = 1.0 / run_analysis(ses, f"ac lin 1 {f!r} {f!r}")[pr.mem][0]
         out["gm_S"] = float(y.real)
         out["c_mem_F"] = float(y.imag / (2 * math.pi * f))
         out["tau_m_s"] = out["c_mem_F"] / out["gm_S"]
 
         def run(i, t_stop, max_step):
             ses.command(f"alter iin dc = {float(i)!r}")
-            step = min(max_step, t_stop / 200)
-            tr = _analysis(ses, f"tran {step!r} {t_stop!r} 0 {step!r}")
+            step = min(max_step, t_stop / MIN_POINTS)
+            tr = run_analysis(ses, f"tran {step!r} {t_stop!r} 0 {step!r}")
             return tr["time"], tr
 
         out.update(_firing(spec, guess, pr, run))
@@ -377,44 +359,3 @@ def _measure_sky130(spec: SampleSpec) -> dict:
 def nudged(spec: SampleSpec, k: int) -> SampleSpec:
     """``spec`` with the v_th reference nudged by ``k`` NUDGE_V (numerical-floor rerun)."""
     return replace(spec, nudge_v=k * NUDGE_V)
-
-
-# validation: a transistor pair's threshold offset ---------------------------------------
-def pair_netlist(model: str, w: float, length: float, *, corner: str = "tt",
-                 i_bias: float = 1e-6, vdd: float = 1.8) -> str:
-    """Two identical diode-connected sky130 transistors, each fed ``i_bias`` (A); with the
-    mismatch library their gate-source voltages differ by the difference of their threshold
-    draws. ``w`` and ``length`` in m. The netlist has no analysis card (see
-    :func:`pair_offset`)."""
-    from .circuits.netlist import assemble, safe_name, spice_number
-    from .sim.pdk import corner_lib
-
-    model = safe_name(model, "model")
-    lib = corner_lib(corner, mismatch=True)
-    um = lambda x: spice_number(round(x * 1e6, 6))  # noqa: E731
-    pmos = "pfet" in model
-    body = [f'.include "{lib}"', ".options gmin=1e-15 abstol=1e-15 reltol=1e-4",
-            f"Vdd vdd 0 DC {spice_number(vdd)}"]
-    for k in (1, 2):
-        if pmos:  # diode from vdd, current pulled out to ground
-            body += [f"X{k} d{k} d{k} vdd vdd {model} W={um(w)} L={um(length)} nf=1",
-                     f"I{k} d{k} 0 DC {spice_number(i_bias)}"]
-        else:
-            body += [f"X{k} d{k} d{k} 0 0 {model} W={um(w)} L={um(length)} nf=1",
-                     f"I{k} vdd d{k} DC {spice_number(i_bias)}"]
-    body.append(".save v(d1) v(d2)")
-    return assemble(f"lifspice mismatch pair {model}", body)
-
-
-def pair_offset(sim, job: tuple[str, int]) -> float:
-    """``V(d1) - V(d2)`` (V) of :func:`pair_netlist` text for one seed; ``job`` is
-    ``(netlist, seed)``. Runs in a pool worker (keeps the pair loaded)."""
-    from .sim.pdk import spiceinit_lines
-
-    netlist, seed = job
-    with _LoadedCircuit.lock:
-        ses = _LoadedCircuit.ensure(netlist, tuple(spiceinit_lines()))
-        ses.command(f"setseed {int(seed)}")
-        ses.command("reset")
-        op = _analysis(ses, "op")
-    return float(op["v(d1)"][0] - op["v(d2)"][0])

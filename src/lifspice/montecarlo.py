@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .measure import (
-    N_SPIKES,
+    WINDOW_ISI,
     SampleSpec,
     Spreads,
     is_sky130,
@@ -227,22 +227,33 @@ def _batch_path(out: Path, b: int) -> Path:
     return out / "batches" / f"batch_{b:05d}.nc"
 
 
-def write_rows(path: Path, rows: list[dict], keys: Sequence[str], attrs: dict) -> None:
+def row_columns(rows: list[dict], keys: Sequence[str]) -> dict[str, np.ndarray]:
+    """Rows (sample dicts) as the columns :func:`read_rows` returns, sorted by sample."""
+    rows = sorted(rows, key=lambda r: r["index"])
+    cols = {"sample": np.array([r["index"] for r in rows], int)}
+    cols.update({k: np.array([float(r.get(k, math.nan)) for r in rows]) for k in keys})
+    cols["seed"] = np.array([r["seed"] or 0 for r in rows], np.int64)
+    cols["ok"] = np.array([bool(r["ok"]) for r in rows])
+    cols["error"] = np.array([str(r["error"]) for r in rows], dtype=object)
+    return cols
+
+
+def write_rows(path: Path, rows: list[dict], keys: Sequence[str],
+               attrs: dict) -> dict[str, np.ndarray]:
     """One NetCDF file (dimension ``sample``), written under a temporary name, then renamed
-    so that a half-written file never looks finished."""
+    so that a half-written file never looks finished. Returns the columns written."""
     import xarray as xr
 
-    rows = sorted(rows, key=lambda r: r["index"])
-    data = {k: ("sample", np.array([float(r.get(k, math.nan)) for r in rows])) for k in keys}
-    data["seed"] = ("sample", np.array([r["seed"] or 0 for r in rows], np.int64))
-    data["ok"] = ("sample", np.array([r["ok"] for r in rows], np.int8))
-    data["error"] = ("sample", np.array([r["error"] for r in rows], dtype=object))
-    ds = xr.Dataset(data, coords={"sample": [r["index"] for r in rows]},
+    cols = row_columns(rows, keys)
+    data = {k: ("sample", v) for k, v in cols.items() if k != "sample"}
+    data["ok"] = ("sample", cols["ok"].astype(np.int8))
+    ds = xr.Dataset(data, coords={"sample": cols["sample"]},
                     attrs={k: json.dumps(v) for k, v in attrs.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     ds.to_netcdf(tmp, engine="h5netcdf")
     os.replace(tmp, path)
+    return cols
 
 
 def read_rows(path: Path) -> dict[str, np.ndarray]:
@@ -269,12 +280,13 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 # the sweep ------------------------------------------------------------------------------
 def nominal_windows(nominal: dict, plan: SweepPlan) -> tuple[float, ...]:
-    """Transient length per current for the drawn samples: 2.5 nominal ISIs, 25 % more than
-    the two spikes need (the draws move the ISI by ~10 %; a slower sample is rerun longer)."""
+    """Transient length per current for the drawn samples: WINDOW_ISI (1.5) nominal ISIs; the
+    firing cycle ends ~1.15 ISI in, so a draw up to ~30 % slower fits (the draws move the ISI
+    by ~8 %; a slower sample is rerun longer)."""
     rates = [nominal.get(f"rate_Hz_i{k}", 0.0) for k in range(len(plan.currents))]
     if not is_sky130(plan.design) or not nominal.get("ok") or not all(r > 0 for r in rates):
         return ()
-    return tuple((N_SPIKES + 0.5) / r for r in rates)
+    return tuple(WINDOW_ISI / r for r in rates)
 
 
 def run_sweep(
@@ -343,11 +355,12 @@ def run_sweep(
             base = plan.spec(0, windows)
             jobs.append((-2, [replace(nudged(base, k), index=k)
                               for k in range(plan.floor_reruns + 1)]))
+        fresh: dict[int, dict[str, np.ndarray]] = {}  # batches run now (no need to reread)
         for b, rows in ex.map(jobs):
             if b == -2:
                 write_rows(floor_path, rows, keys, {**attrs, "nudge_V": 1e-6})
                 continue
-            write_rows(_batch_path(out, b), rows, keys, attrs)
+            fresh[b] = write_rows(_batch_path(out, b), rows, keys, attrs)
             n_done += len(rows)
             if progress:
                 progress(n_done, plan.n_samples)
@@ -356,7 +369,8 @@ def run_sweep(
         raise
     ex.close()
 
-    table = _concat([read_rows(_batch_path(out, b)) for b in range(plan.n_batches)])
+    table = _concat([fresh[b] if b in fresh else read_rows(_batch_path(out, b))
+                     for b in range(plan.n_batches)])
     floor = read_rows(floor_path) if plan.floor_reruns else {}
     summary = sweep_summary(table, keys, floor=floor, plan=plan_dict, nominal=nominal)
     elapsed = time.perf_counter() - t0

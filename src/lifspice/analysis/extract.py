@@ -94,6 +94,38 @@ def reset_voltage(t: np.ndarray, v_mem: np.ndarray, pulses: ResetPulses) -> np.n
     return np.asarray(out)
 
 
+@dataclass(frozen=True)
+class FiringCycle:
+    """One whole period of a firing neuron, cut where the membrane climbs through a level."""
+
+    start: float  # s, upward crossing of the level before the spike
+    stop: float  # s, the next upward crossing (same point of the orbit, one ISI later)
+    spike: float  # s, the spike between them
+
+    @property
+    def isi(self) -> float:
+        return self.stop - self.start
+
+
+def firing_cycle(t: np.ndarray, v_mem: np.ndarray, level: float,
+                 spikes: np.ndarray) -> FiringCycle | None:
+    """The first whole firing cycle of the record: two consecutive upward crossings of
+    ``level`` by the membrane with a spike between them (``None`` if there is none).
+
+    In steady firing the membrane passes ``level`` at the same point of its orbit once per
+    ISI, so ``stop - start`` is the ISI, measured with one spike instead of two. Choose
+    ``level`` inside the climb (between the reset voltage and the threshold), where the
+    membrane moves smoothly and every fast node has settled.
+    """
+    ups = crossings(t, v_mem, level, "up")
+    spikes = np.asarray(spikes, float)
+    for a, b in zip(ups[:-1], ups[1:], strict=True):
+        inside = spikes[(spikes > a) & (spikes < b)]
+        if inside.size:
+            return FiringCycle(float(a), float(b), float(inside[0]))
+    return None
+
+
 def steady_isi(spikes: np.ndarray, skip_first: bool = True) -> float:
     """Mean interspike interval, s; ``skip_first`` drops the first interval (the start-up
     transient). ``inf`` with fewer than two spikes."""

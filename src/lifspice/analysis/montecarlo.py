@@ -55,6 +55,8 @@ def summarize(x, level: float = 0.95) -> dict:
 def correlation_matrix(table: Mapping[str, np.ndarray], keys: Sequence[str]) -> np.ndarray:
     """Pearson correlations between ``keys`` over the rows where all are finite
     (NaN for a constant column)."""
+    if not keys:  # e.g. a one-sample sweep: nothing varies
+        return np.empty((0, 0))
     x = np.vstack([np.asarray(table[k], float) for k in keys])
     x = x[:, np.all(np.isfinite(x), axis=0)]
     if x.shape[1] < 3:
