@@ -33,6 +33,7 @@ response for tau_m, one transient per current); the drawn values are returned to
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, replace
 
@@ -48,6 +49,7 @@ from .sky130_bench import energy_per_spike
 
 CYCLE_LEVEL = 0.25  # the ISI is cut where the membrane is this far from reset to threshold
 WINDOW_ISI = 1.5  # transient length in predicted ISIs: the cycle ends ~1.15 ISI in
+STOPPED_WINDOW_ISI = 3.0  # the same where ngspice stops the run at the cycle's end (sky130)
 MIN_POINTS = 20  # at least this many output steps per transient
 MAX_EXTEND = 2  # a too-short transient is rerun up to twice, each time twice as long
 NUDGE_V = 1e-6  # V, v_th nudge of the numerical-floor reruns
@@ -238,7 +240,7 @@ def _measure_behavioral(sim, spec: SampleSpec) -> dict:
     out["tau_m_s"] = extract.fit_step_response(res.time, res[pr.mem], t0).tau
     guess = design.saturating_params()
 
-    def run(i, t_stop, max_step):
+    def run(i, t_stop, max_step, level):
         r = sim.run(bench.transient(DC(i), t_stop=t_stop, max_step=max_step,
                                     v_mem0=p.v_reset), vectors=list(pr.transient_vectors))
         return r.time, {k: r[k] for k in pr.transient_vectors}
@@ -254,7 +256,7 @@ def cycle_level(guess) -> float:
     return guess.v_reset + CYCLE_LEVEL * (guess.v_th - guess.v_reset)
 
 
-def _firing(spec: SampleSpec, guess, pr, run) -> dict:
+def _firing(spec: SampleSpec, guess, pr, run, window_isi: float = WINDOW_ISI) -> dict:
     """Rates at every current; threshold, reset, refractory and energy at the first.
 
     One spike per current: the transient starts at v_reset and the ISI is the time between
@@ -266,11 +268,11 @@ def _firing(spec: SampleSpec, guess, pr, run) -> dict:
     out: dict[str, float] = {}
     level = cycle_level(guess)
     for k, i in enumerate(spec.currents):
-        t_stop, max_step = transient_window(guess, i, WINDOW_ISI)
+        t_stop, max_step = transient_window(guess, i, window_isi)
         if spec.t_stop:
             t_stop = spec.t_stop[k]
         for _ in range(MAX_EXTEND + 1):
-            t, tr = run(i, t_stop, max_step)
+            t, tr = run(i, t_stop, max_step, level)
             v_mem = np.asarray(tr[pr.mem])
             spikes = extract.spike_times(t, tr[pr.spike], pr.spike_level)
             cycle = extract.firing_cycle(t, v_mem, level, spikes)
@@ -310,17 +312,24 @@ class _DcAc:
 
 def sky130_netlist(spec: SampleSpec) -> tuple[str, tuple[str, ...]]:
     """The neuron netlist a worker keeps loaded (no analysis card) and its init commands."""
+    return _sky130_netlist(spec.design, spec.mismatch, spec.mc)
+
+
+@functools.lru_cache(maxsize=8)
+def _sky130_netlist(design, mismatch: bool, mc: bool) -> tuple[str, tuple[str, ...]]:
     from .circuits import sky130 as s130
     from .sim.pdk import corner_lib, spiceinit_lines
 
-    d = spec.design
-    lib = corner_lib(d.corner, mismatch=spec.mismatch, mc=spec.mc)
+    lib = corner_lib(design.corner, mismatch=mismatch, mc=mc)
     save = (f"v({s130.NODE_MEM})", f"v({s130.NODE_SPIKE})", f"v({s130.NODE_RESET})",
             f"i({s130.SUPPLY})")
-    net = s130.neuron_netlist(d, _DcAc(0.0), t_stop=1.0, lib_path=str(lib), save=save)
-    net = "".join(line for line in net.splitlines(keepends=True)
-                  if not line.lower().startswith(".tran"))
-    return net, tuple(spiceinit_lines())
+    net = s130.neuron_netlist(design, _DcAc(0.0), t_stop=1.0, lib_path=str(lib), save=save)
+    lines = [line for line in net.splitlines(keepends=True)
+             if not line.lower().startswith(".tran")]
+    # keepopinfo: the AC analysis keeps its operating point (v_rest without a separate op)
+    lines.insert(next(k for k, line in enumerate(lines) if line.lower().startswith(".options"))
+                 + 1, ".options keepopinfo\n")
+    return "".join(lines), tuple(spiceinit_lines())
 
 
 def _measure_sky130(spec: SampleSpec) -> dict:
@@ -328,8 +337,7 @@ def _measure_sky130(spec: SampleSpec) -> dict:
 
     d = spec.design
     net, init = sky130_netlist(spec)
-    bench = Sky130Bench(design=d, lib_path=None)  # probes only; netlists are made above
-    pr = bench.probes
+    pr = Sky130Bench(design=d, lib_path=None).probes  # probes only; netlists are made above
     guess = d.lif_guess()
     with LoadedCircuit.lock:
         ses = LoadedCircuit.ensure(net, init)
@@ -338,21 +346,25 @@ def _measure_sky130(spec: SampleSpec) -> dict:
         if spec.nudge_v:
             ses.command(f"alter vth dc = {d.v_th + spec.nudge_v!r}")
         out: dict[str, float] = {}
-        op = run_analysis(ses, "op")
-        out["v_rest_V"] = float(op[pr.mem][0])
         f = 1.0 / (2 * math.pi * guess.tau_m)
-        y = 1.0 / run_analysis(ses, f"ac lin 1 {f!r} {f!r}")[pr.mem][0]
+        ac = run_analysis(ses, f"ac lin 1 {f!r} {f!r}", also="op")
+        out["v_rest_V"] = float(np.real(ac[f"op:{pr.mem}"][0]))
+        y = 1.0 / ac[pr.mem][0]
         out["gm_S"] = float(y.real)
         out["c_mem_F"] = float(y.imag / (2 * math.pi * f))
         out["tau_m_s"] = out["c_mem_F"] / out["gm_S"]
 
-        def run(i, t_stop, max_step):
+        def run(i, t_stop, max_step, level):
             ses.command(f"alter iin dc = {float(i)!r}")
             step = min(max_step, t_stop / MIN_POINTS)
-            tr = run_analysis(ses, f"tran {step!r} {t_stop!r} 0 {step!r}")
+            # stop at the reset pulse, then where the membrane is back up at the cycle level
+            rst, mem, lv = pr.reset, pr.mem, pr.reset_level
+            tr = run_analysis(ses, f"tran {step!r} {t_stop!r} 0 {step!r}",
+                              until=(f"when {rst} > {lv!r}",
+                                     f"when {mem} > {level!r} when {rst} < {lv!r}"))
             return tr["time"], tr
 
-        out.update(_firing(spec, guess, pr, run))
+        out.update(_firing(spec, guess, pr, run, STOPPED_WINDOW_ISI))
     return out
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .measure import (
-    WINDOW_ISI,
+    STOPPED_WINDOW_ISI,
     SampleSpec,
     Spreads,
     is_sky130,
@@ -280,13 +280,14 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 # the sweep ------------------------------------------------------------------------------
 def nominal_windows(nominal: dict, plan: SweepPlan) -> tuple[float, ...]:
-    """Transient length per current for the drawn samples: WINDOW_ISI (1.5) nominal ISIs; the
-    firing cycle ends ~1.15 ISI in, so a draw up to ~30 % slower fits (the draws move the ISI
-    by ~8 %; a slower sample is rerun longer)."""
+    """Transient length per current for the drawn sky130 samples: 3 nominal ISIs. ngspice
+    stops each run where its firing cycle ends (~1.15 ISI in), so the length only bounds a
+    draw that is slow or silent (the draws move the ISI by ~8 %; a sample with no whole
+    cycle in it is rerun longer)."""
     rates = [nominal.get(f"rate_Hz_i{k}", 0.0) for k in range(len(plan.currents))]
     if not is_sky130(plan.design) or not nominal.get("ok") or not all(r > 0 for r in rates):
         return ()
-    return tuple(WINDOW_ISI / r for r in rates)
+    return tuple(STOPPED_WINDOW_ISI / r for r in rates)
 
 
 def run_sweep(
