@@ -156,6 +156,22 @@ def test_failing_samples_are_recorded_and_the_sweep_goes_on(beh, tmp_path):
     assert len(csv) == n + 1 and "ParameterError" in csv[1 + expected_bad[0]]
 
 
+def test_a_sample_silent_at_the_reference_current_is_a_failed_sample(beh, tmp_path):
+    """Below rheobase no firing cycle comes, however long the run (the window is doubled
+    twice): the sample is recorded as failed, saying so and how long it was simulated
+    (4 x (12 tau_m + t_ref) = 0.488 s for the default behavioral neuron)."""
+    p = beh.saturating_params()
+    none = Spreads(sigma_c_rel=0, sigma_gm_rel=0, sigma_v_th=0, sigma_v_reset=0,
+                   sigma_t_ref_rel=0)
+    plan = SweepPlan(design=beh, n_samples=2, seed=4, currents=(0.5 * p.rheobase,),
+                     spreads=none, floor_reruns=0)
+    res = run_sweep(plan, tmp_path, workers=1)
+    assert not res.table["ok"].any() and res.summary["n_failed"] == 2
+    err = res.table["error"][0]
+    assert "silent: no whole firing cycle (0 spike(s))" in err
+    assert f"{4 * (12 * p.tau_m + p.t_ref):.4g} s" in err
+
+
 def test_resume_redoes_no_finished_batch(beh, tmp_path):
     """Interrupt a sweep after two batches (Ctrl-C from the progress callback), resume it:
     the batches written before are kept untouched (same file, same mtime), only the rest

@@ -271,20 +271,19 @@ def _firing(spec: SampleSpec, guess, pr, run, window_isi: float = WINDOW_ISI) ->
         t_stop, max_step = transient_window(guess, i, window_isi)
         if spec.t_stop:
             t_stop = spec.t_stop[k]
-        for _ in range(MAX_EXTEND + 1):
-            t, tr = run(i, t_stop, max_step, level)
+        for extend in range(MAX_EXTEND + 1):
+            t, tr = run(i, t_stop * 2**extend, max_step, level)
             v_mem = np.asarray(tr[pr.mem])
             spikes = extract.spike_times(t, tr[pr.spike], pr.spike_level)
             cycle = extract.firing_cycle(t, v_mem, level, spikes)
             if cycle is not None:
                 break
-            t_stop *= 2
         out[rate_key(k)] = 1.0 / cycle.isi if cycle is not None else 0.0
         if k:
             continue
         if cycle is None:
             raise MeasurementError(f"silent: no whole firing cycle ({spikes.size} spike(s)) at "
-                                   f"the reference current {i:.4g} A in {t_stop:.4g} s")
+                                   f"the reference current {i:.4g} A in {t[-1]:.4g} s")
         pulses = extract.reset_pulses(t, tr[pr.reset], pr.reset_level)
         own = (pulses.start > cycle.start) & (pulses.start < cycle.stop)
         pulses = extract.ResetPulses(pulses.start[own][:1], pulses.stop[own][:1])
