@@ -14,16 +14,17 @@ sky130: the worker process keeps the neuron loaded in its one ngspice session
 (reproducible for the same seed, whatever ran before), so the model library is parsed once
 per worker, not once per sample. Then
 
-* ``op`` with no input: ``v_rest_V`` (the leak's own equilibrium, OTA offset included);
-* ``ac`` at one frequency near 1/(2 pi tau): the membrane admittance ``Y = g + j w C``
-  gives ``gm_S``, ``c_mem_F`` (MIM plus parasitics) and ``tau_m_s = C / g``, the small-signal
-  time constant a subthreshold step measures (0.906 ms by AC vs 0.905 ms by a fitted 3 mV
-  step for the same draw);
-* one transient per current from ``v_reset``, about 1.2 ISIs long with one spike: the ISI is
-  the time between two upward crossings of a level early in the climb, the spike and its
-  refractory period between them (a spike costs ~90 % of the Newton iterations of a
-  transient; the climb is cheap). The rate, and at ``currents[0]`` the threshold, reset
-  voltage, refractory time, and the energy per spike and static power over that one cycle.
+* ``ac`` at one frequency near 1/(2 pi tau) with no DC input; the operating point it keeps
+  (``.options keepopinfo``) gives ``v_rest_V`` (the leak's own equilibrium, OTA offset
+  included), and the membrane admittance ``Y = g + j w C`` gives ``gm_S``, ``c_mem_F`` (MIM
+  plus parasitics) and ``tau_m_s = C / g``, the small-signal time constant a subthreshold
+  step measures (0.906 ms by AC vs 0.905 ms by a fitted 3 mV step for the same draw);
+* one transient per current from ``v_reset`` with one spike, stopped by ngspice where the
+  firing cycle ends (about 1.15 ISIs in): the ISI is the time between two upward crossings
+  of a level early in the climb, the spike and its refractory period between them (a spike
+  costs ~90 % of the Newton iterations of a transient; the climb is cheap). The rate, and
+  at ``currents[0]`` the threshold, reset voltage, refractory time, and the energy per spike
+  and static power over that one cycle.
 
 Behavioral: the spreads are drawn here with a seeded :class:`numpy.random.Generator`
 (:class:`Spreads`), and the drawn neuron is measured with the behavioral bench (step
@@ -132,8 +133,9 @@ class SampleSpec:
         Input currents, A; the first is the reference current for v_th, v_reset, t_ref and
         the energy per spike. Empty: only the small-signal quantities.
     t_stop : tuple of float
-        Transient length per current, s (default: WINDOW_ISI predicted ISIs; a sample that
-        showed no whole firing cycle is rerun twice as long, at most twice).
+        Transient length per current, s (default: WINDOW_ISI predicted ISIs for a behavioral
+        design, STOPPED_WINDOW_ISI for sky130, whose runs ngspice stops at the cycle's end;
+        a sample that showed no whole firing cycle is rerun twice as long, at most twice).
     spreads : Spreads, optional
         Behavioral spreads (required for a behavioral draw).
     nudge_v : float

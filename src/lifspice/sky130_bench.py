@@ -215,7 +215,7 @@ def energy_per_spike(t: np.ndarray, traces, probes, bounds=None) -> SpikeEnergy:
             continue
         after = ends[(ends > s[0]) & (ends < p1)]
         period = (t >= p0) & (t <= p1)
-        busy = (t > s[0] - guard) & (t < (after[0] + guard if after.size else p1 + 1.0))
+        busy = (t > s[0] - guard) & (t < (after[0] + guard if after.size else np.inf))
         quiet |= period & ~busy
     if not quiet.any():
         return SpikeEnergy(e_total / n, math.nan, math.nan, n)

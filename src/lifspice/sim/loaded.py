@@ -74,6 +74,8 @@ def run_analysis(ses, command: str, *, until: Sequence[str] = (),
     old = ng.current_plot()
     before = set(ng.plot_names) if also else set()
     logs = []
+    if not until:
+        logs.append(ses.command(command))
     try:
         for k, condition in enumerate(until):
             if k:
@@ -82,9 +84,6 @@ def run_analysis(ses, command: str, *, until: Sequence[str] = (),
             logs.append(ses.command(command if k == 0 else "resume"))
             if "condition met" not in _text(logs[-1]):
                 break  # ran to its stop time
-        else:
-            if not until:
-                logs.append(ses.command(command))
     finally:
         if until:
             ses.command("delete all")
