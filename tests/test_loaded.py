@@ -21,7 +21,7 @@ ISI = 1 / 190.3  # s, the reference neuron at 600 pA
 
 @pytest.fixture(scope="module")
 def ses():
-    net, init = sky130_netlist(SampleSpec(design=load_design("sky130")))
+    net, init = sky130_netlist(SampleSpec(design=load_design("sky130"), draw="reset"))
     return LoadedCircuit.ensure(net, init)
 
 

@@ -42,6 +42,11 @@ def register(sub) -> None:
                    "docs/montecarlo.md)")
     m.add_argument("--no-mismatch", action="store_true",
                    help="sky130: no device mismatch (with --mc: process variation only)")
+    m.add_argument("--draw", default="auto", choices=("auto", "alter", "reset"),
+                   help="sky130: how workers redraw device mismatch per sample: 'alter' sets "
+                   "each instance to the PDK's value for numpy-drawn normals (fast, the "
+                   "default without --mc), 'reset' lets ngspice redraw (setseed + reset; "
+                   "always with --mc)")
     m.add_argument("--currents", nargs="+", type=_amps_or_multiple, default=["2x"],
                    metavar="I", help="input currents, A, or multiples of the nominal "
                    "rheobase like 2x (default: 2x); several give the F-I band")
@@ -125,10 +130,14 @@ def cmd_montecarlo(args) -> int:
             return 2
         rheobase = design.saturating_params().rheobase
     currents = tuple(_current(c, rheobase) for c in args.currents)
+    if args.draw == "alter" and (args.mc or args.no_mismatch):
+        print("lifspice: error: --draw alter draws device mismatch only: drop --mc and "
+              "--no-mismatch, or use --draw reset", file=sys.stderr)
+        return 2
     plan = SweepPlan(design=design, n_samples=args.samples, seed=args.seed,
                      mismatch=not args.no_mismatch, mc=args.mc, currents=currents,
                      spreads=None if sky else _spreads(args.sigma),
-                     batch_size=args.batch_size)
+                     batch_size=args.batch_size, draw=args.draw)
     res = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
                     resume=args.resume, progress=_bar("montecarlo"))
     s = res.summary

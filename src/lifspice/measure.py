@@ -9,10 +9,20 @@ that short F-I curve (``fit_tau_m_s``, ``fit_g_leak_S``, ``fit_t_ref_s``,
 ``fit_rms_rel_error``; :mod:`lifspice.analysis.sample_fit`).
 
 sky130: the worker process keeps the neuron loaded in its one ngspice session
-(:class:`lifspice.sim.loaded.LoadedCircuit`) and, per sample, sends ``setseed <seed>`` and
-``reset``: ngspice re-evaluates the ``AGAUSS`` mismatch terms of every instance
-(reproducible for the same seed, whatever ran before), so the model library is parsed once
-per worker, not once per sample. Then
+(:class:`lifspice.sim.loaded.LoadedCircuit`), so the model library is parsed once per
+worker, not once per sample, and redraws the mismatch per sample in one of two ways
+(``SampleSpec.draw``):
+
+* ``"alter"`` (default for device mismatch): the PDK's mismatch is one standard normal per
+  instance entering one instance parameter linearly (``delvto``, the MIM capacitance);
+  numpy draws the normals from the sample's seed and ``alter`` sets each instance to the
+  value the PDK's expressions give for them (evaluated by ngspice once per worker,
+  :mod:`lifspice.sim.mismatch_lib`). ~0.3 ms per sample;
+* ``"reset"`` (always with process variation ``mc``): ``setseed <seed>`` and ``reset``;
+  ngspice re-evaluates every ``AGAUSS`` term (reproducible for the same seed, whatever ran
+  before). ~18 ms per sample for the 33 instances of the reference neuron.
+
+Then
 
 * ``ac`` at one frequency near 1/(2 pi tau) with no DC input; the operating point it keeps
   (``.options keepopinfo``) gives ``v_rest_V`` (the leak's own equilibrium, OTA offset
@@ -45,7 +55,7 @@ from .analysis.sample_fit import fit_keys, fit_sample
 from .circuits.behavioral import BehavioralNeuron
 from .circuits.stimulus import DC
 from .fi import transient_window
-from .sim.loaded import LoadedCircuit, run_analysis
+from .sim.loaded import LoadedCircuit, apply_draw, run_analysis
 from .sky130_bench import energy_per_spike
 
 CYCLE_LEVEL = 0.25  # the ISI is cut where the membrane is this far from reset to threshold
@@ -54,6 +64,7 @@ STOPPED_WINDOW_ISI = 3.0  # the same where ngspice stops the run at the cycle's 
 MIN_POINTS = 20  # at least this many output steps per transient
 MAX_EXTEND = 2  # a too-short transient is rerun up to twice, each time twice as long
 NUDGE_V = 1e-6  # V, v_th nudge of the numerical-floor reruns
+DRAWS = ("auto", "alter", "reset")
 
 
 class MeasurementError(RuntimeError):
@@ -122,8 +133,8 @@ class SampleSpec:
     design : BehavioralNeuron or Sky130Neuron
         The nominal design (its ``corner`` and ``temperature_c`` for sky130).
     seed : int or None
-        Seed of this sample's draws (sky130: ngspice ``setseed``; behavioral: numpy).
-        ``None``: no draw (the nominal design).
+        Seed of this sample's draws (numpy; sky130 with ``draw="reset"``: ngspice
+        ``setseed``). ``None``: no draw (the nominal design).
     index : int
         Position of the sample in its sweep.
     mismatch, mc : bool
@@ -140,6 +151,9 @@ class SampleSpec:
         Behavioral spreads (required for a behavioral draw).
     nudge_v : float
         Added to the v_th reference, V (numerical-floor reruns).
+    draw : {"auto", "alter", "reset"}
+        How a sky130 worker redraws the mismatch (module docstring): ``"auto"`` is
+        ``"alter"`` for device mismatch alone, ``"reset"`` with ``mc``.
     """
 
     design: object
@@ -151,12 +165,30 @@ class SampleSpec:
     t_stop: tuple[float, ...] = ()
     spreads: Spreads | None = None
     nudge_v: float = 0.0
+    draw: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.draw not in DRAWS:
+            raise ValueError(f"draw must be one of {DRAWS}, got {self.draw!r}")
+        if self.draw == "alter" and (self.mc or not self.mismatch):
+            raise ValueError("draw='alter' draws device mismatch only: with mc=True (or "
+                             "mismatch=False) use draw='reset' or 'auto'")
         if self.t_stop and len(self.t_stop) != len(self.currents):
             raise ValueError("t_stop needs one length per current")
         if self.seed is not None and (isinstance(self.seed, bool) or not 0 < self.seed < 2**31):
             raise ValueError(f"seed must be an int in 1 .. 2**31-1 or None, got {self.seed!r}")
+
+
+def draw_mode(spec: SampleSpec) -> str:
+    """``"alter"`` or ``"reset"``: how this sky130 sample's mismatch is redrawn."""
+    if spec.draw == "auto":
+        return "alter" if spec.mismatch and not spec.mc else "reset"
+    return spec.draw
+
+
+def standard_normals(seed: int | None, n: int) -> np.ndarray:
+    """The ``n`` per-instance standard normals of a sky130 sample (zeros for no seed)."""
+    return np.zeros(n) if seed is None else np.random.default_rng(seed).standard_normal(n)
 
 
 def is_sky130(design) -> bool:
@@ -313,15 +345,20 @@ class _DcAc:
 
 def sky130_netlist(spec: SampleSpec) -> tuple[str, tuple[str, ...]]:
     """The neuron netlist a worker keeps loaded (no analysis card) and its init commands."""
-    return _sky130_netlist(spec.design, spec.mismatch, spec.mc)
+    return _sky130_netlist(spec.design, spec.mismatch, spec.mc, draw_mode(spec))
 
 
 @functools.lru_cache(maxsize=8)
-def _sky130_netlist(design, mismatch: bool, mc: bool) -> tuple[str, tuple[str, ...]]:
+def _sky130_netlist(design, mismatch: bool, mc: bool,
+                    draw: str) -> tuple[str, tuple[str, ...]]:
     from .circuits import sky130 as s130
+    from .sim.mismatch_lib import explicit_mismatch_lib
     from .sim.pdk import corner_lib, spiceinit_lines
 
-    lib = corner_lib(design.corner, mismatch=mismatch, mc=mc)
+    if draw == "alter":
+        lib = explicit_mismatch_lib(design.corner)
+    else:
+        lib = corner_lib(design.corner, mismatch=mismatch, mc=mc)
     save = (f"v({s130.NODE_MEM})", f"v({s130.NODE_SPIKE})", f"v({s130.NODE_RESET})",
             f"i({s130.SUPPLY})")
     net = s130.neuron_netlist(design, _DcAc(0.0), t_stop=1.0, lib_path=str(lib), save=save)
@@ -333,6 +370,13 @@ def _sky130_netlist(design, mismatch: bool, mc: bool) -> tuple[str, tuple[str, .
     return "".join(lines), tuple(spiceinit_lines())
 
 
+@functools.lru_cache(maxsize=8)
+def _drawn_paths(netlist: str) -> tuple[str, ...]:
+    from .sim.mismatch_lib import drawn_instances
+
+    return tuple(x.path for x in drawn_instances(netlist))
+
+
 def _measure_sky130(spec: SampleSpec) -> dict:
     from .sky130_bench import Sky130Bench
 
@@ -342,10 +386,16 @@ def _measure_sky130(spec: SampleSpec) -> dict:
     guess = d.lif_guess()
     with LoadedCircuit.lock:
         ses = LoadedCircuit.ensure(net, init)
-        ses.command(f"setseed {spec.seed if spec.seed is not None else 1}")
-        ses.command("reset")  # re-evaluates every AGAUSS draw, and undoes any alter
-        if spec.nudge_v:
-            ses.command(f"alter vth dc = {d.v_th + spec.nudge_v!r}")
+        if draw_mode(spec) == "alter":
+            paths = _drawn_paths(net)
+            coefficients = LoadedCircuit.coefficients(ses, paths)
+            apply_draw(ses, coefficients, standard_normals(spec.seed, len(paths)))
+        else:
+            ses.command(f"setseed {spec.seed if spec.seed is not None else 1}")
+            ses.command("reset")  # re-evaluates every AGAUSS draw, and undoes any alter
+        # every value a sample sets is set again here: nothing carries over from the last
+        ses.command(f"alter vth dc = {d.v_th + spec.nudge_v!r}")
+        ses.command("alter iin dc = 0.0")
         out: dict[str, float] = {}
         f = 1.0 / (2 * math.pi * guess.tau_m)
         ac = run_analysis(ses, f"ac lin 1 {f!r} {f!r}", also="op")

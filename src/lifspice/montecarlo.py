@@ -35,6 +35,7 @@ from .measure import (
     STOPPED_WINDOW_ISI,
     SampleSpec,
     Spreads,
+    draw_mode,
     is_sky130,
     measure_sample,
     nudged,
@@ -67,6 +68,8 @@ class SweepPlan:
         Samples per batch (per file, per task).
     floor_reruns : int
         Nudged reruns of the first sample for the numerical floor (0: none).
+    draw : {"auto", "alter", "reset"}
+        How sky130 workers redraw the mismatch (:class:`~lifspice.measure.SampleSpec`).
     """
 
     design: object
@@ -78,10 +81,12 @@ class SweepPlan:
     spreads: Spreads | None = None
     batch_size: int = 25
     floor_reruns: int = FLOOR_RERUNS
+    draw: str = "auto"
 
     def __post_init__(self) -> None:
         if self.n_samples < 1 or self.batch_size < 1:
             raise ValueError("n_samples and batch_size must be >= 1")
+        self.spec(0)  # checks the draw mode against mismatch / mc
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
         if not is_sky130(self.design) and self.spreads is None:
@@ -102,6 +107,7 @@ class SweepPlan:
             "mismatch": self.mismatch, "mc": self.mc, "currents_A": list(self.currents),
             "spreads": None if self.spreads is None else vars(self.spreads),
             "batch_size": self.batch_size, "floor_reruns": self.floor_reruns,
+            "draw": draw_mode(self.spec(0)) if is_sky130(d) else None,
             "corner": getattr(d, "corner", None), "temperature_c": getattr(d, "temperature_c",
                                                                             None),
         }
@@ -109,7 +115,7 @@ class SweepPlan:
     def spec(self, k: int, t_stop: tuple[float, ...] = ()) -> SampleSpec:
         return SampleSpec(design=self.design, seed=sample_seed(self.seed, k), index=k,
                           mismatch=self.mismatch, mc=self.mc, currents=self.currents,
-                          t_stop=t_stop, spreads=self.spreads)
+                          t_stop=t_stop, spreads=self.spreads, draw=self.draw)
 
 
 def sample_seed(seed: int, k: int) -> int:

@@ -9,8 +9,10 @@ through :meth:`lifspice.sim.backends.NgspiceShared.run` should use a pool instea
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +26,7 @@ class LoadedCircuit:
 
     lock = threading.Lock()
     _key: str | None = None
+    _coefficients: MismatchCoefficients | None = None
 
     @classmethod
     def ensure(cls, netlist: str, init_commands) -> object:
@@ -35,6 +38,7 @@ class LoadedCircuit:
             if cls._key is not None:
                 ses.command("remcirc")
             cls._key = None
+            cls._coefficients = None
             try:
                 ses._ng.load_circuit(netlist)  # the session's PySpice object: load, no run
             except NameError:
@@ -45,6 +49,65 @@ class LoadedCircuit:
     @classmethod
     def forget(cls) -> None:
         cls._key = None
+        cls._coefficients = None
+
+    @classmethod
+    def coefficients(cls, ses, paths: Sequence[str]) -> MismatchCoefficients:
+        """The loaded circuit's :class:`MismatchCoefficients` (measured once per load)."""
+        if cls._coefficients is None or cls._coefficients.paths != tuple(paths):
+            cls._coefficients = calibrate(ses, paths)
+        return cls._coefficients
+
+
+@dataclass(frozen=True)
+class MismatchCoefficients:
+    """Instance values ``a + b z`` of an explicit-draw circuit
+    (:mod:`lifspice.sim.mismatch_lib`): ``a`` at z = 0, ``b`` per unit z."""
+
+    paths: tuple[str, ...]
+    a: np.ndarray
+    b: np.ndarray
+
+    def values(self, z: np.ndarray) -> np.ndarray:
+        z = np.asarray(z, dtype=float)
+        if z.shape != self.a.shape:
+            raise ValueError(f"need {self.a.size} standard normals, got shape {z.shape}")
+        return self.a + self.b * z
+
+
+def read_parameters(ses, paths: Sequence[str]) -> np.ndarray:
+    """Values of instance parameters (``@dev[param]``) of the loaded circuit."""
+    ses.command("set numdgt=17")
+    out = []
+    for path in paths:
+        text = _text(ses.command(f"print {path}"))
+        m = re.search(r"=\s*(\S+)\s*$", text.strip())
+        try:
+            out.append(float(m.group(1)))
+        except (AttributeError, ValueError):
+            raise RuntimeError(f"ngspice could not read {path}: {text.strip()[-200:]}") from None
+    return np.array(out)
+
+
+def calibrate(ses, paths: Sequence[str]) -> MismatchCoefficients:
+    """``a`` and ``b`` of every instance, evaluated by ngspice from the PDK's expressions:
+    the values at ``lifspice_mm_z`` = 0 and 1 (``alterparam`` + ``reset``)."""
+    from .mismatch_lib import Z_PARAM
+
+    values = []
+    for z in (0, 1):
+        ses.command(f"alterparam {Z_PARAM}={z}")
+        ses.command("reset")
+        values.append(read_parameters(ses, paths))
+    ses.command(f"alterparam {Z_PARAM}=0")
+    ses.command("reset")
+    return MismatchCoefficients(tuple(paths), values[0], values[1] - values[0])
+
+
+def apply_draw(ses, coefficients: MismatchCoefficients, z: np.ndarray) -> None:
+    """Set every instance to its value for the standard normals ``z`` (one per path)."""
+    for path, v in zip(coefficients.paths, coefficients.values(z)):
+        ses.command(f"alter {path} = {float(v)!r}")
 
 
 def run_analysis(ses, command: str, *, until: Sequence[str] = (),

@@ -85,6 +85,7 @@ class SimPool:
     def start(self) -> None:
         """Start the executor (done by ``with``); workers start with the first items."""
         if self._executor is None:
+            one_thread_per_worker()
             self._executor = cf.ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -163,6 +164,19 @@ def _usable_cpus() -> int:
         return len(os.sched_getaffinity(0))  # honours taskset and container CPU sets
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+# Thread pools a worker's libraries would start: each worker is one core's job, and an
+# OpenBLAS thread spinning after a numpy call takes the other worker's core.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_thread_per_worker() -> None:
+    """Make processes started from now on (spawned workers inherit the environment) run their
+    BLAS / OpenMP libraries on one thread, unless the user set those variables. This
+    process's own libraries are already loaded and keep their settings."""
+    for name in _THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
 
 
 def _init_worker(backend: str, init_commands: tuple[str, ...], options: dict[str, Any],
