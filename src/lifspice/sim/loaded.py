@@ -106,7 +106,7 @@ def calibrate(ses, paths: Sequence[str]) -> MismatchCoefficients:
 
 def apply_draw(ses, coefficients: MismatchCoefficients, z: np.ndarray) -> None:
     """Set every instance to its value for the standard normals ``z`` (one per path)."""
-    for path, v in zip(coefficients.paths, coefficients.values(z)):
+    for path, v in zip(coefficients.paths, coefficients.values(z), strict=True):
         ses.command(f"alter {path} = {float(v)!r}")
 
 
