@@ -171,3 +171,16 @@ def test_unhandled_pdk_devices_and_process_variation_are_refused():
         SampleSpec(design=DESIGN, mc=True, draw="alter")
     assert measure.draw_mode(SampleSpec(design=DESIGN, mc=True)) == "reset"
     assert measure.draw_mode(SampleSpec(design=DESIGN)) == "alter"
+
+
+def test_the_nominal_neuron_of_a_sweep_is_drawn_on_the_workers_library():
+    """z = 0 on the explicit-draw library for alter draws (no second library to load), the
+    plain corner library otherwise; either way no seed."""
+    from lifspice.montecarlo import SweepPlan, nominal_spec
+
+    for draw in ("auto", "alter"):
+        spec = nominal_spec(SweepPlan(design=DESIGN, n_samples=2, seed=1, draw=draw))
+        assert spec.seed is None and measure.draw_mode(spec) == "alter"
+        assert sky130_netlist(spec) == sky130_netlist(SampleSpec(design=DESIGN, seed=3))
+    spec = nominal_spec(SweepPlan(design=DESIGN, n_samples=2, seed=1, draw="reset"))
+    assert spec.seed is None and not spec.mismatch and measure.draw_mode(spec) == "reset"

@@ -118,6 +118,16 @@ class SweepPlan:
                           t_stop=t_stop, spreads=self.spreads, draw=self.draw)
 
 
+def nominal_spec(plan: SweepPlan) -> SampleSpec:
+    """The nominal neuron of a sweep: no draw. With ``alter`` draws it is z = 0 on the
+    workers' own explicit-draw library (the tt models bit for bit, no second library to
+    load); otherwise the corner's library without mismatch or process variation."""
+    spec = plan.spec(0)
+    if is_sky130(plan.design) and draw_mode(spec) == "alter":
+        return replace(spec, seed=None)
+    return replace(spec, seed=None, mismatch=False, mc=False, draw="auto")
+
+
 def sample_seed(seed: int, k: int) -> int:
     """Seed of sample ``k`` of a sweep with master ``seed``: 1 .. 2**31-1, a function of
     (seed, k) only (numpy's SeedSequence), so batching and executors do not change it."""
@@ -345,7 +355,7 @@ def run_sweep(
         if nominal_path.exists():
             nominal = json.loads(nominal_path.read_text())
         else:
-            nom_spec = replace(plan.spec(0), seed=None, mismatch=False, mc=False)
+            nom_spec = nominal_spec(plan)
             (_, rows), = ex.map([(-1, [nom_spec])])
             nominal = _json_row(rows[0])
             nominal_path.write_text(json.dumps(nominal, indent=2) + "\n")
