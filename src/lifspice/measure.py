@@ -17,7 +17,7 @@ worker, not once per sample, and redraws the mismatch per sample in one of two w
   instance entering one instance parameter linearly (``delvto``, the MIM capacitance);
   numpy draws the normals from the sample's seed and ``alter`` sets each instance to the
   value the PDK's expressions give for them (evaluated by ngspice once per worker,
-  :mod:`lifspice.sim.mismatch_lib`). ~0.3 ms per sample;
+  :mod:`lifspice.sim.mismatch_lib`). ~0.4 ms per sample;
 * ``"reset"`` (always with process variation ``mc``): ``setseed <seed>`` and ``reset``;
   ngspice re-evaluates every ``AGAUSS`` term (reproducible for the same seed, whatever ran
   before). ~18 ms per sample for the 33 instances of the reference neuron.

@@ -348,7 +348,7 @@ def run_sweep(
         manifest.write_text(json.dumps(plan_dict, indent=2) + "\n")
     keys = quantity_keys(plan.design, len(plan.currents))
     attrs = {k: plan_dict[k] for k in ("circuit", "design", "seed", "corner", "temperature_c",
-                                       "mismatch", "mc", "currents_A")}
+                                       "mismatch", "mc", "currents_A", "draw")}
     ex = Executor(plan.design, workers, scheduler, client)
     try:
         nominal_path = out / "nominal.json"
