@@ -128,11 +128,13 @@ def test_a_neuron_drawn_by_alter_measures_as_ngspices_draw(calibrated, monkeypat
         assert by_alter[key] == pytest.approx(by_reset[key], rel=tol), key
 
 
-def test_nominal_explicit_library_is_the_tt_library():
-    """At z = 0 the explicit-draw library is the tt models: the nominal neuron measures the
-    same on both, bit for bit."""
-    a = measure_sample(None, SampleSpec(design=DESIGN, seed=None, currents=I_REF, draw="alter"))
-    b = measure_sample(None, SampleSpec(design=DESIGN, seed=None, currents=I_REF,
+@pytest.mark.parametrize("corner", ["tt", "ff"])
+def test_nominal_explicit_library_is_the_corner_library(corner):
+    """At z = 0 the explicit-draw library is the corner's models: the nominal neuron measures
+    the same on both, bit for bit."""
+    design = replace(DESIGN, corner=corner)
+    a = measure_sample(None, SampleSpec(design=design, seed=None, currents=I_REF, draw="alter"))
+    b = measure_sample(None, SampleSpec(design=design, seed=None, currents=I_REF,
                                         mismatch=False))
     for key in ("tau_m_s", "v_rest_V", "rate_Hz_i0", "v_th_V", "t_ref_s", "energy_per_spike_J"):
         assert a[key] == b[key], key
