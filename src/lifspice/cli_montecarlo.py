@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .sweep_executor import SAMPLE_TIME_LIMIT_S
+
 
 def _amps_or_multiple(text: str) -> str:
     """``6e-10`` (A) or ``2x`` (times the nominal rheobase); checked when the design is known."""
@@ -60,6 +62,10 @@ def register(sub) -> None:
                    help="run on a Dask cluster, e.g. tcp://host:8786")
     m.add_argument("--resume", action="store_true",
                    help="finish the sweep in --out without redoing written batches")
+    m.add_argument("--time-limit", type=float, default=SAMPLE_TIME_LIMIT_S, metavar="S",
+                   help="per-sample time limit, s, on the local pool: a sample still running "
+                   "after it is recorded as failed and its worker replaced (default "
+                   f"{SAMPLE_TIME_LIMIT_S:g}; 0: none)")
     m.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     m.add_argument("--out", type=Path, required=True, help="output folder")
     m.set_defaults(handler=cmd_montecarlo)
@@ -139,7 +145,8 @@ def cmd_montecarlo(args) -> int:
                      spreads=None if sky else _spreads(args.sigma),
                      batch_size=args.batch_size, draw=args.draw)
     res = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
-                    resume=args.resume, progress=_bar("montecarlo"))
+                    resume=args.resume, progress=_bar("montecarlo"),
+                    time_limit_s=args.time_limit or None)
     s = res.summary
     print(summary_text(s))
     pngs = []

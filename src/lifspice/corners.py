@@ -21,8 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from .measure import SampleSpec, is_sky130
-from .montecarlo import Executor, run_specs
 from .report import json_number
+from .sweep_executor import Executor, run_specs
 
 CORNERS = ("tt", "ss", "ff", "sf", "fs")
 TEMPERATURES_C = (-40.0, 27.0, 85.0)

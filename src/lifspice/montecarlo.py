@@ -8,9 +8,10 @@ parent writes each finished batch at once to ``batches/batch_<b>.nc`` (NetCDF vi
 and h5netcdf; seeds, design, corner and flags in the file). A crash or Ctrl-C loses only
 the batches in flight; :func:`run_sweep` with ``resume=True`` skips the written ones.
 
-Executors: local (a :class:`lifspice.sim.pool.SimPool`, one long-lived ngspice per
-process) or a ``dask.distributed`` cluster (``scheduler="tcp://host:port"`` or a
-``Client``); a Dask worker process keeps its own ngspice (:func:`_dask_batch`).
+Executors (:mod:`lifspice.sweep_executor`): local (a :class:`lifspice.sim.pool.SimPool`, one
+long-lived ngspice per process, a time limit per sample) or a ``dask.distributed`` cluster
+(``scheduler="tcp://host:port"`` or a ``Client``); a Dask worker process keeps its own
+ngspice.
 
 The output folder gets ``sweep.json`` (the plan), ``nominal.json`` (the design without any
 draw), ``batches/``, ``floor.nc`` (numerical-noise floor: the first sample rerun with the
@@ -25,7 +26,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,10 +38,10 @@ from .measure import (
     Spreads,
     draw_mode,
     is_sky130,
-    measure_sample,
     nudged,
     quantity_keys,
 )
+from .sweep_executor import SAMPLE_TIME_LIMIT_S, Executor
 
 log = logging.getLogger(__name__)
 
@@ -148,96 +149,6 @@ class SweepResult:
     elapsed_s: float = 0.0
 
 
-# worker side ----------------------------------------------------------------------------
-def run_specs(sim, specs: Sequence[SampleSpec]) -> list[dict]:
-    """Measure ``specs`` one after the other; a failure becomes ``{"ok": False, "error"}``
-    and the next sample goes on. Runs in a worker."""
-    rows = []
-    for spec in specs:
-        try:
-            row = {**measure_sample(sim, spec), "ok": True, "error": ""}
-        except Exception as exc:  # recorded, not raised: one bad draw must not stop a sweep
-            reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
-            row = {"index": spec.index, "seed": spec.seed, "ok": False,
-                   "error": f"{type(exc).__name__}: {reason}"[:500]}
-        rows.append(row)
-    return rows
-
-
-_dask_sim = None  # this Dask worker process's simulator, made on first use
-
-
-def _dask_batch(specs: Sequence[SampleSpec]) -> list[dict]:
-    global _dask_sim
-    if _dask_sim is None:
-        os.environ["OMP_NUM_THREADS"] = "1"
-        from .sim.backends import NgspiceShared
-
-        _dask_sim = NgspiceShared(_init_commands(specs[0].design))
-    return run_specs(_dask_sim, specs)
-
-
-def _init_commands(design) -> tuple[str, ...]:
-    if is_sky130(design):
-        from .sim.pdk import spiceinit_lines
-
-        return tuple(spiceinit_lines())
-    return ()
-
-
-# executors ------------------------------------------------------------------------------
-def _dask_map(jobs: list[tuple[int, list[SampleSpec]]], client) -> Iterator[tuple[int, list]]:
-    from distributed import as_completed
-
-    futures = {client.submit(_dask_batch, specs, pure=False): key for key, specs in jobs}
-    try:
-        for fut in as_completed(futures):
-            yield futures[fut], fut.result()
-    finally:
-        for fut in futures:
-            fut.cancel()
-
-
-class Executor:
-    """Maps batches of specs to rows on the local pool or a Dask client."""
-
-    def __init__(self, design, workers=None, scheduler=None, client=None):
-        self.design, self.workers = design, workers
-        self.client, self._own, self._pool = client, None, None
-        if client is None and scheduler is not None:
-            from distributed import Client
-
-            self.client = self._own = Client(scheduler)
-
-    def map(self, jobs):
-        if not jobs:
-            return iter(())
-        if self.client is not None:
-            return _dask_map(jobs, self.client)
-        if self._pool is None:
-            from .sim.pool import SimPool
-
-            if is_sky130(self.design):
-                # the workers would each fail on every sample: say it once, here
-                from .sim.pdk import find_sky130
-
-                find_sky130()
-
-            # max_pending 2 per worker: few batches in flight, so an interrupt loses little
-            self._pool = SimPool(self.workers, init_commands=_init_commands(self.design),
-                                 max_pending=2 * (self.workers or os.cpu_count() or 1))
-            self._pool.start()
-        pool = self._pool
-        return ((jobs[k][0], rows) for k, rows in
-                pool.as_completed(run_specs, [specs for _, specs in jobs]))
-
-    def close(self, *, cancel: bool = False):
-        if self._pool is not None:
-            self._pool.close(cancel=cancel)
-        if self._own is not None:
-            self._own.close()
-
-
 # files ----------------------------------------------------------------------------------
 def _batch_path(out: Path, b: int) -> Path:
     return out / "batches" / f"batch_{b:05d}.nc"
@@ -315,6 +226,7 @@ def run_sweep(
     client=None,
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    time_limit_s: float | None = SAMPLE_TIME_LIMIT_S,
 ) -> SweepResult:
     """Run (or finish) a sweep into ``out_dir``.
 
@@ -328,6 +240,10 @@ def run_sweep(
         Keep the batches ``out_dir`` already holds (the plan must be the same).
     progress : callable, optional
         ``progress(samples_done, n_samples)`` after each batch (reused ones included).
+    time_limit_s : float or None
+        Per-sample time limit on the local pool, s (``None``: none): a sample still running
+        after it is recorded as failed and its worker replaced
+        (:mod:`lifspice.sweep_executor`).
     """
     from .analysis.montecarlo import sweep_summary
 
@@ -349,7 +265,7 @@ def run_sweep(
     keys = quantity_keys(plan.design, len(plan.currents))
     attrs = {k: plan_dict[k] for k in ("circuit", "design", "seed", "corner", "temperature_c",
                                        "mismatch", "mc", "currents_A", "draw")}
-    ex = Executor(plan.design, workers, scheduler, client)
+    ex = Executor(plan.design, workers, scheduler, client, time_limit_s=time_limit_s)
     try:
         nominal_path = out / "nominal.json"
         if nominal_path.exists():
