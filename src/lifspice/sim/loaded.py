@@ -101,7 +101,11 @@ def calibrate(ses, paths: Sequence[str]) -> MismatchCoefficients:
         values.append(read_parameters(ses, paths))
     ses.command(f"alterparam {Z_PARAM}=0")
     ses.command("reset")
-    return MismatchCoefficients(tuple(paths), values[0], values[1] - values[0])
+    b = values[1] - values[0]
+    if not np.all(np.isfinite(values)) or not np.any(b):
+        raise RuntimeError(f"mismatch calibration failed: no instance value moved with "
+                           f"{Z_PARAM} (is this the explicit-draw library?); use draw='reset'")
+    return MismatchCoefficients(tuple(paths), values[0], b)
 
 
 def apply_draw(ses, coefficients: MismatchCoefficients, z: np.ndarray) -> None:
