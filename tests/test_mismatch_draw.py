@@ -186,3 +186,14 @@ def test_the_nominal_neuron_of_a_sweep_is_drawn_on_the_workers_library():
         assert sky130_netlist(spec) == sky130_netlist(SampleSpec(design=DESIGN, seed=3))
     spec = nominal_spec(SweepPlan(design=DESIGN, n_samples=2, seed=1, draw="reset"))
     assert spec.seed is None and not spec.mismatch and measure.draw_mode(spec) == "reset"
+
+
+def test_calibration_on_the_pdks_own_library_is_refused():
+    """On the unmodified tt_mm library the values move at random between resets, not with
+    lifspice_mm_z: calibrating there is an error, not a silent wrong draw."""
+    from lifspice.sim.loaded import calibrate
+
+    net, init = sky130_netlist(SampleSpec(design=DESIGN, draw="reset"))
+    ses = LoadedCircuit.ensure(net, init)
+    with pytest.raises(RuntimeError, match="calibration failed"):
+        calibrate(ses, [x.path for x in drawn_instances(net)])

@@ -91,20 +91,21 @@ def read_parameters(ses, paths: Sequence[str]) -> np.ndarray:
 
 def calibrate(ses, paths: Sequence[str]) -> MismatchCoefficients:
     """``a`` and ``b`` of every instance, evaluated by ngspice from the PDK's expressions:
-    the values at ``lifspice_mm_z`` = 0 and 1 (``alterparam`` + ``reset``)."""
+    the values at ``lifspice_mm_z`` = 0 and 1 (``alterparam`` + ``reset``). Raises
+    ``RuntimeError`` if they do not move with it, or move at random (another library)."""
     from .mismatch_lib import Z_PARAM
 
     values = []
-    for z in (0, 1):
+    for z in (0, 1, 0):  # z = 0 twice: the values must not be drawn at random
         ses.command(f"alterparam {Z_PARAM}={z}")
         ses.command("reset")
         values.append(read_parameters(ses, paths))
-    ses.command(f"alterparam {Z_PARAM}=0")
-    ses.command("reset")
     b = values[1] - values[0]
-    if not np.all(np.isfinite(values)) or not np.any(b):
-        raise RuntimeError(f"mismatch calibration failed: no instance value moved with "
-                           f"{Z_PARAM} (is this the explicit-draw library?); use draw='reset'")
+    if (not np.all(np.isfinite(values)) or not np.any(b)
+            or not np.array_equal(values[0], values[2])):
+        raise RuntimeError(f"mismatch calibration failed: the instance values do not follow "
+                           f"{Z_PARAM} alone (is this the explicit-draw library?); use "
+                           "draw='reset'")
     return MismatchCoefficients(tuple(paths), values[0], b)
 
 
