@@ -197,3 +197,28 @@ def test_calibration_on_the_pdks_own_library_is_refused():
     ses = LoadedCircuit.ensure(net, init)
     with pytest.raises(RuntimeError, match="calibration failed"):
         calibrate(ses, [x.path for x in drawn_instances(net)])
+
+
+def test_auto_draw_falls_back_to_reset_where_alter_cannot_draw(tmp_path, monkeypatch):
+    """If the explicit-draw library cannot be made (an older open_pdks layout, say), an
+    ``auto`` sweep draws with setseed + reset, records that in sweep.json and says why in
+    summary.json; an explicit ``alter`` request is not changed behind the user's back."""
+    import json
+
+    import lifspice.sim.mismatch_lib as mlib
+    from lifspice.montecarlo import SweepPlan, resolve_draw, run_sweep
+
+    def refuse(corner="tt", **kw):
+        raise mlib.ExplicitMismatchError("section tt_mm does not include the continuous models")
+
+    design = replace(DESIGN, temperature_c=31.0)  # a netlist no earlier test cached
+    assert resolve_draw(SweepPlan(design=replace(design, temperature_c=32.0), n_samples=2,
+                                  seed=1))[1] is None
+    monkeypatch.setattr(mlib, "explicit_mismatch_lib", refuse)
+    plan = SweepPlan(design=design, n_samples=2, seed=1, floor_reruns=0)
+    res = run_sweep(plan, tmp_path / "mc", workers=1)
+    assert "setseed + reset" in res.summary["draw_note"]
+    assert json.loads((tmp_path / "mc" / "sweep.json").read_text())["draw"] == "reset"
+    assert res.summary["n_failed"] == 0
+    explicit = SweepPlan(design=design, n_samples=2, seed=1, draw="alter")
+    assert resolve_draw(explicit) == (explicit, None)

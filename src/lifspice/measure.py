@@ -370,6 +370,12 @@ def _sky130_netlist(design, mismatch: bool, mc: bool,
     return "".join(lines), tuple(spiceinit_lines())
 
 
+def explicit_draw_paths(spec: SampleSpec) -> tuple[str, ...]:
+    """The instance parameters an ``alter`` draw sets for ``spec``'s neuron; raises
+    :class:`~lifspice.sim.mismatch_lib.ExplicitMismatchError` where it cannot draw."""
+    return _drawn_paths(sky130_netlist(replace(spec, draw="alter"))[0])
+
+
 @functools.lru_cache(maxsize=8)
 def _drawn_paths(netlist: str) -> tuple[str, ...]:
     from .sim.mismatch_lib import drawn_instances

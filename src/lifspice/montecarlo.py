@@ -206,6 +206,24 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 # the sweep ------------------------------------------------------------------------------
+def resolve_draw(plan: SweepPlan) -> tuple[SweepPlan, str | None]:
+    """``plan`` with ``draw="auto"`` turned into ``"reset"`` where ``"alter"`` cannot draw
+    its mismatch (a section without the continuous models, a device the explicit-draw library
+    does not cover), and a note saying why; otherwise ``plan`` and ``None``."""
+    if not is_sky130(plan.design) or plan.draw != "auto" or draw_mode(plan.spec(0)) != "alter":
+        return plan, None
+    from .measure import explicit_draw_paths
+    from .sim.mismatch_lib import ExplicitMismatchError
+
+    try:
+        explicit_draw_paths(plan.spec(0))
+    except ExplicitMismatchError as exc:
+        note = f"mismatch drawn by setseed + reset: {exc}"
+        log.warning(note)
+        return replace(plan, draw="reset"), note
+    return plan, None
+
+
 def nominal_windows(nominal: dict, plan: SweepPlan) -> tuple[float, ...]:
     """Transient length per current for the drawn sky130 samples: 3 nominal ISIs. ngspice
     stops each run where its firing cycle ends (~1.15 ISI in), so the length only bounds a
@@ -251,6 +269,7 @@ def run_sweep(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "sweep.json"
+    plan, draw_note = resolve_draw(plan)
     plan_dict = plan.to_dict()
     if manifest.exists():
         old = json.loads(manifest.read_text())
@@ -312,6 +331,8 @@ def run_sweep(
         from .sim.pdk import mc_threshold_note
 
         summary["process_mc_note"] = mc_threshold_note()
+    if draw_note:
+        summary["draw_note"] = draw_note
     summary["elapsed_s"] = elapsed
     summary["samples_run"] = n_run
     summary["samples_per_s"] = n_run / elapsed
