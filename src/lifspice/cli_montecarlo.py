@@ -182,8 +182,9 @@ def summary_text(s: dict) -> str:
                         if nf.get("no_resolved_spread") else ""))
     for f in s["failures"][:5]:
         lines.append(f"failed sample {f['sample']} (seed {f['seed']}): {f['error']}")
-    if s.get("process_mc_note"):
-        lines.append(f"note: {s['process_mc_note']}")
+    for key in ("process_mc_note", "draw_note"):
+        if s.get(key):
+            lines.append(f"note: {s[key]}")
     return "\n".join(lines)
 
 
