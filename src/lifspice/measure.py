@@ -364,9 +364,15 @@ def _sky130_netlist(design, mismatch: bool, mc: bool,
     net = s130.neuron_netlist(design, _DcAc(0.0), t_stop=1.0, lib_path=str(lib), save=save)
     lines = [line for line in net.splitlines(keepends=True)
              if not line.lower().startswith(".tran")]
-    # keepopinfo: the AC analysis keeps its operating point (v_rest without a separate op)
+    # keepopinfo: the AC analysis keeps its operating point (v_rest without a separate op);
+    # nodeset: that operating point starts from the membrane at v_rest. Without it ngspice's
+    # Newton fails for a third of the draws and goes on to gmin stepping (over 30 draws
+    # after reset: 95 iterations on average, 5.8 ms; with it 28.5, 1.9 ms; over 19 samples
+    # of a sweep, AC and transient operating points together: 94 -> 76), ending up to ~1 uV
+    # away from the solution reached from the nodeset (several nodesets agree to 1e-10 V).
+    # The transient does not change (its .ic holds the membrane).
     lines.insert(next(k for k, line in enumerate(lines) if line.lower().startswith(".options"))
-                 + 1, ".options keepopinfo\n")
+                 + 1, f".options keepopinfo\n.nodeset v({s130.NODE_MEM})={design.v_rest!r}\n")
     return "".join(lines), tuple(spiceinit_lines())
 
 
