@@ -371,8 +371,9 @@ def _sky130_netlist(design, mismatch: bool, mc: bool,
     # of a sweep, AC and transient operating points together: 94 -> 76), ending up to ~1 uV
     # away from the solution reached from the nodeset (several nodesets agree to 1e-10 V).
     # The transient does not change (its .ic holds the membrane).
+    extra = f".options keepopinfo\n.nodeset v({s130.NODE_MEM})={float(design.v_rest)!r}\n"
     lines.insert(next(k for k, line in enumerate(lines) if line.lower().startswith(".options"))
-                 + 1, f".options keepopinfo\n.nodeset v({s130.NODE_MEM})={design.v_rest!r}\n")
+                 + 1, extra)
     return "".join(lines), tuple(spiceinit_lines())
 
 
@@ -406,7 +407,7 @@ def _measure_sky130(spec: SampleSpec) -> dict:
             ses.command(f"setseed {spec.seed if spec.seed is not None else 1}")
             ses.command("reset")  # re-evaluates every AGAUSS draw, and undoes any alter
         # every value a sample sets is set again here: nothing carries over from the last
-        ses.command(f"alter vth dc = {d.v_th + spec.nudge_v!r}")
+        ses.command(f"alter vth dc = {float(d.v_th + spec.nudge_v)!r}")
         ses.command("alter iin dc = 0.0")
         out: dict[str, float] = {}
         f = 1.0 / (2 * math.pi * guess.tau_m)
