@@ -22,13 +22,12 @@ Pure text and a cached file; no ngspice.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pdk import cache_dir, corner_lines, find_sky130
+from .pdk import corner_lines, find_sky130, library_folder, write_once
 
 Z_PARAM = "lifspice_mm_z"
 
@@ -104,23 +103,12 @@ def explicit_mismatch_lib(corner: str = "tt", *, lib: str | os.PathLike[str] | N
                           folder: str | os.PathLike[str] | None = None) -> Path:
     """Write (once) the explicit-draw library for ``corner`` and return its path."""
     src = Path(lib).resolve() if lib is not None else find_sky130()
-    if folder is None:
-        st = src.stat()
-        key = f"mmz{_FORMAT}|{src}|{st.st_size}|{st.st_mtime_ns}".encode()
-        folder = cache_dir() / "pdk" / hashlib.sha256(key).hexdigest()[:16]
-    folder = Path(folder)
-    target = folder / f"sky130_{corner}_mmz.lib"
+    folder = Path(folder) if folder is not None else library_folder(src, f"mmz{_FORMAT}")
     devices_path = folder / "sky130_mmz_devices.spice"
     lib_text, dev_text = library_text(src, corner)
-    lib_text = lib_text.replace('"DEVICES"', f'"{devices_path}"')
-    folder.mkdir(parents=True, exist_ok=True)
-    for path, text in ((devices_path, dev_text), (target, lib_text)):
-        if path.is_file() and path.read_text() == text:
-            continue
-        tmp = folder / f".{path.name}.{os.getpid()}.tmp"  # parallel workers: write, rename
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    return target
+    write_once(devices_path, dev_text)
+    return write_once(folder / f"sky130_{corner}_mmz.lib",
+                      lib_text.replace('"DEVICES"', f'"{devices_path}"'))
 
 
 @dataclass(frozen=True)

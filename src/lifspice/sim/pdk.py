@@ -261,23 +261,32 @@ def corner_lib(
     section = section_name(corner, mismatch=mismatch, mc=mc)
     src = Path(lib).resolve() if lib is not None else find_sky130()
     overrides = {"MC_MM_SWITCH": "1"} if (mc and mismatch) else None
-    if folder is None:
-        st = src.stat()
-        key = f"{_FORMAT}|{src}|{st.st_size}|{st.st_mtime_ns}".encode()
-        folder = cache_dir() / "pdk" / hashlib.sha256(key).hexdigest()[:16]
-    folder = Path(folder)
-    name = f"sky130_{section}{'_mm' if overrides else ''}.lib"
-    target = folder / name
-    text = "\n".join(corner_lines(src, section, overrides=overrides)) + "\n"
-    if target.is_file() and target.read_text() == text:
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
-    # Write then rename: parallel workers may build the same file at the same time.
-    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    folder = Path(folder) if folder is not None else library_folder(src, _FORMAT)
+    target = folder / f"sky130_{section}{'_mm' if overrides else ''}.lib"
+    return write_once(target, "\n".join(corner_lines(src, section, overrides=overrides)) + "\n")
+
+
+def library_folder(src: Path, tag: str) -> Path:
+    """``<cache_dir()>/pdk/<hash>``: where libraries generated from the model library ``src``
+    go; the hash covers ``tag`` (a generator's format version) and ``src``'s path, size and
+    modification time, so a changed install or generator gets a fresh folder."""
+    st = src.stat()
+    key = f"{tag}|{src}|{st.st_size}|{st.st_mtime_ns}".encode()
+    return cache_dir() / "pdk" / hashlib.sha256(key).hexdigest()[:16]
+
+
+def write_once(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` unless it already holds exactly that; returns ``path``.
+    Written under a temporary name, then renamed: parallel workers may build the same file
+    at the same time."""
+    if path.is_file() and path.read_text() == text:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
-    os.replace(tmp, target)
-    log.debug("wrote %s", target)
-    return target
+    os.replace(tmp, path)
+    log.debug("wrote %s", path)
+    return path
 
 
 _MC_VTH = re.compile(r"(?im)^[+.\w ]*?\b(sw_vth0_sky130_fd_pr__[np]fet_01v8_mc)\s*=\s*([^\n]*)")
