@@ -45,6 +45,12 @@ def test_sample_seeds_depend_only_on_master_seed_and_index():
     assert [list(plan.batch_indices(b)) for b in range(plan.n_batches)][-1] == [9]
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, True])
+def test_a_bad_master_seed_is_named_in_the_error(seed):
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        SweepPlan(design=load_design("behavioral"), n_samples=10, seed=seed)
+
+
 def test_behavioral_draws_match_the_spreads(beh):
     """The numpy draws have the requested spreads. n = 4000: the sample std is within
     4 sigma of its sampling error 1/sqrt(2(n-1)) = 1.1 % of the target (and the mean within

@@ -87,9 +87,9 @@ class SweepPlan:
     def __post_init__(self) -> None:
         if self.n_samples < 1 or self.batch_size < 1:
             raise ValueError("n_samples and batch_size must be >= 1")
-        self.spec(0)  # checks the draw mode against mismatch / mc
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
+        self.spec(0)  # checks the draw mode against mismatch / mc (needs a valid seed)
         if not is_sky130(self.design) and self.spreads is None:
             object.__setattr__(self, "spreads", Spreads())
 
