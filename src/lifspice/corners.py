@@ -80,8 +80,6 @@ def run_corners(
     return rows
 
 
-
-
 def write_corners(out: Path, rows: list[dict], current: float, design) -> None:
     import csv
 

@@ -422,7 +422,7 @@ def _measure_sky130(spec: SampleSpec) -> dict:
             ses.command(f"alter iin dc = {float(i)!r}")
             step = min(max_step, t_stop / MIN_POINTS)
             # stop at the reset pulse, then where the membrane is back up at the cycle level
-            rst, mem, lv = pr.reset, pr.mem, pr.reset_level
+            rst, mem, lv, level = pr.reset, pr.mem, float(pr.reset_level), float(level)
             tr = run_analysis(ses, f"tran {step!r} {t_stop!r} 0 {step!r}",
                               until=(f"when {rst} > {lv!r}",
                                      f"when {mem} > {level!r} when {rst} < {lv!r}"))

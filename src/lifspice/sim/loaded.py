@@ -1,8 +1,9 @@
 """A netlist kept loaded in this process's ngspice session, analysed command by command.
 
 The Monte Carlo workers keep one circuit loaded and, per sample, redraw its mismatch
-(``setseed`` + ``reset``) and run ``op``/``ac``/``tran`` commands on it, reading each
-result plot directly: the model library is parsed once per process, not once per sample.
+(``alter`` to drawn values, :func:`apply_draw`, or ``setseed`` + ``reset``) and run
+``op``/``ac``/``tran`` commands on it, reading each result plot directly: the model library
+is parsed once per process, not once per sample.
 This drives the process's shared session directly, so a process that also runs netlists
 through :meth:`lifspice.sim.backends.NgspiceShared.run` should use a pool instead.
 """
