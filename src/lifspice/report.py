@@ -22,7 +22,6 @@ def json_number(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
-
 def _list(a):
     return [json_number(x) for x in np.ravel(a)]
 
