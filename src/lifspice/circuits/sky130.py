@@ -21,6 +21,17 @@ sources only for the supply, the references and the bias currents. The circuit::
                 switch (positive feedback: a clean, short rst edge)
     reset       nMOS switch mem -> v_reset, gate ``rst``: held for t_ref ~ c_ref V_M / i_ref
 
+That is the ``"reference"`` topology (31 transistors). ``topology = "lean"`` (24 transistors,
+~1.4x faster to simulate, same leak, comparator and reset) drops the two inverters and the
+pulse extender's feedback device::
+
+    refractory  ``cmp`` itself drives ``ext``: an nMOS discharges it once the comparator
+                rises, a pMOS starved to i_ref recharges it; the starved inverter on
+                ``ext`` gives ``rst`` (``spike`` is the same node, through a 0 V source)
+    hysteresis  a pMOS mirror adds i_hys into ``cmp`` while ``ext`` is low, so a slow
+                crossing still empties ``ext`` completely before the reset pulls the
+                membrane (and with it the comparator) down; i_hys < i_cmp lets it go
+
 Units: SI throughout (A, V, F, s), **sizes in metres** (written to the netlist in um,
 the PDK's unit), temperature in degrees Celsius (``temperature_c``, as SPICE uses).
 Pure: no files, no ngspice.
@@ -62,6 +73,7 @@ Q_OVER_K = 11604.518  # K/V, q/k
 _W_MIN, _L_MIN, _L_MAX, _SIZE_MAX = 0.42e-6, 0.15e-6, 20e-6, 1e-3  # m, model bins
 _MIM_MIN, _MIM_MAX = 2e-6, 200e-6  # m, MIM side
 
+TOPOLOGIES = ("reference", "lean")
 _SIZES = (
     "w_ota_in", "l_ota_in", "w_ota_mirror", "l_ota_mirror", "w_ota_tail", "l_ota_tail",
     "w_cmp_in", "l_cmp_in", "w_cmp_mirror", "l_cmp_mirror", "w_cmp_tail", "l_cmp_tail",
@@ -92,6 +104,7 @@ class Sky130Neuron:
     i_b: float = 300e-12              # A, tail current
     ota_degeneration: int = 0         # diode-connected pMOS in each source leg (0, 1, 2)
     ota_bulk: str = "vdd"             # input-pair n-well: "vdd" or "source" (own wells)
+    topology: str = "reference"       # "reference" (31 transistors) or "lean" (24)
     w_ota_in: float = 4e-6
     l_ota_in: float = 4e-6
     w_ota_mirror: float = 2e-6
@@ -124,12 +137,15 @@ class Sky130Neuron:
     def __post_init__(self) -> None:
         owner = type(self).__name__
         numbers = {f.name: getattr(self, f.name) for f in fields(self)
-                   if f.name not in ("corner", "ota_bulk", "ota_degeneration")}
+                   if f.name not in ("corner", "ota_bulk", "ota_degeneration", "topology")}
         check_finite(owner, **numbers)
         from lifspice.sim.pdk import CORNERS  # light module; no I/O at import
 
         if self.corner not in CORNERS:
             raise ParameterError(f"{owner}.corner must be one of {CORNERS}, got {self.corner!r}")
+        if self.topology not in TOPOLOGIES:
+            raise ParameterError(f"{owner}.topology must be one of {TOPOLOGIES}, "
+                                 f"got {self.topology!r}")
         if self.ota_bulk not in ("vdd", "source"):
             raise ParameterError(f"{owner}.ota_bulk must be 'vdd' or 'source', "
                                  f"got {self.ota_bulk!r}")
@@ -212,9 +228,13 @@ class Sky130Neuron:
     def t_ref_guess(self) -> float:
         """Refractory estimate ``c_ref (vdd - 0.4 V) / i_ref``, s: ``ext`` recharges from 0
         until the starved inverter on it lets ``rst`` fall, ~0.4 V below the supply
-        (simulated: 138 us tt 27 degC, 119 .. 157 us over corners and -40 .. 85 degC)."""
+        (simulated: 138 us tt 27 degC, 119 .. 157 us over corners and -40 .. 85 degC).
+        The lean topology starts the recharge from ~0.1 V (the comparator, no longer at a
+        full logic level, leaves ``ext`` there) and its inverter lets go ~0.55 V below the
+        supply: ``c_ref (vdd - 0.65 V) / i_ref`` (simulated 116 us, guess 115 us)."""
         c_ref = MIM_CA * (_mim_side(self.c_ref) + MIM_DW) ** 2
-        return c_ref * (self.vdd - 0.4) / self.i_ref
+        swing = self.vdd - (0.4 if self.topology == "reference" else 0.65)
+        return c_ref * swing / self.i_ref
 
     def lif_guess(self, n: float = 1.5) -> SaturatingLifParams:
         """Nominal LIF parameters predicted from the sizes and biases (not simulated).
@@ -338,10 +358,10 @@ def _leak_ota(n: Sky130Neuron, out: str) -> list[str]:
     return lines
 
 
-def _core(n: Sky130Neuron) -> list[str]:
+def _front(n: Sky130Neuron) -> list[str]:
+    """Supplies, membrane, leak OTA and comparator (``cmp``): common to both topologies."""
     s = spice_number
     w_mem, l_mem = n.mim_size
-    side_ref = _mim_side(n.c_ref)
     return [
         f"{SUPPLY.capitalize()} {SUPPLY} 0 DC {s(n.vdd)}",
         f"{NODE_VREST.capitalize()} {NODE_VREST} 0 DC {s(n.v_rest)}",
@@ -355,27 +375,69 @@ def _core(n: Sky130Neuron) -> list[str]:
         f"Icmp cbias 0 DC {s(n.i_cmp)}",
         *ota5("C", NODE_MEM, NODE_VTH, NODE_CMP, tail=(n.w_cmp_tail, n.l_cmp_tail),
               pair=(n.w_cmp_in, n.l_cmp_in), mirror=(n.w_cmp_mirror, n.l_cmp_mirror)),
-        "* hysteresis: i_hys into cmp while cmpb is low",
-        f"Ihys hbias 0 DC {s(n.i_hys)}",
+    ]
+
+
+def _hysteresis(n: Sky130Neuron, gate: str) -> list[str]:
+    """i_hys into ``cmp`` while ``gate`` is low (a pMOS mirror and its bias diode)."""
+    return [
+        f"* hysteresis: i_hys into cmp while {gate} is low",
+        f"Ihys hbias 0 DC {spice_number(n.i_hys)}",
         _fet("HB", "hbias", "hbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
         _fet("H1", "hsrc", "hbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("H2", NODE_CMP, "cmpb", "hsrc", SUPPLY, PFET, n.w_inv_p, n.l_inv),
+        _fet("H2", NODE_CMP, gate, "hsrc", SUPPLY, PFET, n.w_inv_p, n.l_inv),
+    ]
+
+
+def _extender(n: Sky130Neuron, drive: str) -> list[str]:
+    """``ext`` (capacitor c_ref) pulled low at once while ``drive`` is high, recharged by a
+    pMOS starved to i_ref while it is low."""
+    side_ref = _mim_side(n.c_ref)
+    return [
+        f"Iref rbias 0 DC {spice_number(n.i_ref)}",
+        _fet("RB", "rbias", "rbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
+        _fet("R1", "rsrc", "rbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
+        _fet("R2", NODE_EXT, drive, "rsrc", SUPPLY, PFET, n.w_inv_p, n.l_inv),
+        _fet("R3", NODE_EXT, drive, "0", "0", NFET, 2 * n.w_inv_n, _L_MIN),
+        _mim("CR", NODE_EXT, "0", side_ref, side_ref),
+    ]
+
+
+def _inverter_bias(n: Sky130Neuron) -> list[str]:
+    return [f"Ilim {SUPPLY} nlim DC {spice_number(n.i_lim)}",
+            _fet("NL", "nlim", "nlim", "0", "0", NFET, n.w_lim, n.l_lim)]
+
+
+def _reset_switch(n: Sky130Neuron) -> list[str]:
+    return ["* reset switch",
+            _fet("S", NODE_MEM, NODE_RESET, NODE_VRESET, "0", NFET, n.w_reset, n.l_reset)]
+
+
+def _core(n: Sky130Neuron) -> list[str]:
+    if n.topology == "lean":
+        return [
+            *_front(n),
+            *_hysteresis(n, NODE_EXT),
+            "* refractory: the comparator empties ext, i_ref refills it",
+            *_extender(n, NODE_CMP),
+            "* rst: inverter on ext starved to i_lim; spike is the same node",
+            *_inverter_bias(n),
+            *_inverter("I3", NODE_EXT, NODE_RESET, n, "n"),
+            f"Vspike {NODE_SPIKE} {NODE_RESET} DC 0",
+            *_reset_switch(n),
+        ]
+    return [
+        *_front(n),
+        *_hysteresis(n, "cmpb"),
         "* logic: inverters starved to i_lim (one bias diode for all)",
-        f"Ilim {SUPPLY} nlim DC {s(n.i_lim)}",
-        _fet("NL", "nlim", "nlim", "0", "0", NFET, n.w_lim, n.l_lim),
+        *_inverter_bias(n),
         *_inverter("I1", NODE_CMP, "cmpb", n, "p"),
         *_inverter("I2", "cmpb", NODE_SPIKE, n, "n"),
         "* refractory pulse extender: fast discharge of ext, recharge by i_ref",
-        f"Iref rbias 0 DC {s(n.i_ref)}",
-        _fet("RB", "rbias", "rbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("R1", "rsrc", "rbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("R2", NODE_EXT, NODE_SPIKE, "rsrc", SUPPLY, PFET, n.w_inv_p, n.l_inv),
-        _fet("R3", NODE_EXT, NODE_SPIKE, "0", "0", NFET, 2 * n.w_inv_n, _L_MIN),
-        _mim("CR", NODE_EXT, "0", side_ref, side_ref),
+        *_extender(n, NODE_SPIKE),
         *_inverter("I3", NODE_EXT, NODE_RESET, n, "n"),
         _fet("RF", NODE_EXT, NODE_RESET, SUPPLY, SUPPLY, PFET, n.w_ref_fb, n.l_ref_fb),
-        "* reset switch",
-        _fet("S", NODE_MEM, NODE_RESET, NODE_VRESET, "0", NFET, n.w_reset, n.l_reset),
+        *_reset_switch(n),
     ]
 
 
