@@ -31,8 +31,8 @@ I_REF = (6e-10,)  # A, 2x rheobase of the reference neuron
 DESIGN = load_design("sky130")
 
 
-def _alter_circuit():
-    spec = SampleSpec(design=DESIGN, draw="alter")
+def _alter_circuit(design=DESIGN):
+    spec = SampleSpec(design=design, draw="alter")
     net, init = sky130_netlist(spec)
     ses = LoadedCircuit.ensure(net, init)
     paths = [x.path for x in drawn_instances(net)]
@@ -60,6 +60,17 @@ def test_every_transistor_and_mim_capacitor_draws(calibrated):
     assert len(paths) == 33
     assert sum("[capacitance]" in p for p in paths) == 2
     assert np.all(co.b != 0)
+
+
+def test_lean_topology_draws_its_devices_as_the_reference_does(calibrated):
+    """The lean neuron (24 transistors) on the same explicit-draw library: 26 drawn
+    instances, each device it shares with the reference drawn with the same a and b."""
+    _, paths, co = calibrated
+    ses, _, lean_paths, lean = _alter_circuit(load_design("sky130_lean"))
+    assert len(lean_paths) == 26 and set(lean_paths) <= set(paths)
+    k = [paths.index(p) for p in lean_paths]
+    np.testing.assert_allclose(lean.a, co.a[k], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(lean.b, co.b[k], rtol=1e-12, atol=0)
 
 
 def test_draw_coefficients_are_the_pdks_pelgrom_coefficients(calibrated):

@@ -247,17 +247,20 @@ def test_sky130_local_and_dask_give_identical_samples(sky, tmp_path):
         assert alone[k] == local.table[k][3]
 
 
-def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(sky, tmp_path,
+@pytest.mark.parametrize("name", ["sky130", "sky130_lean"])
+def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_path,
                                                                       sky130_sim):
     """A sample's rate is timed over one firing cycle (membrane crossings a quarter of the way
     up, one spike between): the nominal neuron's rate from it equals the steady rate of a
     characterization F-I point (a separate ``ngspice -b`` run of several spikes, ISIs from
     spike to spike, the first dropped) within 1e-3, against a mismatch spread of ~8 %. The
     threshold, reset and refractory time come from the cycle's one spike and agree with the
-    characterization's numbers for this design (800 mV reference, 400 mV reset, ~140 us)."""
+    characterization's numbers for this design (800 mV reference, 400 mV reset, ~140 us;
+    the lean topology ~120 us)."""
     from lifspice.fi import fi_point
     from lifspice.sky130_bench import Sky130Bench
 
+    sky = load_design(name)
     i = 6e-10
     plan = SweepPlan(design=sky, n_samples=2, seed=3, currents=(i,), batch_size=1,
                      floor_reruns=0)
