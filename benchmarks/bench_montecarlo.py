@@ -2,10 +2,13 @@
 process per sample.
 
     python benchmarks/bench_montecarlo.py [--samples 200] [--baseline 10] [--workers 2]
+                                          [--designs sky130 sky130_lean]
 
-Every sample is the same measurement: the reference sky130 neuron with the ``tt_mm``
-mismatch library, operating point, one AC point (tau_m), and a firing transient at 600 pA
-(2x rheobase) of 1.5 ISIs from v_reset: one whole firing cycle with its one spike.
+Every sample is the same measurement: a sky130 neuron (each of ``--designs``: by default the
+31-transistor reference and its 24-transistor lean topology) with the ``tt_mm`` mismatch
+library, operating point, one AC point (tau_m), and a firing transient at 600 pA (2x
+rheobase) of 1.5 ISIs from v_reset: one whole firing cycle with its one spike. The
+small-signal table (op + AC only) is for the first design.
 
 * engine: :func:`lifspice.montecarlo.run_sweep` on ``--workers`` processes, each keeping
   the neuron loaded in one ngspice and redrawing the mismatch per sample, twice: with
@@ -37,10 +40,10 @@ from lifspice.sim.pdk import corner_lib, find_sky130, spiceinit_lines
 CURRENT = 6e-10  # A, 2x the reference design's rheobase
 
 
-def engine(n: int, workers: int, folder: Path, firing: bool = True,
+def engine(name: str, n: int, workers: int, folder: Path, firing: bool = True,
            draw: str = "alter") -> float:
     currents = (CURRENT,) if firing else ()
-    plan = SweepPlan(design=load_design("sky130"), n_samples=n, seed=1, currents=currents,
+    plan = SweepPlan(design=load_design(name), n_samples=n, seed=1, currents=currents,
                      batch_size=max(1, min(25, n // (4 * workers))), floor_reruns=0,
                      draw=draw)
     t0 = time.perf_counter()
@@ -50,10 +53,10 @@ def engine(n: int, workers: int, folder: Path, firing: bool = True,
     return n / elapsed
 
 
-def baseline_netlist(k: int, full_lib: bool, firing: bool = True) -> str:
-    design = load_design("sky130")
+def baseline_netlist(name: str, k: int, full_lib: bool, firing: bool = True) -> str:
+    design = load_design(name)
     net, _ = sky130_netlist(SampleSpec(design=design, currents=(CURRENT,), draw="reset"))
-    isi = 1 / 190.0  # s, nominal ISI at 600 pA
+    isi = 1 / 190.0  # s, nominal ISI at 600 pA (both designs: 188-190 Hz)
     t_stop = WINDOW_ISI * isi  # as the engine: one firing cycle and a margin
     step = isi / 200
     f = 1 / (2 * math.pi * design.lif_guess().tau_m)
@@ -67,7 +70,7 @@ def baseline_netlist(k: int, full_lib: bool, firing: bool = True) -> str:
     return net.replace("\n.end\n", "\n" + "\n".join(cards) + "\n.end\n")
 
 
-def per_process(n: int, workers: int, full_lib: bool, folder: Path,
+def per_process(name: str, n: int, workers: int, full_lib: bool, folder: Path,
                 firing: bool = True) -> float:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ".spiceinit").write_text("\n".join(spiceinit_lines()) + "\n")
@@ -77,7 +80,7 @@ def per_process(n: int, workers: int, full_lib: bool, folder: Path,
 
     def one(k: int) -> None:
         cir = folder / f"s{k}.cir"
-        cir.write_text(baseline_netlist(k, full_lib, firing))
+        cir.write_text(baseline_netlist(name, k, full_lib, firing))
         p = subprocess.run([exe, "-b", "-r", f"s{k}.raw", cir.name], cwd=folder,
                            capture_output=True, text=True, timeout=600)
         raw = folder / f"s{k}.raw"
@@ -99,33 +102,39 @@ def main() -> None:
                     help="samples of the small-signal-only sweep (op + AC: tau_m, g_m, "
                     "v_rest; default 1000)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--designs", nargs="+", default=["sky130", "sky130_lean"],
+                    help="sky130 designs for the full-sample table (default: sky130 "
+                    "sky130_lean)")
     args = ap.parse_args()
+    tables = []
     with tempfile.TemporaryDirectory(prefix="lifspice-bench-mc-") as tmp:
         tmp = Path(tmp)
-        rate = engine(args.samples, args.workers, tmp / "engine")
-        rate_reset = engine(args.samples, args.workers, tmp / "engine_reset", draw="reset")
-        full = per_process(args.baseline, args.workers, True, tmp / "full")
-        small = per_process(args.baseline, args.workers, False, tmp / "small")
-        ss = engine(args.small_signal, args.workers, tmp / "ss", firing=False)
-        ss_reset = engine(args.small_signal, args.workers, tmp / "ss_reset", firing=False,
-                          draw="reset")
-        ss_full = per_process(args.baseline, args.workers, True, tmp / "ss_full", False)
-        ss_small = per_process(args.baseline, args.workers, False, tmp / "ss_small", False)
-    for title, rows in (
-        (f"full sample: op + AC + one-cycle transient at {CURRENT:g} A "
-         f"({args.samples} engine samples)", (rate, rate_reset, full, small)),
-        (f"small-signal sample: op + AC only, tau_m g_m v_rest ({args.small_signal} engine "
-         "samples)", (ss, ss_reset, ss_full, ss_small)),
-    ):
+        for name in args.designs:
+            d = tmp / name
+            rows = (engine(name, args.samples, args.workers, d / "engine"),
+                    engine(name, args.samples, args.workers, d / "engine_reset", draw="reset"),
+                    per_process(name, args.baseline, args.workers, True, d / "full"),
+                    per_process(name, args.baseline, args.workers, False, d / "small"))
+            tables.append((f"{name}: full sample, op + AC + one-cycle transient at "
+                           f"{CURRENT:g} A ({args.samples} engine samples)", rows))
+        name, d = args.designs[0], tmp / "ss"
+        rows = (engine(name, args.small_signal, args.workers, d / "engine", firing=False),
+                engine(name, args.small_signal, args.workers, d / "reset", firing=False,
+                       draw="reset"),
+                per_process(name, args.baseline, args.workers, True, d / "full", False),
+                per_process(name, args.baseline, args.workers, False, d / "small", False))
+        tables.append((f"{name}: small-signal sample, op + AC only, tau_m g_m v_rest "
+                       f"({args.small_signal} engine samples)", rows))
+    for title, rows in tables:
         eng = rows[0]
         print(f"sky130 mismatch Monte Carlo, {args.workers} workers, {title}")
         print(f"  {'approach':<52}{'samples/s':>10}{'1000 samples':>14}{'speed-up':>10}")
-        for name, r in zip(("engine (loaded circuit, draws set by alter)",
-                            "engine (loaded circuit, setseed + reset)",
-                            "ngspice -b per sample, .lib sky130.lib.spice tt_mm",
-                            "ngspice -b per sample, small per-corner library"), rows,
-                           strict=True):
-            print(f"  {name:<52}{r:10.3g}{1000 / r:12.0f} s{eng / r:9.2f}x")
+        for label, r in zip(("engine (loaded circuit, draws set by alter)",
+                             "engine (loaded circuit, setseed + reset)",
+                             "ngspice -b per sample, .lib sky130.lib.spice tt_mm",
+                             "ngspice -b per sample, small per-corner library"), rows,
+                            strict=True):
+            print(f"  {label:<52}{r:10.3g}{1000 / r:12.0f} s{eng / r:9.2f}x")
         print(f"  engine vs the common per-process approach (full library): {eng / rows[2]:.1f}x"
               f"; vs per-process with the kit's small library: {eng / rows[3]:.2f}x")
 
