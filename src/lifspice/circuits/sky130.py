@@ -131,8 +131,8 @@ class Sky130Neuron:
     l_reset: float = 0.15e-6
     i_ref: float = 1e-9               # A, recharge current of the refractory capacitor
     c_ref: float = 100e-15            # F, refractory MIM capacitor (square)
-    w_ref_fb: float = 0.42e-6
-    l_ref_fb: float = 4e-6
+    w_ref_fb: float = 0.42e-6         # m, feedback pMOS on ext (reference topology only)
+    l_ref_fb: float = 4e-6            # m
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
