@@ -276,23 +276,52 @@ def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_p
 
 def test_summary_json_has_the_promised_keys(sky, tmp_path):
     """summary.json: per quantity (report.json names) mean/std/cv/n and intervals;
-    n_samples, n_failed, seed, corner; the numerical floor from the nudged reruns under
-    10 % of every sigma (the reason reltol is 1e-4); samples.csv with one row per sample."""
+    n_samples, n_failed, seed, corner; the numerical floor from the nudged reruns of the
+    first two samples under 10 % of every sigma (the reason reltol is 1e-4); the floor reruns
+    are each floor sample's own draw, nudged; samples.csv with one row per sample."""
     plan = SweepPlan(design=sky, n_samples=6, seed=2, currents=(6e-10,), batch_size=3,
-                     floor_reruns=3)
-    run_sweep(plan, tmp_path, workers=2)
+                     floor_reruns=3, floor_samples=2)
+    res = run_sweep(plan, tmp_path, workers=2)
     s = json.loads((tmp_path / "summary.json").read_text())
     assert (s["n_samples"], s["n_failed"], s["seed"], s["corner"]) == (6, 0, 2, "tt")
     for k in QUANT:
         q = s[k]
         assert {"mean", "std", "cv", "n", "mean_ci95", "std_ci95", "floor_std"} <= set(q)
         assert q["n"] == 6 and q["std_ci95"][0] < q["std"] < q["std_ci95"][1]
-    assert s["noise_floor"]["reruns"] == 4
-    assert s["noise_floor"]["under_limit"], s["noise_floor"]["per_quantity"]
+    nf = s["noise_floor"]
+    assert (nf["reruns"], nf["samples"]) == (8, 2)
+    assert nf["under_limit"], nf["per_quantity"]
+    assert nf["worst_floor_over_std"] <= nf["worst_single_sample_over_std"] < 1
+    assert s["tau_m_s"]["floor_samples"] == 2 and s["tau_m_s"]["floor_n"] == 8
+    floor, table = res.floor, res.table
+    for k in range(2):  # the unnudged rerun of floor sample k is sample k, bit for bit
+        rerun = (floor["seed"] == table["seed"][k]) & (floor["sample"] == 4 * k)
+        assert rerun.sum() == 1
+        for q in ("tau_m_s", "rate_Hz_i0"):
+            assert floor[q][rerun][0] == table[q][k]
     assert s["nominal"]["ok"] and s["nominal"]["seed"] is None
     header = (tmp_path / "samples.csv").read_text().splitlines()[0].split(",")
     assert header[:3] == ["sample", "seed", "ok"] and "tau_m_s" in header
     assert len(list((tmp_path / "batches").glob("*.nc"))) == 2
+
+
+def test_floor_pools_the_reruns_of_each_sample_apart():
+    """Two floor samples 1.0 apart (their mismatch), each rerun with noise of std 1e-3: the
+    floor is the pooled within-sample std (~1e-3), not the std over all reruns (~0.5)."""
+    from lifspice.analysis.montecarlo import floor_summary
+
+    rng = np.random.default_rng(0)
+    seeds = np.repeat([11, 22], 50)
+    v = np.where(seeds == 11, 0.0, 1.0) + rng.normal(0, 1e-3, seeds.size)
+    v[3] = np.nan  # a failed rerun is left out
+    ok = np.ones(seeds.size, bool)
+    f = floor_summary({"seed": seeds, "ok": ok, "x": v}, ["x"], {"x": {"std": 0.01}})["x"]
+    assert f["floor_samples"] == 2 and f["floor_n"] == 99
+    assert f["floor_std"] == pytest.approx(1e-3, rel=0.2)
+    assert f["floor_over_std"] == pytest.approx(0.1, rel=0.2)
+    assert f["floor_worst_over_std"] >= f["floor_over_std"]
+    one = floor_summary({"ok": ok, "x": v}, ["x"], {"x": {"std": 0.01}})["x"]
+    assert one["floor_samples"] == 1 and one["floor_std"] > 0.4  # no seeds: one group
 
 
 def test_summarize_intervals():

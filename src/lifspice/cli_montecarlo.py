@@ -175,9 +175,11 @@ def summary_text(s: dict) -> str:
     nf = s.get("noise_floor")
     if nf:
         verdict = "under" if nf["under_limit"] else "NOT under"
-        lines.append(f"numerical floor (same seed, 1 uV nudges, {nf['reruns']} runs): worst "
-                     f"floor/std {nf['worst_floor_over_std']:.3g}, {verdict} the "
-                     f"{nf['limit']:g} limit"
+        single = nf.get("worst_single_sample_over_std")
+        lines.append(f"numerical floor ({nf.get('samples', 1)} samples rerun with 1 uV nudges, "
+                     f"{nf['reruns']} runs): worst floor/std {nf['worst_floor_over_std']:.3g}"
+                     + (f" (noisiest single sample {single:.3g})" if single is not None else "")
+                     + f", {verdict} the {nf['limit']:g} limit"
                      + (f" (no resolved spread, not counted: {', '.join(nf['no_resolved_spread'])})"
                         if nf.get("no_resolved_spread") else ""))
     for f in s["failures"][:5]:

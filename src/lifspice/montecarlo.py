@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 FLOOR_RERUNS = 4
+FLOOR_SAMPLES = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +69,10 @@ class SweepPlan:
     batch_size : int
         Samples per batch (per file, per task).
     floor_reruns : int
-        Nudged reruns of the first sample for the numerical floor (0: none).
+        Nudged reruns of each floor sample for the numerical floor (0: no floor).
+    floor_samples : int
+        How many samples (the first ones) are rerun for the floor: the floor is the pooled
+        spread of their reruns, so one sample's luck does not set it.
     draw : {"auto", "alter", "reset"}
         How sky130 workers redraw the mismatch (:class:`~lifspice.measure.SampleSpec`).
     """
@@ -82,11 +86,14 @@ class SweepPlan:
     spreads: Spreads | None = None
     batch_size: int = 25
     floor_reruns: int = FLOOR_RERUNS
+    floor_samples: int = FLOOR_SAMPLES
     draw: str = "auto"
 
     def __post_init__(self) -> None:
-        if self.n_samples < 1 or self.batch_size < 1:
-            raise ValueError("n_samples and batch_size must be >= 1")
+        if self.n_samples < 1 or self.batch_size < 1 or self.floor_samples < 1:
+            raise ValueError("n_samples, batch_size and floor_samples must be >= 1")
+        if self.floor_reruns < 0:
+            raise ValueError(f"floor_reruns must be >= 0, got {self.floor_reruns!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
         self.spec(0)  # checks the draw mode against mismatch / mc (needs a valid seed)
@@ -108,6 +115,7 @@ class SweepPlan:
             "mismatch": self.mismatch, "mc": self.mc, "currents_A": list(self.currents),
             "spreads": None if self.spreads is None else vars(self.spreads),
             "batch_size": self.batch_size, "floor_reruns": self.floor_reruns,
+            "floor_samples": self.floor_samples,
             "draw": draw_mode(self.spec(0)) if is_sky130(d) else None,
             "corner": getattr(d, "corner", None), "temperature_c": getattr(d, "temperature_c",
                                                                             None),
@@ -273,6 +281,7 @@ def run_sweep(
     plan_dict = plan.to_dict()
     if manifest.exists():
         old = json.loads(manifest.read_text())
+        old.setdefault("floor_samples", plan_dict["floor_samples"])  # sweeps before the key
         if not resume:
             raise FileExistsError(f"{out} already holds a sweep: pass resume=True (--resume) "
                                   "to finish it, or choose another folder")
@@ -303,14 +312,21 @@ def run_sweep(
         if progress:
             progress(n_done, plan.n_samples)
         floor_path = out / "floor.nc"
-        if plan.floor_reruns and not floor_path.exists():
-            base = plan.spec(0, windows)
-            jobs.append((-2, [replace(nudged(base, k), index=k)
-                              for k in range(plan.floor_reruns + 1)]))
+        runs = plan.floor_reruns + 1
+        n_floor = min(plan.floor_samples, plan.n_samples) if plan.floor_reruns else 0
+        if n_floor and not floor_path.exists():
+            # one job per floor sample (keys -2, -3, ...), written together once all are in
+            jobs += [(-2 - s, [replace(nudged(plan.spec(s, windows), k), index=s * runs + k)
+                               for k in range(runs)]) for s in range(n_floor)]
+        floor_rows: dict[int, list[dict]] = {}
         fresh: dict[int, dict[str, np.ndarray]] = {}  # batches run now (no need to reread)
         for b, rows in ex.map(jobs):
-            if b == -2:
-                write_rows(floor_path, rows, keys, {**attrs, "nudge_V": 1e-6})
+            if b <= -2:
+                floor_rows[b] = rows
+                if len(floor_rows) == n_floor:
+                    write_rows(floor_path, [r for key in sorted(floor_rows, reverse=True)
+                                            for r in floor_rows[key]], keys,
+                               {**attrs, "nudge_V": 1e-6})
                 continue
             fresh[b] = write_rows(_batch_path(out, b), rows, keys, attrs)
             n_done += len(rows)

@@ -78,15 +78,32 @@ def percentile_band(rates: np.ndarray, q: Sequence[float] = (5, 50, 95)) -> np.n
 
 def floor_summary(floor: Mapping[str, np.ndarray], keys: Sequence[str],
                   spread: Mapping[str, dict]) -> dict:
-    """Numerical floor per quantity: the std of the near-identical reruns, and its ratio to
-    the sample std (``floor_over_std``; must stay under :data:`FLOOR_LIMIT`)."""
+    """Numerical floor per quantity from near-identical reruns, and its ratio to the sample
+    std (``floor_over_std``; must stay under :data:`FLOOR_LIMIT`).
+
+    The reruns come in groups, one per base sample (same ``seed``, nudged inputs). The floor
+    is the pooled within-group std (the groups' own means differ by their mismatch, which
+    is not noise); ``floor_worst_over_std`` is the noisiest single group's std over the
+    sample std. Without a ``seed`` column all reruns are one group.
+    """
+    n = np.asarray(floor.get("ok", []), bool).size
+    seeds = np.asarray(floor.get("seed", np.zeros(n)))
+    ok = np.asarray(floor.get("ok", np.ones(n, bool)), bool)
     out = {}
     for k in keys:
-        x = _clean(floor.get(k, []))
-        f = float(np.std(x, ddof=1)) if x.size >= 2 else math.nan
+        v = np.asarray(floor.get(k, np.full(n, np.nan)), float)
+        use = ok & np.isfinite(v)
+        groups = [v[use & (seeds == s)] for s in np.unique(seeds)]
+        groups = [g for g in groups if g.size >= 2]
+        dof = sum(g.size - 1 for g in groups)
+        f = (math.sqrt(sum(float(((g - g.mean()) ** 2).sum()) for g in groups) / dof)
+             if dof else math.nan)
+        worst = max((float(np.std(g, ddof=1)) for g in groups), default=math.nan)
         sd = spread.get(k, {}).get("std")
-        out[k] = {"floor_std": _num(f), "floor_n": int(x.size),
-                  "floor_over_std": _num(f / sd) if sd else None}
+        out[k] = {"floor_std": _num(f), "floor_n": int(sum(g.size for g in groups)),
+                  "floor_samples": len(groups),
+                  "floor_over_std": _num(f / sd) if sd else None,
+                  "floor_worst_over_std": _num(worst / sd) if sd else None}
     return out
 
 
@@ -118,8 +135,13 @@ def sweep_summary(table: Mapping[str, np.ndarray], keys: Sequence[str], *,
         ratios = [fl[k]["floor_over_std"] for k in keys
                   if fl[k]["floor_over_std"] is not None and k not in flat]
         worst = max(ratios) if ratios else None
+        single = [fl[k]["floor_worst_over_std"] for k in keys
+                  if fl[k]["floor_worst_over_std"] is not None and k not in flat]
+        n_groups = np.unique(np.asarray(floor.get("seed", [0]))).size
         out["noise_floor"] = {"nudge_V": 1e-6, "reruns": int(np.asarray(floor["ok"]).size),
+                              "samples": int(n_groups),
                               "worst_floor_over_std": worst,
+                              "worst_single_sample_over_std": max(single) if single else None,
                               "under_limit": bool(worst is not None and worst < FLOOR_LIMIT),
                               "limit": FLOOR_LIMIT, "no_resolved_spread": flat,
                               "per_quantity": {k: fl[k]["floor_over_std"] for k in keys}}
