@@ -14,8 +14,8 @@ long-lived ngspice per process, a time limit per sample) or a ``dask.distributed
 ngspice.
 
 The output folder gets ``sweep.json`` (the plan), ``nominal.json`` (the design without any
-draw), ``batches/``, ``floor.nc`` (numerical-noise floor: the first sample rerun with the
-threshold reference nudged by 1 uV steps), and at the end ``samples.csv`` and
+draw), ``batches/``, ``floor.nc`` (numerical-noise floor: the first ``floor_samples`` samples
+each rerun with the threshold reference nudged by 1 uV steps), and at the end ``samples.csv`` and
 ``summary.json`` (:mod:`lifspice.analysis.montecarlo` does the statistics).
 """
 

@@ -32,8 +32,8 @@ _EXIT_TIMEOUT = 75
 
 # worker side ----------------------------------------------------------------------------
 def sample_key(spec: SampleSpec) -> str:
-    """Names a sample in a timeout marker (the floor reruns share the first sample's index
-    and seed, not its nudge)."""
+    """Names a sample in a timeout marker (a floor rerun shares its sample's seed, not its
+    nudge)."""
     return f"{spec.index}_{spec.seed}_{spec.nudge_v!r}"
 
 
