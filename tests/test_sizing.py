@@ -38,19 +38,23 @@ def batch():
     return NgspiceBatch(spiceinit_lines(), timeout=300)
 
 
-@pytest.mark.parametrize("tau", [100e-6, 3e-3, 100e-3])
-def test_sized_design_simulates_to_target(inputs, batch, tau, tmp_path):
+@pytest.mark.parametrize("tau, topology", [(100e-6, "reference"), (3e-3, "reference"),
+                                           (100e-3, "reference"), (3e-3, "lean")])
+def test_sized_design_simulates_to_target(inputs, batch, tau, topology, tmp_path):
     from lifspice.design import load_design
     from lifspice.sizing_flow import simulate_tau, size_and_verify, write_sizing
 
     tables, mm = inputs
-    targets = SizingTargets(tau_m=tau, max_rate=100.0)
+    targets = SizingTargets(tau_m=tau, max_rate=100.0, topology=topology)
     result = size_and_verify(targets, tables=tables, mismatch=mm, sim=batch)
     assert result.success, result.message
+    assert result.neuron.topology == topology
     assert abs(result.error) <= 0.02
     assert 1 <= len(result.history) <= 6
     # the refractory time is simulated too (reset pulse width of a firing transient)
     assert result.t_ref_simulated == pytest.approx(targets.t_ref, rel=0.05)
+    # ... and the topology's swing (ref_swing) puts the first try within 15 % of it
+    assert result.t_ref_history[0][1] == pytest.approx(targets.t_ref, rel=0.15)
     # the input current for max_rate is placed by simulation (rate within 3 %, 4 runs max)
     assert result.rate_at_i_in_max == pytest.approx(targets.max_rate, rel=0.05)
     assert result.i_in_max > result.design.rheobase

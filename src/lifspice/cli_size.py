@@ -102,6 +102,8 @@ def register(subparsers) -> None:
     s.add_argument("--temp-range", type=_temps, default=None,
                    help="degC where the design must work (leakage), e.g. -40..85 "
                         "(default: --temp only)")
+    s.add_argument("--topology", choices=("reference", "lean"), default="reference",
+                   help="sky130 topology: reference (31 transistors) or lean (24)")
     s.add_argument("--tol", type=_si(), default=0.02, help="tolerance on simulated tau_m")
     s.add_argument("--backend", choices=("shared", "batch"), default="shared",
                    help="ngspice backend for the verification")
@@ -140,7 +142,7 @@ def cmd_size(args) -> int:
         tau_m=args.tau, v_rest=args.vrest, v_th=args.vth, v_reset=args.vreset, t_ref=args.tref,
         max_rate=args.max_rate, sigma_tau_rel=args.sigma_tau, sigma_vth=args.sigma_vth,
         area_max=args.area, power_max=args.power, corner=args.corner, temperature_c=args.temp,
-        temperature_range=args.temp_range or (args.temp,))
+        temperature_range=args.temp_range or (args.temp,), topology=args.topology)
     progress = _progress_printer()
     tables, mm = load_inputs(targets, progress=progress)
     sim = make_simulator(args.backend, spiceinit_lines())

@@ -15,6 +15,10 @@ wired as a transconductor, so ``tau_m = C / G`` with ``G = g_m`` of one input de
    little, fast enough to reset within a fraction of t_ref), the refractory ``c_ref`` and
    ``i_ref`` for ``t_ref``, ``i_ref`` again above the leakage of the node it charges.
 
+Both topologies (``SizingTargets.topology``) share the OTA, membrane, comparator and reset
+switch; their refractory swing (:func:`~lifspice.circuits.sky130.ref_swing`) and count of
+small logic devices differ.
+
 Mismatch uses the PDK's Pelgrom coefficients (:class:`Mismatch`, read from the model files by
 :func:`lifspice.sim.gmid_sweep.pelgrom_coefficients`). Units: SI (s, V, A, F, m, m^2, W).
 """
@@ -28,7 +32,15 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ..circuits.params import ParameterError
-from ..circuits.sky130 import MIM_CA, MIM_DW, Q_OVER_K, Sky130Neuron, _mim_side
+from ..circuits.sky130 import (
+    MIM_CA,
+    MIM_DW,
+    Q_OVER_K,
+    TOPOLOGIES,
+    Sky130Neuron,
+    _mim_side,
+    ref_swing,
+)
 from .gmid import GmidTables
 
 L_OTA = 4e-6          # m, pair and mirror length: gds/gm ~ 1 % (tables), little offset
@@ -38,7 +50,8 @@ W_RESET = 0.42e-6     # m
 L_TAIL_CHOICES = (4e-6, 8e-6, 16e-6)
 W_CHOICES = (1e-6, 2e-6, 4e-6, 8e-6)
 C_MIM_MAX = MIM_CA * (200e-6 + MIM_DW) ** 2  # F, largest square MIM the generator draws
-V_REF_SWING = 1.4     # V, ext recharge to the starved inverter's trip (Sky130Neuron.t_ref_guess)
+# small logic devices (0.42 x ~1 um) outside the OTA and comparator, per topology
+N_LOGIC = {"reference": 12, "lean": 7}
 L_R3, W_R3 = 0.15e-6, 0.84e-6   # m, the generator's ext discharge device (fixed there)
 
 
@@ -82,6 +95,7 @@ class SizingTargets:
     leak_margin: float = 10.0           # i_b >= leak_margin x leakage into the membrane
     i_b_floor: float = 5e-12            # A, absolute floor of i_b (see size_neuron)
     i_cmp: float = 2e-9                 # A, comparator tail
+    topology: str = "reference"         # Sky130Neuron.topology: "reference" or "lean"
 
     def __post_init__(self) -> None:
         for name in ("tau_m", "t_ref", "sigma_tau_rel", "sigma_vth", "area_max", "power_max",
@@ -94,6 +108,9 @@ class SizingTargets:
                                  f"v_rest < v_th (got {self.v_reset}, {self.v_th}, {self.vdd})")
         if self.max_rate is not None and not self.max_rate > 0:
             raise ParameterError(f"SizingTargets.max_rate must be > 0 Hz, got {self.max_rate!r}")
+        if self.topology not in TOPOLOGIES:
+            raise ParameterError(f"SizingTargets.topology must be one of {TOPOLOGIES}, "
+                                 f"got {self.topology!r}")
         if not self.temperature_range:
             raise ParameterError("SizingTargets.temperature_range is empty")
 
@@ -259,9 +276,10 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
     # refractory: c_ref at least 100 fF, i_ref above the ext node's leakage everywhere
     leak_ext = {x: _leak_ext(tables, t, x) for x in t.temperatures}
     i_ref_min = max(20e-12, t.leak_margin * max(leak_ext.values()))
-    c_ref = max(100e-15, i_ref_min * t.t_ref / V_REF_SWING)
+    swing = ref_swing(t.topology, t.vdd)
+    c_ref = max(100e-15, i_ref_min * t.t_ref / swing)
     c_ref_drawn = MIM_CA * (_mim_side(c_ref) + MIM_DW) ** 2
-    i_ref = c_ref_drawn * V_REF_SWING / t.t_ref
+    i_ref = c_ref_drawn * swing / t.t_ref
     # membrane leakage over the temperature range -> smallest i_b -> smallest C
     leak = {x: _leak_mem(tables, t, x) for x in t.temperatures}
     worst_t = max(leak, key=leak.get)
@@ -278,11 +296,11 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
             w_ota_mirror=W_OTA, l_ota_mirror=L_OTA, w_ota_tail=w_tail, l_ota_tail=l_tail,
             i_cmp=t.i_cmp, i_hys=0.5 * t.i_cmp, w_cmp_in=w_cmp, l_cmp_in=l_cmp,
             w_cmp_mirror=w_cmp, l_cmp_mirror=l_cmp, w_reset=W_RESET, l_reset=L_RESET,
-            i_ref=i_ref, c_ref=c_ref)
+            i_ref=i_ref, c_ref=c_ref, topology=t.topology)
         c_tot = n.c_mem_nominal + c_par
         fets = {"ota": 4 * W_OTA * L_OTA + 2 * w_tail * l_tail,
                 "comparator": 4 * w_cmp * l_cmp + 3 * n.w_cmp_tail * n.l_cmp_tail,
-                "logic_reset": W_RESET * L_RESET + 12 * 0.42e-6 * 1e-6}
+                "logic_reset": W_RESET * L_RESET + N_LOGIC[t.topology] * 0.42e-6 * 1e-6}
         area = {"c_mem": mim_area(n.c_mem_nominal), "c_ref": mim_area(c_ref_drawn), **fets}
         area["total"] = sum(area.values())
         power = t.vdd * (2 * ib + 2 * n.i_cmp + n.i_hys + n.i_lim + n.i_ref)

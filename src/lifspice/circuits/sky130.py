@@ -233,8 +233,7 @@ class Sky130Neuron:
         full logic level, leaves ``ext`` there) and its inverter lets go ~0.55 V below the
         supply: ``c_ref (vdd - 0.65 V) / i_ref`` (simulated 116 us, guess 115 us)."""
         c_ref = MIM_CA * (_mim_side(self.c_ref) + MIM_DW) ** 2
-        swing = self.vdd - (0.4 if self.topology == "reference" else 0.65)
-        return c_ref * swing / self.i_ref
+        return c_ref * ref_swing(self.topology, self.vdd) / self.i_ref
 
     def lif_guess(self, n: float = 1.5) -> SaturatingLifParams:
         """Nominal LIF parameters predicted from the sizes and biases (not simulated).
@@ -275,6 +274,14 @@ class Sky130Neuron:
             if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
                 data[key] = float(data[key])
         return cls(**data)
+
+
+def ref_swing(topology: str, vdd: float) -> float:
+    """Voltage (V) the refractory capacitor recharges through before ``rst`` falls:
+    ``vdd - 0.4 V`` (reference), ``vdd - 0.65 V`` (lean); see :meth:`Sky130Neuron.t_ref_guess`."""
+    if topology not in TOPOLOGIES:
+        raise ParameterError(f"topology must be one of {TOPOLOGIES}, got {topology!r}")
+    return vdd - (0.4 if topology == "reference" else 0.65)
 
 
 def _mim_side(c: float) -> float:
