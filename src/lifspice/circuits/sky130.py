@@ -231,7 +231,9 @@ class Sky130Neuron:
         (simulated: 138 us tt 27 degC, 119 .. 157 us over corners and -40 .. 85 degC).
         The lean topology starts the recharge from ~0.1 V (the comparator, no longer at a
         full logic level, leaves ``ext`` there) and its inverter lets go ~0.55 V below the
-        supply: ``c_ref (vdd - 0.65 V) / i_ref`` (simulated 116 us, guess 115 us)."""
+        supply: ``c_ref (vdd - 0.65 V) / i_ref`` (guess 115 us; simulated 116-122 us at tt 27 degC,
+        103-118 us as the mean of 200 mismatch samples at ss/ff/sf/fs corners). The swing
+        is :func:`ref_swing`."""
         c_ref = MIM_CA * (_mim_side(self.c_ref) + MIM_DW) ** 2
         return c_ref * ref_swing(self.topology, self.vdd) / self.i_ref
 
