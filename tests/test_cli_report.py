@@ -111,6 +111,19 @@ def test_cli_help_documents_commands():
         assert word in out
 
 
+def test_cli_designs_lists_each_shipped_design_with_its_summary(capsys):
+    """One line per shipped design: its name and the first sentence of its file's header."""
+    from lifspice.cli import main
+    from lifspice.design import reference_designs
+
+    assert main(["designs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == reference_designs()
+    for line in lines:
+        assert len(line.split(None, 1)[1]) > 20 and line.endswith(".")
+    assert any(line.startswith("sky130_lean") and "24 transistors" in line for line in lines)
+
+
 def test_import_is_light():
     code = ("import sys, lifspice, lifspice.characterize, lifspice.design; "
             "print('PySpice' in sys.modules, 'matplotlib' in sys.modules)")

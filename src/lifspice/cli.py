@@ -126,9 +126,11 @@ def cmd_netlist(args) -> int:
 
 
 def cmd_designs(args) -> int:
-    from .design import reference_designs
+    from .design import design_summary, reference_designs
 
-    print("\n".join(reference_designs()))
+    names = reference_designs()
+    width = max(len(n) for n in names)
+    print("\n".join(f"{n:<{width}}  {design_summary(n)}" for n in names))
     return 0
 
 

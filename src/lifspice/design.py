@@ -38,6 +38,19 @@ def reference_designs() -> list[str]:
     return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+def design_summary(name: str) -> str:
+    """First sentence of a shipped design's header comment (what ``lifspice designs`` shows)."""
+    text = (resources.files("lifspice") / "designs" / f"{name}.toml").read_text()
+    words = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        words += line.lstrip("#").split()
+    head = " ".join(words)
+    end = head.find(". ")
+    return head if end < 0 else head[: end + 1]
+
+
 def read_design_file(spec: str | Path) -> dict[str, Any]:
     """The raw key/value table of a design file or of a reference design named ``spec``."""
     path = Path(spec)
