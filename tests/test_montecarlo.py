@@ -274,6 +274,22 @@ def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_p
     assert 100e-6 < nominal["t_ref_s"] < 200e-6
 
 
+def test_a_sample_stuck_in_reset_says_so():
+    """sky130_linear as it shipped before (i_hys = 1 nA: a 48 mV hysteresis against its
+    50 mV reset swing) locked up in about half of its mismatch samples; sample 5 of seed 1
+    is one. It fails with "stuck in reset", and the same draw of the shipped design
+    (i_hys = 0.25 nA) fires."""
+    from lifspice.measure import MeasurementError
+
+    linear = load_design("sky130_linear")
+    spec = SampleSpec(design=replace(linear, i_hys=1e-9), seed=sample_seed(1, 5), index=5,
+                      currents=(3.738e-10,))
+    with pytest.raises(MeasurementError, match="stuck in reset"):
+        measure_sample(None, spec)
+    fixed = measure_sample(None, replace(spec, design=linear))
+    assert fixed["rate_Hz_i0"] > 0 and 100e-6 < fixed["t_ref_s"] < 200e-6
+
+
 def test_summary_json_has_the_promised_keys(sky, tmp_path):
     """summary.json: per quantity (report.json names) mean/std/cv/n and intervals;
     n_samples, n_failed, seed, corner; the numerical floor from the nudged reruns of the

@@ -136,6 +136,17 @@ def test_rate_above_refractory_limit_is_infeasible(inputs):
         size_neuron(SizingTargets(tau_m=3e-3, t_ref=2e-3, max_rate=1000.0), tables, mm)
 
 
+def test_hysteresis_stays_inside_a_small_reset_swing(inputs):
+    """Half the comparator tail as hysteresis for the usual 400 mV reset swing; for a 50 mV
+    swing less, so that its width is a quarter of the swing (the comparator must let go)."""
+    tables, mm = inputs
+    wide = size_neuron(SizingTargets(tau_m=3e-3), tables, mm).neuron
+    assert wide.i_hys == pytest.approx(0.5 * wide.i_cmp)
+    t = SizingTargets(tau_m=3e-3, v_rest=0.25, v_th=0.3, v_reset=0.25)
+    narrow = size_neuron(t, tables, mm).neuron
+    assert narrow.hysteresis_width() == pytest.approx(0.25 * (t.v_th - t.v_reset), rel=1e-9)
+
+
 def test_parse_si():
     from lifspice.cli_size import parse_si
 

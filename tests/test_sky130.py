@@ -131,6 +131,7 @@ def test_design_files_round_trip():
     {"c_mem": 1e-12, "mim_w": 2e-5, "mim_l": 2e-5},
     {"i_b": -1e-10},
     {"topology": "small"},
+    {"v_reset": 0.77},                      # 30 mV: inside the 48 mV hysteresis
 ])
 def test_nonsense_parameters_raise(bad):
     with pytest.raises(ParameterError):
@@ -289,6 +290,35 @@ def test_neuron_silent_below_rheobase(run, lib, topology):
               vectors=["v(mem)", "v(spike)"])
     assert len(_spikes(res.time, res["v(spike)"], 0.5 * d.vdd)) == 0
     assert res["v(mem)"].max() < d.v_th
+
+
+@pytest.mark.parametrize("topology", s130.TOPOLOGIES)
+def test_comparator_lets_go_only_outside_its_hysteresis(run, lib, topology):
+    """Sky130Neuron.hysteresis_width (2 n U_T atanh(i_hys / i_cmp)) is where the comparator
+    lets go: with the 50 mV reset swing of sky130_linear, i_hys giving a 44 mV width fires
+    on; one giving 56 mV (written into the netlist past the check that refuses it) fires
+    once and holds the reset to the end."""
+    base = replace(s130.Sky130Neuron.from_dict(
+        tomllib.loads((DESIGNS / "sky130_linear.toml").read_text())), topology=topology)
+    swing = base.v_th - base.v_reset
+
+    def i_hys(width):
+        return base.i_cmp * math.tanh(width / (2 * s130.NUT_CMP))
+
+    ok = replace(base, i_hys=i_hys(swing - 6e-3))
+    assert ok.hysteresis_width() == pytest.approx(swing - 6e-3)
+    with pytest.raises(ParameterError, match="hysteresis"):
+        replace(base, i_hys=i_hys(swing + 6e-3))
+    text = s130.neuron_netlist(ok, DC(1e-9), t_stop=3e-3, lib_path=lib, max_step=5e-6)
+    line = next(x for x in text.splitlines() if x.startswith("Ihys "))
+    stuck = text.replace(line, f"Ihys hbias 0 DC {i_hys(swing + 6e-3)!r}")
+    for net, n_spikes in ((text, 3), (stuck, 1)):
+        res = run(net, vectors=["v(spike)", "v(rst)"])
+        spikes = _spikes(res.time, res["v(rst)"], 0.5 * ok.vdd)
+        if n_spikes == 1:
+            assert len(spikes) == 1 and res["v(rst)"][-1] > 0.5 * ok.vdd
+        else:
+            assert len(spikes) >= n_spikes
 
 
 def test_mismatch_seed_reproducible(run, lib):

@@ -316,6 +316,13 @@ def _firing(spec: SampleSpec, guess, pr, run, window_isi: float = WINDOW_ISI) ->
         if k:
             continue
         if cycle is None:
+            if spikes.size and np.asarray(tr[pr.reset])[-1] > pr.reset_level:
+                raise MeasurementError(
+                    f"stuck in reset: fired {spikes.size} time(s) at the reference current "
+                    f"{i:.4g} A and held the reset to the end of the run ({t[-1]:.4g} s): the "
+                    "comparator did not let go, so the reset does not take the membrane "
+                    "below its hysteresis plus this sample's offset "
+                    "(Sky130Neuron.hysteresis_width)")
             raise MeasurementError(f"silent: no whole firing cycle ({spikes.size} spike(s)) at "
                                    f"the reference current {i:.4g} A in {t[-1]:.4g} s")
         pulses = extract.reset_pulses(t, tr[pr.reset], pr.reset_level)

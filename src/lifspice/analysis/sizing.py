@@ -35,6 +35,7 @@ from ..circuits.params import ParameterError
 from ..circuits.sky130 import (
     MIM_CA,
     MIM_DW,
+    NUT_CMP,
     Q_OVER_K,
     TOPOLOGIES,
     Sky130Neuron,
@@ -280,6 +281,10 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
     c_ref = max(100e-15, i_ref_min * t.t_ref / swing)
     c_ref_drawn = MIM_CA * (_mim_side(c_ref) + MIM_DW) ** 2
     i_ref = c_ref_drawn * swing / t.t_ref
+    # hysteresis: half the comparator tail, but its width (Sky130Neuron.hysteresis_width)
+    # under a quarter of the reset swing, so the comparator lets go after the reset with
+    # room for its offset mismatch
+    i_hys = t.i_cmp * min(0.5, math.tanh((t.v_th - t.v_reset) / 4 / (2 * NUT_CMP)))
     # membrane leakage over the temperature range -> smallest i_b -> smallest C
     leak = {x: _leak_mem(tables, t, x) for x in t.temperatures}
     worst_t = max(leak, key=leak.get)
@@ -294,7 +299,7 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
             corner=t.corner, temperature_c=nom, vdd=t.vdd, v_rest=t.v_rest, v_th=t.v_th,
             v_reset=t.v_reset, c_mem=c_mem, i_b=ib, w_ota_in=W_OTA, l_ota_in=L_OTA,
             w_ota_mirror=W_OTA, l_ota_mirror=L_OTA, w_ota_tail=w_tail, l_ota_tail=l_tail,
-            i_cmp=t.i_cmp, i_hys=0.5 * t.i_cmp, w_cmp_in=w_cmp, l_cmp_in=l_cmp,
+            i_cmp=t.i_cmp, i_hys=i_hys, w_cmp_in=w_cmp, l_cmp_in=l_cmp,
             w_cmp_mirror=w_cmp, l_cmp_mirror=l_cmp, w_reset=W_RESET, l_reset=L_RESET,
             i_ref=i_ref, c_ref=c_ref, topology=t.topology)
         c_tot = n.c_mem_nominal + c_par

@@ -74,6 +74,10 @@ _W_MIN, _L_MIN, _L_MAX, _SIZE_MAX = 0.42e-6, 0.15e-6, 20e-6, 1e-3  # m, model bi
 _MIM_MIN, _MIM_MAX = 2e-6, 200e-6  # m, MIM side
 
 TOPOLOGIES = ("reference", "lean")
+# n U_T of the comparator's input pair, V: fitted to where the simulated comparator lets go
+# (see Sky130Neuron.hysteresis_width); the models' slope factor falls as the temperature
+# rises, so n U_T stays within ~6 % over -40 .. 85 degC
+NUT_CMP = 43.6e-3
 _SIZES = (
     "w_ota_in", "l_ota_in", "w_ota_mirror", "l_ota_mirror", "w_ota_tail", "l_ota_tail",
     "w_cmp_in", "l_cmp_in", "w_cmp_mirror", "l_cmp_mirror", "w_cmp_tail", "l_cmp_tail",
@@ -165,6 +169,15 @@ class Sky130Neuron:
         if not 0 < self.v_reset < self.v_th < self.vdd:
             raise ParameterError(f"{owner}: need 0 < v_reset < v_th < vdd, got v_reset="
                                  f"{self.v_reset!r}, v_th={self.v_th!r}, vdd={self.vdd!r} V")
+        w = self.hysteresis_width()
+        if self.v_th - self.v_reset <= w:
+            raise ParameterError(
+                f"{owner}: v_th - v_reset = {(self.v_th - self.v_reset) * 1e3:.1f} mV lies "
+                f"inside the comparator's hysteresis ({w * 1e3:.1f} mV = 2 n U_T "
+                f"atanh(i_hys / i_cmp)): after the first spike the comparator never lets go "
+                "and the reset holds the membrane for good. Lower i_hys, raise i_cmp or "
+                "widen v_th - v_reset, and leave room for the comparator's offset mismatch "
+                "(~4 sigma, ~30 mV at the reference sizes)")
         if not 0 < self.v_rest < self.vdd:
             raise ParameterError(f"{owner}.v_rest must be inside 0 .. vdd, got {self.v_rest!r}")
         if self.vdd > 1.98:
@@ -224,6 +237,20 @@ class Sky130Neuron:
         kappa = 1.0 / n
         per = 0.5 if self.ota_bulk == "source" else kappa / (1.0 + kappa)
         return self.i_b / (2 * n * self.u_t) * per**self.ota_degeneration
+
+    def hysteresis_width(self) -> float:
+        """How far below v_th (V) the membrane must be for the comparator to let go.
+
+        With the membrane at ``v_th - dv`` the weakly inverted pair steers
+        ``i_cmp tanh(dv / (2 n U_T))`` more into the output's sink than its source; the
+        comparator lets go once that beats the hysteresis current:
+        ``dv = 2 n U_T atanh(i_hys / i_cmp)``, n U_T = :data:`NUT_CMP`. Simulated release
+        (either topology, tt 27 degC, bisected): 47.7-48.4 mV at i_hys / i_cmp = 1/2,
+        22.3-22.7 mV at 1/4, 10.5-10.9 mV at 1/8; this gives 47.9, 22.3 and 11.0 mV. The
+        reset must take the membrane below that, and further by the comparator's offset
+        mismatch, or the neuron fires once and stays in reset.
+        """
+        return 2 * NUT_CMP * math.atanh(self.i_hys / self.i_cmp)
 
     def t_ref_guess(self) -> float:
         """Refractory estimate ``c_ref (vdd - 0.4 V) / i_ref``, s: ``ext`` recharges from 0
