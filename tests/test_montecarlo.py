@@ -176,6 +176,7 @@ def test_a_sample_silent_at_the_reference_current_is_a_failed_sample(beh, tmp_pa
     err = res.table["error"][0]
     assert "silent: no whole firing cycle (0 spike(s))" in err
     assert f"{4 * (12 * p.tau_m + p.t_ref):.4g} s" in err
+    assert "below this sample's rheobase" in err
 
 
 def test_resume_redoes_no_finished_batch(beh, tmp_path):

@@ -323,8 +323,10 @@ def _firing(spec: SampleSpec, guess, pr, run, window_isi: float = WINDOW_ISI) ->
                     "comparator did not let go, so the reset does not take the membrane "
                     "below its hysteresis plus this sample's offset "
                     "(Sky130Neuron.hysteresis_width)")
+            hint = (" (below this sample's rheobase: the first current, where V_th, t_ref and "
+                    "the energy are measured, must fire every sample)" if not spikes.size else "")
             raise MeasurementError(f"silent: no whole firing cycle ({spikes.size} spike(s)) at "
-                                   f"the reference current {i:.4g} A in {t[-1]:.4g} s")
+                                   f"the reference current {i:.4g} A in {t[-1]:.4g} s{hint}")
         pulses = extract.reset_pulses(t, tr[pr.reset], pr.reset_level)
         own = (pulses.start > cycle.start) & (pulses.start < cycle.stop)
         pulses = extract.ResetPulses(pulses.start[own][:1], pulses.stop[own][:1])
