@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import replace
 
 import pytest
 
@@ -137,14 +138,22 @@ def test_rate_above_refractory_limit_is_infeasible(inputs):
 
 
 def test_hysteresis_stays_inside_a_small_reset_swing(inputs):
-    """Half the comparator tail as hysteresis for the usual 400 mV reset swing; for a 50 mV
-    swing less, so that its width is a quarter of the swing (the comparator must let go)."""
+    """A quarter of the comparator tail as hysteresis for the usual 400 mV reset swing (half
+    for the lean topology, with larger mirrors), at least 5 sigma of release margin either
+    way; for a 50 mV swing less, so that its width is a quarter of the swing; the lean
+    topology cannot go that low and says so."""
+    from lifspice.analysis.sizing import release_margin
+
     tables, mm = inputs
-    wide = size_neuron(SizingTargets(tau_m=3e-3), tables, mm).neuron
-    assert wide.i_hys == pytest.approx(0.5 * wide.i_cmp)
+    for topology, ratio in (("reference", 0.25), ("lean", 0.5)):
+        n = size_neuron(SizingTargets(tau_m=3e-3, topology=topology), tables, mm).neuron
+        assert n.i_hys == pytest.approx(ratio * n.i_cmp)
+        assert release_margin(n, mm) > 5
     t = SizingTargets(tau_m=3e-3, v_rest=0.25, v_th=0.3, v_reset=0.25)
     narrow = size_neuron(t, tables, mm).neuron
     assert narrow.hysteresis_width() == pytest.approx(0.25 * (t.v_th - t.v_reset), rel=1e-9)
+    with pytest.raises(InfeasibleTarget, match="reference topology"):
+        size_neuron(replace(t, topology="lean"), tables, mm)
 
 
 def test_parse_si():

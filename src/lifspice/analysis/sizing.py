@@ -33,6 +33,7 @@ from scipy.optimize import brentq
 
 from ..circuits.params import ParameterError
 from ..circuits.sky130 import (
+    LEAN_HYS_MIN,
     MIM_CA,
     MIM_DW,
     NUT_CMP,
@@ -146,6 +147,35 @@ class SizedDesign:
         d["leakage_ext"] = {f"{t:g}": v for t, v in self.leakage_ext.items()}
         d["notes"] = list(self.notes)
         return d
+
+
+def nfet_mismatch_factor(w: float, length: float) -> float:
+    """Geometry factor the sky130 ``nfet_01v8`` subcircuit puts on its delvto draw (W, L in
+    m; read off the model file, checked against ngspice's draws in tests/test_mismatch_draw)."""
+    wu, lu = w * 1e6, length * 1e6
+    return ((0.008 * 8 / lu + 0.992) * (0.035 * 7 / wu + 0.965)
+            * (0.001 * 56 / (wu * lu) + 0.999))
+
+
+def release_margin(n: Sky130Neuron, mm: Mismatch, n_ut: float = NUT_CMP) -> float:
+    """How many sigma of mismatch the comparator has to let go after a reset.
+
+    With the membrane at v_reset the comparator sinks ``i_cmp tanh((v_th - v_reset) /
+    (2 n U_T))`` (the tail mirror's copy, through the nMOS load mirror) against i_hys (the
+    hysteresis mirror's copy). In weak inversion each mirror's ratio is exp(dV_T / n U_T):
+    the margin is ln(sink / i_hys) over the sigma of the sum of the three mirrors' dV_T
+    (Pelgrom, two devices each) divided by n U_T. Under ~4 a fraction of neurons fires
+    once and stays in reset (README, "Hysteresis against the reset swing").
+    """
+    def var(a_vt: float, w: float, length: float, factor: float = 1.0) -> float:
+        return 2 * (a_vt * factor) ** 2 / (w * length)
+
+    s_ln = math.sqrt(var(mm.a_vt_pfet, n.w_cmp_tail, n.l_cmp_tail)           # CB / CT
+                     + var(mm.a_vt_nfet, n.w_cmp_mirror, n.l_cmp_mirror,
+                           nfet_mismatch_factor(n.w_cmp_mirror, n.l_cmp_mirror))  # C3 / C4
+                     + var(mm.a_vt_pfet, n.w_cmp_tail, n.l_cmp_tail)) / n_ut  # HB / H1
+    sink = n.i_cmp * math.tanh((n.v_th - n.v_reset) / (2 * n_ut))
+    return math.log(sink / n.i_hys) / s_ln
 
 
 def _u_t(temperature_c: float) -> float:
@@ -281,10 +311,24 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
     c_ref = max(100e-15, i_ref_min * t.t_ref / swing)
     c_ref_drawn = MIM_CA * (_mim_side(c_ref) + MIM_DW) ** 2
     i_ref = c_ref_drawn * swing / t.t_ref
-    # hysteresis: half the comparator tail, but its width (Sky130Neuron.hysteresis_width)
+    # hysteresis: a quarter of the comparator tail (the lean topology needs half, and gets
+    # larger mirrors instead: release_margin), its width (Sky130Neuron.hysteresis_width)
     # under a quarter of the reset swing, so the comparator lets go after the reset with
     # room for its offset mismatch
-    i_hys = t.i_cmp * min(0.5, math.tanh((t.v_th - t.v_reset) / 4 / (2 * NUT_CMP)))
+    lean = t.topology == "lean"
+    ratio = min(0.5 if lean else 0.25,
+                math.tanh((t.v_th - t.v_reset) / 4 / (2 * NUT_CMP)))
+    if lean and ratio < LEAN_HYS_MIN:
+        swing = 4 * 2 * NUT_CMP * math.atanh(LEAN_HYS_MIN)
+        raise InfeasibleTarget(
+            f"the lean topology needs i_hys >= {LEAN_HYS_MIN:g} i_cmp, a hysteresis of "
+            f"{swing / 4 * 1e3:.0f} mV, which must stay under a quarter of v_th - v_reset: "
+            f"that needs a swing of {swing * 1e3:.0f} mV or more (got "
+            f"{(t.v_th - t.v_reset) * 1e3:.0f} mV); use the reference topology")
+    i_hys = ratio * t.i_cmp
+    # the lean topology's mirrors: 2 x 4 um at least (sky130_lean.toml)
+    w_m, l_m = (2e-6, 4e-6) if lean and w_cmp * l_cmp < 8e-12 else (w_cmp, l_cmp)
+    lean_tail = {"w_cmp_tail": 2e-6, "l_cmp_tail": 4e-6} if lean else {}
     # membrane leakage over the temperature range -> smallest i_b -> smallest C
     leak = {x: _leak_mem(tables, t, x) for x in t.temperatures}
     worst_t = max(leak, key=leak.get)
@@ -300,11 +344,11 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
             v_reset=t.v_reset, c_mem=c_mem, i_b=ib, w_ota_in=W_OTA, l_ota_in=L_OTA,
             w_ota_mirror=W_OTA, l_ota_mirror=L_OTA, w_ota_tail=w_tail, l_ota_tail=l_tail,
             i_cmp=t.i_cmp, i_hys=i_hys, w_cmp_in=w_cmp, l_cmp_in=l_cmp,
-            w_cmp_mirror=w_cmp, l_cmp_mirror=l_cmp, w_reset=W_RESET, l_reset=L_RESET,
-            i_ref=i_ref, c_ref=c_ref, topology=t.topology)
+            w_cmp_mirror=w_m, l_cmp_mirror=l_m, w_reset=W_RESET, l_reset=L_RESET,
+            i_ref=i_ref, c_ref=c_ref, topology=t.topology, **lean_tail)
         c_tot = n.c_mem_nominal + c_par
         fets = {"ota": 4 * W_OTA * L_OTA + 2 * w_tail * l_tail,
-                "comparator": 4 * w_cmp * l_cmp + 3 * n.w_cmp_tail * n.l_cmp_tail,
+                "comparator": 2 * w_cmp * l_cmp + 2 * w_m * l_m + 3 * n.w_cmp_tail * n.l_cmp_tail,
                 "logic_reset": W_RESET * L_RESET + N_LOGIC[t.topology] * 0.42e-6 * 1e-6}
         area = {"c_mem": mim_area(n.c_mem_nominal), "c_ref": mim_area(c_ref_drawn), **fets}
         area["total"] = sum(area.values())

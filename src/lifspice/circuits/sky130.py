@@ -78,6 +78,7 @@ TOPOLOGIES = ("reference", "lean")
 # (see Sky130Neuron.hysteresis_width); the models' slope factor falls as the temperature
 # rises, so n U_T stays within ~6 % over -40 .. 85 degC
 NUT_CMP = 43.6e-3
+LEAN_HYS_MIN = 0.4  # smallest i_hys / i_cmp of the lean topology (see Sky130Neuron)
 _SIZES = (
     "w_ota_in", "l_ota_in", "w_ota_mirror", "l_ota_mirror", "w_ota_tail", "l_ota_tail",
     "w_cmp_in", "l_cmp_in", "w_cmp_mirror", "l_cmp_mirror", "w_cmp_tail", "l_cmp_tail",
@@ -117,7 +118,7 @@ class Sky130Neuron:
     l_ota_tail: float = 4e-6
     # comparator
     i_cmp: float = 2e-9               # A, tail current
-    i_hys: float = 1e-9               # A, positive feedback into cmp while firing (< i_cmp)
+    i_hys: float = 0.5e-9             # A, positive feedback into cmp while firing (< i_cmp)
     w_cmp_in: float = 2e-6
     l_cmp_in: float = 1e-6
     w_cmp_mirror: float = 1e-6
@@ -163,6 +164,13 @@ class Sky130Neuron:
                        i_ref=self.i_ref, i_lim=self.i_lim)
         check_positive(owner, "F", c_ref=self.c_ref)
         check_positive(owner, "V", vdd=self.vdd)
+        if self.topology == "lean" and self.i_hys < LEAN_HYS_MIN * self.i_cmp:
+            raise ParameterError(
+                f"{owner}: the lean topology needs i_hys >= {LEAN_HYS_MIN:g} i_cmp (got "
+                f"{self.i_hys!r} A against {self.i_cmp!r} A): its hysteresis must empty ext "
+                "before the reset pulls the comparator down (i_hys = i_cmp / 4 gave t_ref "
+                "67 us instead of 130 and a 22 % F-I error); start from sky130_lean.toml, "
+                "whose large comparator mirrors keep that ratio safe against mismatch")
         if not self.i_hys < self.i_cmp:
             raise ParameterError(f"{owner}: i_hys ({self.i_hys!r} A) must be below i_cmp "
                                  f"({self.i_cmp!r} A), else the comparator never lets go")
@@ -256,11 +264,9 @@ class Sky130Neuron:
         """Refractory estimate ``c_ref (vdd - 0.4 V) / i_ref``, s: ``ext`` recharges from 0
         until the starved inverter on it lets ``rst`` fall, ~0.4 V below the supply
         (simulated: 138 us tt 27 degC, 119 .. 157 us over corners and -40 .. 85 degC).
-        The lean topology starts the recharge from ~0.1 V (the comparator, no longer at a
-        full logic level, leaves ``ext`` there) and its inverter lets go ~0.55 V below the
-        supply: ``c_ref (vdd - 0.65 V) / i_ref`` (guess 115 us; simulated 116-122 us at tt 27 degC,
-        103-118 us as the mean of 200 mismatch samples at ss/ff/sf/fs corners). The swing
-        is :func:`ref_swing`."""
+        The lean topology's inverter lets go ~0.5 V below the supply:
+        ``c_ref (vdd - 0.5 V) / i_ref`` (guess 130 us, simulated 130 us at tt 27 degC). The
+        swing is :func:`ref_swing`."""
         c_ref = MIM_CA * (_mim_side(self.c_ref) + MIM_DW) ** 2
         return c_ref * ref_swing(self.topology, self.vdd) / self.i_ref
 
@@ -307,10 +313,10 @@ class Sky130Neuron:
 
 def ref_swing(topology: str, vdd: float) -> float:
     """Voltage (V) the refractory capacitor recharges through before ``rst`` falls:
-    ``vdd - 0.4 V`` (reference), ``vdd - 0.65 V`` (lean); see :meth:`Sky130Neuron.t_ref_guess`."""
+    ``vdd - 0.4 V`` (reference), ``vdd - 0.5 V`` (lean); see :meth:`Sky130Neuron.t_ref_guess`."""
     if topology not in TOPOLOGIES:
         raise ParameterError(f"topology must be one of {TOPOLOGIES}, got {topology!r}")
-    return vdd - (0.4 if topology == "reference" else 0.65)
+    return vdd - (0.4 if topology == "reference" else 0.5)
 
 
 def _mim_side(c: float) -> float:
