@@ -14,7 +14,7 @@ transistor and MIM capacitor, scaled by the PDK's coefficients), drawn from a se
 with the sample; every worker process keeps one ngspice with the neuron loaded and sets each
 instance's drawn value per sample with `alter` (`--draw reset` lets ngspice redraw with
 `setseed` + `reset`, slower). The lean topology (`sky130_lean`, 24 transistors instead of
-31, same leak and comparator) runs ~1.4x faster for large runs. Per sample: `tau_m` (small-signal,
+31, same leak and comparator pair) runs ~1.3x faster for large runs. Per sample: `tau_m` (small-signal,
 AC), `g_m`, `v_rest`, `V_th`, `V_reset`, `t_ref`, the rate at a few currents and the energy
 per spike.
 

@@ -22,8 +22,9 @@ sources only for the supply, the references and the bias currents. The circuit::
     reset       nMOS switch mem -> v_reset, gate ``rst``: held for t_ref ~ c_ref V_M / i_ref
 
 That is the ``"reference"`` topology (31 transistors). ``topology = "lean"`` (24 transistors,
-~1.4x faster to simulate, same leak, comparator and reset) drops the two inverters and the
-pulse extender's feedback device::
+~1.3x faster to simulate, same leak, comparator pair and reset) drops the two inverters and
+the pulse extender's feedback device, and needs i_hys >= 0.4 i_cmp (sky130_lean.toml: i_cmp
+/ 2 with 4x-area comparator mirrors)::
 
     refractory  ``cmp`` itself drives ``ext``: an nMOS discharges it once the comparator
                 rises, a pMOS starved to i_ref recharges it; the starved inverter on
