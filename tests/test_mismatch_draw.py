@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import lifspice.measure as measure
+from lifspice.analysis.sizing import nfet_mismatch_factor
 from lifspice.circuits.sky130 import MIM_DW
 from lifspice.design import load_design
 from lifspice.measure import SampleSpec, measure_sample, sky130_netlist
@@ -93,9 +94,8 @@ def test_draw_coefficients_are_the_pdks_pelgrom_coefficients(calibrated):
         if "pfet" in path:
             assert b == pytest.approx(mm.a_vt_pfet / math.sqrt(w * length), rel=1e-9)
         elif "nfet" in path:
-            wu, lu = w * 1e6, length * 1e6  # the factor on delvto in nfet_01v8's subckt
-            geometry = ((0.008 * 8 / lu + 0.992) * (0.035 * 7 / wu + 0.965)
-                        * (0.001 * 56 / (wu * lu) + 0.999))
+            # the factor on delvto in nfet_01v8's subckt (also used by release_margin)
+            geometry = nfet_mismatch_factor(w, length)
             assert b == pytest.approx(mm.a_vt_nfet / math.sqrt(w * length) * geometry,
                                       rel=1e-9)
         else:

@@ -38,11 +38,14 @@ def reference_designs() -> list[str]:
     return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+def _shipped_text(name: str) -> str:
+    return (resources.files("lifspice") / "designs" / f"{name}.toml").read_text()
+
+
 def design_summary(name: str) -> str:
     """First sentence of a shipped design's header comment (what ``lifspice designs`` shows)."""
-    text = (resources.files("lifspice") / "designs" / f"{name}.toml").read_text()
     words = []
-    for line in text.splitlines():
+    for line in _shipped_text(name).splitlines():
         if not line.startswith("#"):
             break
         words += line.lstrip("#").split()
@@ -77,8 +80,7 @@ def read_design_file(spec: str | Path) -> dict[str, Any]:
             f"no design file {name!r} and no reference design of that name; reference "
             f"designs: {', '.join(reference_designs())}"
         )
-    text = (resources.files("lifspice") / "designs" / f"{name}.toml").read_text()
-    return tomllib.loads(text)
+    return tomllib.loads(_shipped_text(name))
 
 
 def behavioral_keys() -> list[str]:

@@ -86,9 +86,9 @@ def floor_summary(floor: Mapping[str, np.ndarray], keys: Sequence[str],
     is not noise); ``floor_worst_over_std`` is the noisiest single group's std over the
     sample std. Without a ``seed`` column all reruns are one group.
     """
-    n = np.asarray(floor.get("ok", []), bool).size
+    ok = np.asarray(floor["ok"], bool)
+    n = ok.size
     seeds = np.asarray(floor.get("seed", np.zeros(n)))
-    ok = np.asarray(floor.get("ok", np.ones(n, bool)), bool)
     out = {}
     for k in keys:
         v = np.asarray(floor.get(k, np.full(n, np.nan)), float)

@@ -319,11 +319,11 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
     ratio = min(0.5 if lean else 0.25,
                 math.tanh((t.v_th - t.v_reset) / 4 / (2 * NUT_CMP)))
     if lean and ratio < LEAN_HYS_MIN:
-        swing = 4 * 2 * NUT_CMP * math.atanh(LEAN_HYS_MIN)
+        width = 2 * NUT_CMP * math.atanh(LEAN_HYS_MIN)  # Sky130Neuron.hysteresis_width
         raise InfeasibleTarget(
             f"the lean topology needs i_hys >= {LEAN_HYS_MIN:g} i_cmp, a hysteresis of "
-            f"{swing / 4 * 1e3:.0f} mV, which must stay under a quarter of v_th - v_reset: "
-            f"that needs a swing of {swing * 1e3:.0f} mV or more (got "
+            f"{width * 1e3:.0f} mV, which must stay under a quarter of v_th - v_reset: "
+            f"that needs a swing of {4 * width * 1e3:.0f} mV or more (got "
             f"{(t.v_th - t.v_reset) * 1e3:.0f} mV); use the reference topology")
     i_hys = ratio * t.i_cmp
     # the lean topology's mirrors: 2 x 4 um at least (sky130_lean.toml)
