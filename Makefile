@@ -47,7 +47,7 @@ bench: setup
 
 # regenerate the golden netlists of the shipped reference designs (tests compare to them)
 netlists: setup
-	$(PY) -m lifspice.golden netlists
+	$(PY) -m lifspice.io.golden netlists
 
 clean:
 	rm -rf out .pytest_cache

@@ -2,7 +2,7 @@
 
 naive: 50 separate ``ngspice -b`` runs of a fixed 100 ms transient at 1 us steps, rate from
        the mean ISI of what fired in 100 ms;
-kit:   :func:`lifspice.fi.run_fi` on a 2-worker pool of long-lived ngspice sessions, each point
+kit:   :func:`lifspice.flows.fi.run_fi` on a 2-worker pool of long-lived ngspice sessions, each point
        simulated for ~3.6 predicted ISIs at ISI/200 steps.
 
 Both are scored against the closed-form rates of the default behavioral neuron.  Also prints
@@ -20,11 +20,11 @@ import time
 import numpy as np
 
 from lifspice.analysis import extract, theory
-from lifspice.bench import BehavioralBench
-from lifspice.circuits.behavioral import neuron_netlist
+from lifspice.circuits.behavioral.bench import BehavioralBench
+from lifspice.circuits.behavioral.neuron import neuron_netlist
 from lifspice.circuits.stimulus import DC
-from lifspice.design import load_design
-from lifspice.fi import current_for_rate_saturating, fi_point, run_fi
+from lifspice.flows.fi import current_for_rate_saturating, fi_point, run_fi
+from lifspice.io.design import load_design
 from lifspice.sim.backends import NgspiceBatch, NgspiceShared
 from lifspice.sim.pool import SimPool
 

@@ -10,9 +10,9 @@ library, operating point, one AC point (tau_m), and a firing transient at 600 pA
 rheobase) of 1.5 ISIs from v_reset: one whole firing cycle with its one spike. The
 small-signal table (op + AC only) is for the first design.
 
-* engine: :func:`lifspice.montecarlo.run_sweep` on ``--workers`` processes, each keeping
+* engine: :func:`lifspice.flows.montecarlo.sweep.run_sweep` on ``--workers`` processes, each keeping
   the neuron loaded in one ngspice and redrawing the mismatch per sample, twice: with
-  ``alter`` on the explicit-draw library (the default, :mod:`lifspice.sim.mismatch_lib`)
+  ``alter`` on the explicit-draw library (the default, :mod:`lifspice.pdk.sky130_mismatch`)
   and with ``setseed`` + ``reset`` on the PDK's ``tt_mm`` library; wall time of the whole
   sweep (pool start, nominal run, files, summary included);
 * per-process baseline, the common approach: for each sample write a netlist with
@@ -32,10 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from lifspice.design import load_design
-from lifspice.measure import WINDOW_ISI, SampleSpec, sky130_netlist
-from lifspice.montecarlo import SweepPlan, run_sweep, sample_seed
-from lifspice.sim.pdk import corner_lib, find_sky130, spiceinit_lines
+from lifspice.flows.montecarlo.sample import WINDOW_ISI, SampleSpec, sky130_netlist
+from lifspice.flows.montecarlo.sweep import SweepPlan, run_sweep, sample_seed
+from lifspice.io.design import load_design
+from lifspice.pdk.sky130 import corner_lib, find_sky130, spiceinit_lines
 
 CURRENT = 6e-10  # A, 2x the reference design's rheobase
 

@@ -25,12 +25,12 @@ sweeps the tables, ~40 s on 2 cores, later runs load them from the cache)."""),
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lifspice.analysis.plots_gmid import plot_gmid
+from lifspice.analysis.plots.gmid import plot_gmid
 from lifspice.analysis.sizing import InfeasibleTarget, SizingTargets, size_neuron
 from lifspice.sim.backends import NgspiceShared
-from lifspice.sim.gmid_sweep import gmid_tables, pelgrom_coefficients
-from lifspice.sim.pdk import spiceinit_lines
-from lifspice.sizing_flow import size_and_verify
+from lifspice.flows.gmid import gmid_tables, pelgrom_coefficients
+from lifspice.pdk.sky130 import spiceinit_lines
+from lifspice.flows.sizing import size_and_verify
 
 tables = gmid_tables("tt", (27.0,))
 mm = pelgrom_coefficients("tt")

@@ -30,9 +30,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lifspice.analysis import mc_plots
-from lifspice.design import load_design
-from lifspice.montecarlo import SweepPlan, run_sweep
+from lifspice.analysis.plots import montecarlo as mc_plots
+from lifspice.io.design import load_design
+from lifspice.flows.montecarlo.sweep import SweepPlan, run_sweep
 
 design = load_design("sky130")
 rheobase = design.lif_guess().rheobase

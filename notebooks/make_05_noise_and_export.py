@@ -27,11 +27,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from lifspice import LifParams
-from lifspice.analysis import noise_plots, theory
-from lifspice.analysis import theory_adapt as ta
-from lifspice.analysis import theory_noise as tn
-from lifspice.bench import BehavioralBench
-from lifspice.circuits.behavioral import BehavioralNeuron, neuron_netlist
+from lifspice.analysis.plots import noise as noise_plots
+from lifspice.analysis import theory
+from lifspice.analysis.theory import adaptation as ta
+from lifspice.analysis import theory as tn
+from lifspice.circuits.behavioral.bench import BehavioralBench
+from lifspice.circuits.behavioral.neuron import BehavioralNeuron, neuron_netlist
 from lifspice.circuits.stimulus import DC
 from lifspice.sim.backends import NgspiceShared
 
@@ -65,7 +66,7 @@ print(f"mu = 0.8 rheobase, sigma_v = 0.2 V: Siegert {tn.rate_siegert(p, mu, sigm
 ngspice draws independent samples of rms `NA` every `dt` and interpolates linearly, which
 is white noise of intensity `NA^2 dt` well below `1/dt`.  The check measures that in
 ngspice; then the behavioral neuron runs at two operating points (`dt = tau_m / 400`)."""),
-    new_code_cell("""from lifspice.noise import noise_points, trnoise_check
+    new_code_cell("""from lifspice.flows.noise import noise_points, trnoise_check
 
 print(trnoise_check(sim, sigma=1e-12, dt=1e-5, n_samples=20000))
 bench = BehavioralBench(BehavioralNeuron(lif=p))
@@ -113,9 +114,9 @@ script with the fitted LIF (numpy code generation, no compiler) and
 neuron per row, e.g. a Monte Carlo `samples.csv`) exports the same way."""),
     new_code_cell("""import importlib.util
 
-from lifspice.characterize import characterize
-from lifspice.cli import main
-from lifspice.report import write_report
+from lifspice.flows.characterize import characterize
+from lifspice.cli.main import main
+from lifspice.io.report import write_report
 
 out = Path(tempfile.mkdtemp(prefix="lifspice-export-"))
 rep = write_report(characterize(BehavioralNeuron(lif=pa), sim=sim, n_fi=8), out)

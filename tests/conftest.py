@@ -24,8 +24,8 @@ def batch_sim():
 def sky130_sim():
     """A batch backend with the sky130 ``.spiceinit`` (``ngbehavior=hsa`` would stick to the
     test process's shared session and change the behavioral tests)."""
+    from lifspice.pdk.sky130 import spiceinit_lines
     from lifspice.sim.backends import NgspiceBatch
-    from lifspice.sim.pdk import spiceinit_lines
 
     return NgspiceBatch(init_commands=tuple(spiceinit_lines()), timeout=120)
 
@@ -33,7 +33,7 @@ def sky130_sim():
 @pytest.fixture(scope="session")
 def sky130_pool():
     """Two long-lived ngspice workers set up for the sky130 models, shared by all tests."""
-    from lifspice.sim.pdk import spiceinit_lines
+    from lifspice.pdk.sky130 import spiceinit_lines
     from lifspice.sim.pool import SimPool
 
     with SimPool(workers=2, init_commands=tuple(spiceinit_lines())) as pool:

@@ -10,8 +10,8 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from lifspice.analysis import extract, theory
-from lifspice.analysis import theory_adapt as ta
-from lifspice.circuits.behavioral import BehavioralNeuron, neuron_netlist
+from lifspice.analysis.theory import adaptation as ta
+from lifspice.circuits.behavioral.neuron import BehavioralNeuron, neuron_netlist
 from lifspice.circuits.params import LifParams, ParameterError
 from lifspice.circuits.stimulus import DC
 

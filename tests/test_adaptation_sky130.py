@@ -10,16 +10,13 @@ import numpy as np
 import pytest
 
 from lifspice.analysis import extract
-from lifspice.analysis import theory_adapt as ta
-from lifspice.bench import make_bench
-from lifspice.circuits import sky130 as s130
-from lifspice.circuits.sky130_adapt import (
-    Sky130Adaptation,
-    adaptive_netlist,
-    threshold_trace_tau,
-)
+from lifspice.analysis.extract import threshold_trace_tau
+from lifspice.analysis.theory import adaptation as ta
+from lifspice.circuits.kinds import make_bench
+from lifspice.circuits.sky130 import neuron as s130
+from lifspice.circuits.sky130.adapt import Sky130Adaptation, adaptive_netlist
 from lifspice.circuits.stimulus import DC, Pwl
-from lifspice.design import load_design
+from lifspice.io.design import load_design
 from lifspice.sim.backends import NgspiceShared
 
 I_IN = 1e-9  # A, ~420 Hz without adaptation
@@ -31,7 +28,7 @@ def runs():
     design = load_design("sky130")
     bench = make_bench(design)
     sim = NgspiceShared(bench.init_commands)
-    lib = str(bench.lib_path)
+    lib = str(bench.model_library)
     plain = sim.run(bench.transient(DC(I_IN), t_stop=8e-3, max_step=5e-6),
                     vectors=["v(mem)", "v(spike)"])
     adapt = sim.run(adaptive_netlist(design, ADAPT, DC(I_IN), t_stop=60e-3, lib_path=lib,

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from lifspice.analysis import extract, theory
-from lifspice.bench import BehavioralBench
-from lifspice.circuits.behavioral import BehavioralNeuron, neuron_netlist
+from lifspice.circuits.behavioral.bench import BehavioralBench
+from lifspice.circuits.behavioral.neuron import BehavioralNeuron, neuron_netlist
 from lifspice.circuits.params import LifParams
 from lifspice.circuits.stimulus import DC, PulseTrain
-from lifspice.design import load_design, reference_designs
-from lifspice.fi import current_for_rate_saturating, fi_point
-from lifspice.golden import design_netlists
+from lifspice.flows.fi import current_for_rate_saturating, fi_point
+from lifspice.io.design import load_design, reference_designs
+from lifspice.io.golden import design_netlists
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from lifspice.circuits.behavioral import BehavioralNeuron
+from lifspice.circuits.behavioral.neuron import BehavioralNeuron
 from lifspice.circuits.netlist import safe_name
 from lifspice.circuits.params import LifParams, ParameterError
-from lifspice.cli import main
-from lifspice.design import load_design
+from lifspice.cli.main import main
+from lifspice.io.design import load_design
 
 SIX = dict(c_mem=1e-12, g_leak=1e-10, v_rest=0.2, v_th=0.6, v_reset=0.1, t_ref=2e-3)
 
@@ -105,7 +105,7 @@ def test_cli_netlist_only(tmp_path):
 
 
 def test_cli_help_documents_commands():
-    out = subprocess.run([sys.executable, "-m", "lifspice.cli", "--help"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "lifspice.cli.main", "--help"], capture_output=True,
                          text=True, check=True).stdout
     for word in ("characterize", "netlist", "designs", "TOML"):
         assert word in out
@@ -113,8 +113,8 @@ def test_cli_help_documents_commands():
 
 def test_cli_designs_lists_each_shipped_design_with_its_summary(capsys):
     """One line per shipped design: its name and the first sentence of its file's header."""
-    from lifspice.cli import main
-    from lifspice.design import reference_designs
+    from lifspice.cli.main import main
+    from lifspice.io.design import reference_designs
 
     assert main(["designs"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -125,7 +125,7 @@ def test_cli_designs_lists_each_shipped_design_with_its_summary(capsys):
 
 
 def test_import_is_light():
-    code = ("import sys, lifspice, lifspice.characterize, lifspice.design; "
+    code = ("import sys, lifspice, lifspice.flows.characterize, lifspice.io.design; "
             "print('PySpice' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
@@ -134,8 +134,8 @@ def test_import_is_light():
 
 def test_spontaneous_design_is_characterized_and_reported(sim):
     from lifspice.analysis import theory
-    from lifspice.characterize import characterize
-    from lifspice.report import report_dict
+    from lifspice.flows.characterize import characterize
+    from lifspice.io.report import report_dict
 
     p = LifParams(**{**SIX, "v_rest": 0.7})
     rep = report_dict(characterize(BehavioralNeuron(lif=p), sim=sim, n_fi=5))

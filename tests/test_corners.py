@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from lifspice.corners import corners_table, default_current, run_corners
-from lifspice.design import load_design
+from lifspice.flows.montecarlo.corners import corners_table, default_current, run_corners
+from lifspice.io.design import load_design
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_corners_are_physically_ordered(table):
 
 
 def test_cli_corners(tmp_path, capsys):
-    from lifspice.cli import main
+    from lifspice.cli.main import main
 
     rc = main(["corners", "--corners", "tt", "--temps", "27", "--current", "3x",
                "--workers", "1", "--out", str(tmp_path)])

@@ -14,8 +14,8 @@ import pytest
 
 from lifspice.analysis import theory
 from lifspice.circuits.params import LifParams
-from lifspice.cli import main
-from lifspice.export import (
+from lifspice.cli.main import main
+from lifspice.io.export import (
     ExportError,
     brian2_script,
     load_population,
@@ -83,9 +83,9 @@ def test_cli_export_errors(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def spice_report(tmp_path_factory, sim):
     """A SPICE characterization of the default behavioral neuron, written as report.json."""
-    from lifspice.characterize import characterize
-    from lifspice.circuits.behavioral import BehavioralNeuron
-    from lifspice.report import write_report
+    from lifspice.circuits.behavioral.neuron import BehavioralNeuron
+    from lifspice.flows.characterize import characterize
+    from lifspice.io.report import write_report
 
     out = tmp_path_factory.mktemp("char")
     ch = characterize(BehavioralNeuron(lif=P), sim=sim, n_fi=10)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from lifspice.analysis import theory as th
-from lifspice.analysis import theory_saturating as ths
 from lifspice.analysis.fit import FitIdentifiabilityWarning, LifFit, fit_fi, fit_trace
+from lifspice.analysis.theory import saturating as ths
 from lifspice.circuits.params import LifParams, SaturatingLifParams
 
 TRUE = LifParams(c_mem=1e-12, g_leak=1e-9, v_rest=0.3, v_th=0.8, v_reset=0.2, t_ref=1e-4)

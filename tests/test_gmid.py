@@ -1,7 +1,7 @@
 """gm/Id tables of the sky130 devices: they reproduce independent ngspice operating points.
 
 The tables are generated once per test session into a temporary cache (``LIFSPICE_CACHE``,
-which :func:`lifspice.sim.pdk.cache_dir` honours), so a clean machine exercises the sweeps
+which :func:`lifspice.pdk.sky130.cache_dir` honours), so a clean machine exercises the sweeps
 (~20-40 s for both devices at 27 degC on 2 cores) and the cache path; nothing skips itself.
 """
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from lifspice.analysis.gmid import GmidTable
-from lifspice.sim import gmid_sweep as gs
-from lifspice.sim import pdk
+from lifspice.flows import gmid as gs
+from lifspice.pdk import sky130 as pdk
 
 
 @pytest.fixture(scope="session")

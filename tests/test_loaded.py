@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from lifspice.analysis import extract
-from lifspice.design import load_design
-from lifspice.measure import SampleSpec, sky130_netlist
+from lifspice.flows.montecarlo.sample import SampleSpec, sky130_netlist
+from lifspice.io.design import load_design
 from lifspice.sim.loaded import LoadedCircuit, run_analysis
 
 ISI = 1 / 190.3  # s, the reference neuron at 600 pA

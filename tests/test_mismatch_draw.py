@@ -15,18 +15,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import lifspice.measure as measure
+import lifspice.flows.montecarlo.sample as measure
 from lifspice.analysis.sizing import nfet_mismatch_factor
-from lifspice.circuits.sky130 import MIM_DW
-from lifspice.design import load_design
-from lifspice.measure import SampleSpec, measure_sample, sky130_netlist
-from lifspice.sim.gmid_sweep import pelgrom_coefficients
+from lifspice.circuits.sky130.neuron import MIM_DW
+from lifspice.flows.gmid import pelgrom_coefficients
+from lifspice.flows.montecarlo.sample import SampleSpec, measure_sample, sky130_netlist
+from lifspice.io.design import load_design
+from lifspice.pdk.sky130_mismatch import ExplicitMismatchError, drawn_instances, explicit_subckt
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, read_parameters
-from lifspice.sim.mismatch_lib import (
-    ExplicitMismatchError,
-    drawn_instances,
-    explicit_subckt,
-)
 
 I_REF = (6e-10,)  # A, 2x rheobase of the reference neuron
 DESIGN = load_design("sky130")
@@ -190,7 +186,7 @@ def test_unhandled_pdk_devices_and_process_variation_are_refused():
 def test_the_nominal_neuron_of_a_sweep_is_drawn_on_the_workers_library():
     """z = 0 on the explicit-draw library for alter draws (no second library to load), the
     plain corner library otherwise; either way no seed."""
-    from lifspice.montecarlo import SweepPlan, nominal_spec
+    from lifspice.flows.montecarlo.sweep import SweepPlan, nominal_spec
 
     for draw in ("auto", "alter"):
         spec = nominal_spec(SweepPlan(design=DESIGN, n_samples=2, seed=1, draw=draw))
@@ -217,8 +213,8 @@ def test_auto_draw_falls_back_to_reset_where_alter_cannot_draw(tmp_path, monkeyp
     summary.json; an explicit ``alter`` request is not changed behind the user's back."""
     import json
 
-    import lifspice.sim.mismatch_lib as mlib
-    from lifspice.montecarlo import SweepPlan, resolve_draw, run_sweep
+    import lifspice.pdk.sky130_mismatch as mlib
+    from lifspice.flows.montecarlo.sweep import SweepPlan, resolve_draw, run_sweep
 
     def refuse(corner="tt", **kw):
         raise mlib.ExplicitMismatchError("section tt_mm does not include the continuous models")
@@ -230,7 +226,7 @@ def test_auto_draw_falls_back_to_reset_where_alter_cannot_draw(tmp_path, monkeyp
     plan = SweepPlan(design=design, n_samples=2, seed=1, floor_reruns=0)
     res = run_sweep(plan, tmp_path / "mc", workers=1)
     assert "setseed + reset" in res.summary["draw_note"]
-    from lifspice.cli_montecarlo import summary_text
+    from lifspice.cli.montecarlo import summary_text
 
     assert f"note: {res.summary['draw_note']}" in summary_text(res.summary)
     assert json.loads((tmp_path / "mc" / "sweep.json").read_text())["draw"] == "reset"

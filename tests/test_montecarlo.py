@@ -15,11 +15,17 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lifspice.analysis.montecarlo import summarize
-from lifspice.analysis.theory_saturating import SaturatingLifParams, rate_saturating
-from lifspice.design import load_design
-from lifspice.measure import SampleSpec, Spreads, draw_behavioral, measure_sample
-from lifspice.montecarlo import SweepPlan, load_sweep, nominal_windows, run_sweep, sample_seed
+from lifspice.analysis.stats import summarize
+from lifspice.analysis.theory.saturating import SaturatingLifParams, rate_saturating
+from lifspice.flows.montecarlo.sample import SampleSpec, Spreads, draw_behavioral, measure_sample
+from lifspice.flows.montecarlo.sweep import (
+    SweepPlan,
+    load_sweep,
+    nominal_windows,
+    run_sweep,
+    sample_seed,
+)
+from lifspice.io.design import load_design
 
 QUANT = ("tau_m_s", "gm_S", "v_rest_V", "v_th_V", "v_reset_V", "t_ref_s", "rate_Hz_i0",
          "energy_per_spike_J")
@@ -258,8 +264,8 @@ def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_p
     threshold, reset and refractory time come from the cycle's one spike and agree with the
     characterization's numbers for this design (800 mV reference, 400 mV reset, ~140 us;
     the lean topology ~120 us)."""
-    from lifspice.fi import fi_point
-    from lifspice.sky130_bench import Sky130Bench
+    from lifspice.circuits.sky130.bench import Sky130Bench
+    from lifspice.flows.fi import fi_point
 
     sky = load_design(name)
     i = 6e-10
@@ -280,7 +286,7 @@ def test_a_sample_stuck_in_reset_says_so():
     50 mV reset swing) locked up in about half of its mismatch samples; sample 5 of seed 1
     is one. It fails with "stuck in reset", and the same draw of the shipped design
     (i_hys = 0.25 nA) fires."""
-    from lifspice.measure import MeasurementError
+    from lifspice.flows.montecarlo.sample import MeasurementError
 
     linear = load_design("sky130_linear")
     spec = SampleSpec(design=replace(linear, i_hys=1e-9), seed=sample_seed(1, 5), index=5,
@@ -299,7 +305,7 @@ def test_release_margin_predicts_how_many_neurons_stick_in_reset(tmp_path):
     from scipy.stats import norm
 
     from lifspice.analysis.sizing import release_margin
-    from lifspice.sim.gmid_sweep import pelgrom_coefficients
+    from lifspice.flows.gmid import pelgrom_coefficients
 
     mm = pelgrom_coefficients("tt")
     for name in ("sky130", "sky130_lean", "sky130_linear"):
@@ -349,7 +355,7 @@ def test_summary_json_has_the_promised_keys(sky, tmp_path):
 def test_floor_pools_the_reruns_of_each_sample_apart():
     """Two floor samples 1.0 apart (their mismatch), each rerun with noise of std 1e-3: the
     floor is the pooled within-sample std (~1e-3), not the std over all reruns (~0.5)."""
-    from lifspice.analysis.montecarlo import floor_summary
+    from lifspice.analysis.stats import floor_summary
 
     rng = np.random.default_rng(0)
     seeds = np.repeat([11, 22], 50)
@@ -377,7 +383,7 @@ def test_summarize_intervals():
 
 
 def test_cli_montecarlo_behavioral(tmp_path, capsys):
-    from lifspice.cli import main
+    from lifspice.cli.main import main
 
     out = tmp_path / "mc"
     rc = main(["montecarlo", "behavioral", "--samples", "4", "--seed", "5", "--currents",

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lifspice.design import load_design
-from lifspice.mismatch_pair import pair_netlist, pair_offset
-from lifspice.montecarlo import SweepPlan, run_sweep, sample_seed
-from lifspice.sim.pdk import corner_lib, spiceinit_lines
+from lifspice.flows.montecarlo.mismatch_pair import pair_netlist, pair_offset
+from lifspice.flows.montecarlo.sweep import SweepPlan, run_sweep, sample_seed
+from lifspice.io.design import load_design
+from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
 from lifspice.sim.pool import SimPool
 
 PFET = "sky130_fd_pr__pfet_01v8"
@@ -117,7 +117,7 @@ def test_process_mc_note_is_true_of_these_models(tmp_path):
     Checked by simulation: over 200 ``mc`` draws, sigma(V_GS) of a 4/4 um nfet at 100 nA is
     below 1/20 of the distance to the ss and ff corners (measured 0.15 mV against 16.2 mV),
     while its mean stays at tt within 0.1 mV. A sweep with ``mc=True`` carries the note."""
-    from lifspice.sim.pdk import mc_threshold_note
+    from lifspice.pdk.sky130 import mc_threshold_note
 
     note = mc_threshold_note()
     assert note and "corners" in note

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from lifspice.analysis import noise_plots
-from lifspice.analysis import theory_noise as tn
+from lifspice.analysis import theory as tn
+from lifspice.analysis.plots import noise as noise_plots
 from lifspice.circuits.params import LifParams
-from lifspice.noise import NoisyPoint
+from lifspice.flows.noise import NoisyPoint
 
 P = LifParams(c_mem=1e-12, g_leak=1e-10, v_rest=0.2, v_th=0.6, v_reset=0.1, t_ref=1e-3)
 SQ = math.sqrt(P.g_leak * P.c_mem)
@@ -39,7 +39,7 @@ def test_noise_figures(tmp_path):
 def test_points_csv(tmp_path):
     import csv
 
-    from lifspice.noise import write_points_csv
+    from lifspice.flows.noise import write_points_csv
 
     pts = [_point(1.5 * P.rheobase, 0.1 * SQ)]
     write_points_csv(pts, tmp_path / "noise.csv")

@@ -1,6 +1,6 @@
 """The transistor-level sky130 neuron with a noisy input current (trnoise): it fires below
 its deterministic rheobase.  ngspice adds no device noise to a transient, so the input
-source is the only noise here (see lifspice.noise)."""
+source is the only noise here (see lifspice.flows.noise)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import math
 import pytest
 
 from lifspice.analysis import extract
-from lifspice.bench import make_bench
+from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.stimulus import NoisyDC
-from lifspice.design import load_design
-from lifspice.noise import noisy_run
+from lifspice.flows.noise import noisy_run
+from lifspice.io.design import load_design
 from lifspice.sim.backends import NgspiceShared
 
 MU = 3.5e-10  # A: below this design's rheobase (400-600 pA in SPICE; 1 spike in 10 ms at 600)

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from lifspice.analysis import theory
-from lifspice.bench import BehavioralBench
-from lifspice.circuits.behavioral import BehavioralNeuron
+from lifspice.circuits.behavioral.bench import BehavioralBench
+from lifspice.circuits.behavioral.neuron import BehavioralNeuron
 from lifspice.circuits.params import LifParams, ParameterError
 from lifspice.circuits.stimulus import NoisyDC, noise_pwl
-from lifspice.noise import noise_points, run_length, trnoise_check, trnoise_netlist
+from lifspice.flows.noise import noise_points, run_length, trnoise_check, trnoise_netlist
 from lifspice.sim.pool import SimPool
 
 P = LifParams(c_mem=1e-12, g_leak=1e-10, v_rest=0.2, v_th=0.6, v_reset=0.1, t_ref=1e-3)
@@ -124,8 +124,8 @@ def test_run_length_sizes_from_siegert():
 def test_theory_follows_the_leak():
     """A leak saturating inside the swing is compared with the saturating first-passage
     rate, a linear one with Siegert's."""
-    from lifspice.analysis import theory_noise as tn
-    from lifspice.noise import theory_isi
+    from lifspice.analysis.theory import noise as tn
+    from lifspice.flows.noise import theory_isi
 
     lin = BENCH.guess()
     assert theory_isi(lin, *STRICT) == pytest.approx(tn.isi_siegert(P, *STRICT), rel=1e-3)

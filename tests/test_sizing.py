@@ -18,8 +18,8 @@ import pytest
 from lifspice.analysis.gmid import GmidTables
 from lifspice.analysis.sizing import InfeasibleTarget, SizingTargets, size_neuron
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.sky130 import Sky130Neuron
-from lifspice.sim import gmid_sweep as gs
+from lifspice.circuits.sky130.neuron import Sky130Neuron
+from lifspice.flows import gmid as gs
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +33,8 @@ def inputs(gmid_cache):
 
 @pytest.fixture(scope="session")
 def batch():
+    from lifspice.pdk.sky130 import spiceinit_lines
     from lifspice.sim.backends import NgspiceBatch
-    from lifspice.sim.pdk import spiceinit_lines
 
     return NgspiceBatch(spiceinit_lines(), timeout=300)
 
@@ -42,8 +42,8 @@ def batch():
 @pytest.mark.parametrize("tau, topology", [(100e-6, "reference"), (3e-3, "reference"),
                                            (100e-3, "reference"), (3e-3, "lean")])
 def test_sized_design_simulates_to_target(inputs, batch, tau, topology, tmp_path):
-    from lifspice.design import load_design
-    from lifspice.sizing_flow import simulate_tau, size_and_verify, write_sizing
+    from lifspice.flows.sizing import simulate_tau, size_and_verify, write_sizing
+    from lifspice.io.design import load_design
 
     tables, mm = inputs
     targets = SizingTargets(tau_m=tau, max_rate=100.0, topology=topology)
@@ -157,7 +157,7 @@ def test_hysteresis_stays_inside_a_small_reset_swing(inputs):
 
 
 def test_parse_si():
-    from lifspice.cli_size import parse_si
+    from lifspice.cli.size import parse_si
 
     assert parse_si("20ms", "s") == pytest.approx(0.02)
     assert parse_si("100us", "s") == pytest.approx(1e-4)
@@ -171,8 +171,8 @@ def test_parse_si():
 
 
 def test_cli_round_trip(inputs, tmp_path, capsys):
-    from lifspice.cli import main
-    from lifspice.design import load_design
+    from lifspice.cli.main import main
+    from lifspice.io.design import load_design
 
     out = tmp_path / "sized"
     rc = main(["size", "--tau", "3ms", "--vth", "0.9", "--max-rate", "200", "--backend",
@@ -206,7 +206,7 @@ def test_power_budget_is_infeasible_with_nearest(inputs):
 
 def test_cli_gmid_writes_tables_and_plots(inputs, tmp_path):
     from lifspice.analysis.gmid import GmidTable
-    from lifspice.cli import main
+    from lifspice.cli.main import main
 
     rc = main(["gmid", "--use-cache", "--out", str(tmp_path)])
     assert rc == 0

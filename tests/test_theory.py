@@ -9,7 +9,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from lifspice.analysis import theory as th
-from lifspice.analysis import theory_saturating as ths
+from lifspice.analysis.theory import saturating as ths
 from lifspice.circuits.params import LifParams, ParameterError, SaturatingLifParams
 from lifspice.circuits.stimulus import PulseTrain, Pwl
 

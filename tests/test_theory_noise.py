@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from lifspice.analysis import theory
-from lifspice.analysis import theory_noise as tn
+from lifspice.analysis import theory as tn
 from lifspice.circuits.params import LifParams, ParameterError
-from lifspice.noise import cv_standard_error
+from lifspice.flows.noise import cv_standard_error
 
 P = LifParams(c_mem=1e-12, g_leak=1e-10, v_rest=0.2, v_th=0.6, v_reset=0.1, t_ref=1e-3)
 RH = P.rheobase  # 40 pA
@@ -105,7 +105,7 @@ def test_simulator_matches_siegert_rate_and_cv(mu_over_rh, sigma_v):
 def test_saturating_leak_siegert_limits():
     """General-drift first passage: equals the linear Siegert for a 100 V linear range
     (quadrature tolerance 1e-5), and the saturating closed form for vanishing noise."""
-    from lifspice.analysis import theory_saturating as ts
+    from lifspice.analysis.theory import saturating as ts
     from lifspice.circuits.params import SaturatingLifParams
 
     wide = SaturatingLifParams(**P.as_dict(), i_b=P.g_leak * 100.0)

@@ -4,7 +4,7 @@ against LIF theory.
 The package imports light: simulators (PySpice) and matplotlib load only when used.
 """
 
-from .circuits.params import LifParams, ParameterError, SaturatingLifParams
+from lifspice.circuits.params import LifParams, ParameterError, SaturatingLifParams
 
 __version__ = "0.1.0"
 

@@ -5,6 +5,7 @@ Arrays in, numbers or arrays out; no simulator, no files.  Units: s, V, A, S.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -307,3 +308,17 @@ def leak_curve(v: np.ndarray, i: np.ndarray, half_width: float | None = None) ->
     if not g > 0:
         raise ValueError(f"leak conductance at rest is {g!r} S: the leak does not restore")
     return LeakCurve(v, i, v_rest, g, float(i.max()), float(-i.min()))
+
+
+def threshold_trace_tau(t, v_vth, t_from: float, v_rest: float) -> float:
+    """Decay time (s) of ``v_vth - v_rest`` after ``t_from``, from a log-linear fit over
+    the part that is still above 10 % of its start (a check of ``tau_a``)."""
+    t = np.asarray(t, float)
+    x = np.asarray(v_vth, float) - v_rest
+    m = t >= t_from
+    t, x = t[m], x[m]
+    keep = x > 0.1 * x[0]
+    if keep.sum() < 5:
+        return math.nan
+    slope = np.polyfit(t[keep], np.log(x[keep]), 1)[0]
+    return -1.0 / slope if slope < 0 else math.nan

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
-from ..circuits.params import LifParams, ParameterError, SaturatingLifParams
-from . import theory as th
-from . import theory_saturating as ths
+from lifspice.analysis import theory as th
+from lifspice.analysis.theory import saturating as ths
+from lifspice.circuits.params import LifParams, ParameterError, SaturatingLifParams
 
 __all__ = ["FitIdentifiabilityWarning", "LifFit", "fit_fi", "fit_trace"]
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..circuits.params import LifParams, ParameterError
-from .fit import fit_fi
+from lifspice.analysis.fit import fit_fi
+from lifspice.circuits.params import LifParams, ParameterError
 
 MIN_FIRING_POINTS = 3  # an ideal-LIF F-I curve has three free parameters here
 FIT_KEYS = ("fit_tau_m_s", "fit_g_leak_S", "fit_t_ref_s", "fit_rms_rel_error")

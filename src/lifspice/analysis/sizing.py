@@ -16,11 +16,11 @@ wired as a transconductor, so ``tau_m = C / G`` with ``G = g_m`` of one input de
    ``i_ref`` for ``t_ref``, ``i_ref`` again above the leakage of the node it charges.
 
 Both topologies (``SizingTargets.topology``) share the OTA, membrane, comparator and reset
-switch; their refractory swing (:func:`~lifspice.circuits.sky130.ref_swing`) and count of
+switch; their refractory swing (:func:`~lifspice.circuits.sky130.neuron.ref_swing`) and count of
 small logic devices differ.
 
 Mismatch uses the PDK's Pelgrom coefficients (:class:`Mismatch`, read from the model files by
-:func:`lifspice.sim.gmid_sweep.pelgrom_coefficients`). Units: SI (s, V, A, F, m, m^2, W).
+:func:`lifspice.flows.gmid.pelgrom_coefficients`). Units: SI (s, V, A, F, m, m^2, W).
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 from scipy.optimize import brentq
 
-from ..circuits.params import ParameterError
-from ..circuits.sky130 import (
+from lifspice.analysis.gmid import GmidTables
+from lifspice.circuits.params import ParameterError
+from lifspice.circuits.sky130.neuron import (
     LEAN_HYS_MIN,
     MIM_CA,
     MIM_DW,
@@ -43,7 +44,6 @@ from ..circuits.sky130 import (
     _mim_side,
     ref_swing,
 )
-from .gmid import GmidTables
 
 L_OTA = 4e-6          # m, pair and mirror length: gds/gm ~ 1 % (tables), little offset
 W_OTA = 2e-6          # m
@@ -267,7 +267,7 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
     """Size the sky130 neuron for ``t`` (see the module docstring).
 
     ``i_b`` (A) and ``c_mem`` (F) override the tail current and the membrane capacitor (the
-    closed loop in :mod:`lifspice.sizing_flow` corrects them); the rest is sized as usual.
+    closed loop in :mod:`lifspice.flows.sizing` corrects them); the rest is sized as usual.
 
     Raises
     ------

@@ -12,8 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .netlist import spice_number
-from .params import ParameterError, check_finite
+from lifspice.circuits.netlist import spice_number
+from lifspice.circuits.params import ParameterError, check_finite
 
 
 class Stimulus(Protocol):
@@ -157,10 +157,10 @@ class NoisyDC:
     interpolates linearly between them.  Such a waveform has the low-frequency power
     spectral density ``NA^2 NT`` (two-sided), so it stands for white noise of intensity
     ``sigma = NA sqrt(NT)``: this class writes ``NA = sigma / sqrt(dt)``
-    (:mod:`lifspice.analysis.theory_noise` has the convention).  It is white only well below
+    (:mod:`lifspice.analysis.theory.noise` has the convention).  It is white only well below
     ``1/dt``: keep ``dt`` far below the membrane time constant (the finite correlation time
     lowers the rate by ~1-1.5 % at ``dt = tau_m / 400``, 2-3 % at ``tau_m / 200``;
-    :mod:`lifspice.noise`).  ngspice sets a breakpoint at every sample, so the transient
+    :mod:`lifspice.flows.noise`).  ngspice sets a breakpoint at every sample, so the transient
     takes ~6 steps per ``dt``.
 
     ngspice 39 (Debian build) does not make the draws reproducible: neither

@@ -1,1 +1,1 @@
-"""Running ngspice: backends, worker pools, PDK location. Nothing here runs at import."""
+"""Running ngspice: backends, worker pools, raw results. Nothing here runs at import."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .batch import NgspiceBatch
-from .result import Simulator
-from .shared import NgspiceShared
+from lifspice.sim.batch import NgspiceBatch
+from lifspice.sim.result import Simulator
+from lifspice.sim.shared import NgspiceShared
 
 BACKENDS = {"shared": NgspiceShared, "batch": NgspiceBatch}
 

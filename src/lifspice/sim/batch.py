@@ -19,8 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .result import NgspiceNotFoundError, SimResult, SimulationError, build_result, fatal_log_lines
-from .shared import BASE_INIT_COMMANDS, INSTALL_HINT
+from lifspice.sim.result import (
+    NgspiceNotFoundError,
+    SimResult,
+    SimulationError,
+    build_result,
+    fatal_log_lines,
+)
+from lifspice.sim.shared import BASE_INIT_COMMANDS, INSTALL_HINT
 
 logger = logging.getLogger(__name__)
 

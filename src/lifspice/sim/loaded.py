@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lifspice.pdk.sky130_mismatch import Z_PARAM
+from lifspice.sim.result import SimulationError, canonical_vector_name, fatal_log_lines
+from lifspice.sim.shared import session
+
 
 class LoadedCircuit:
     """The netlist loaded in this process's ngspice session.
@@ -32,7 +36,6 @@ class LoadedCircuit:
     @classmethod
     def ensure(cls, netlist: str, init_commands) -> object:
         """The session with ``netlist`` loaded (loaded now unless it already is)."""
-        from .shared import session
 
         ses = session(init_commands)
         if cls._key != netlist:
@@ -63,7 +66,7 @@ class LoadedCircuit:
 @dataclass(frozen=True)
 class MismatchCoefficients:
     """Instance values ``a + b z`` of an explicit-draw circuit
-    (:mod:`lifspice.sim.mismatch_lib`): ``a`` at z = 0, ``b`` per unit z."""
+    (:mod:`lifspice.pdk.sky130_mismatch`): ``a`` at z = 0, ``b`` per unit z."""
 
     paths: tuple[str, ...]
     a: np.ndarray
@@ -94,7 +97,6 @@ def calibrate(ses, paths: Sequence[str]) -> MismatchCoefficients:
     """``a`` and ``b`` of every instance, evaluated by ngspice from the PDK's expressions:
     the values at ``lifspice_mm_z`` = 0 and 1 (``alterparam`` + ``reset``). Raises
     ``RuntimeError`` if they do not move with it, or move at random (another library)."""
-    from .mismatch_lib import Z_PARAM
 
     values = []
     for z in (0, 1, 0):  # z = 0 twice: the values must not be drawn at random
@@ -137,7 +139,6 @@ def run_analysis(ses, command: str, *, until: Sequence[str] = (),
     Raises :class:`SimulationError` with the log when ngspice fails or makes no plot (and
     forgets the circuit, so it is reloaded next time).
     """
-    from .result import SimulationError, canonical_vector_name, fatal_log_lines
 
     ng = ses._ng
     old = ng.current_plot()

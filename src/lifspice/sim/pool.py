@@ -27,7 +27,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from .result import Simulator
+from lifspice.sim.backends import make_simulator
+from lifspice.sim.result import Simulator
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -181,7 +182,6 @@ def one_thread_per_worker() -> None:
 
 def _init_worker(backend: str, init_commands: tuple[str, ...], options: dict[str, Any],
                  setup: Callable[[Simulator], None] | None) -> None:
-    from .backends import make_simulator
 
     global _worker_sim, _worker_error
     # Before the library (and libgomp with it) loads; num_threads=1 is sent to ngspice too.

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .result import (
+from lifspice.sim.result import (
     NgspiceNotFoundError,
     SimResult,
     SimulationError,

@@ -1,0 +1,60 @@
+"""The neuron kinds lifspice knows: design class, bench and design-file reader of each.
+
+A design file's ``circuit`` key names its kind; :func:`make_bench` gives any design its
+bench (:class:`lifspice.circuits.bench.Bench`).  A new kind of neuron adds one
+:class:`Kind` to :data:`KINDS`; nothing else in the kit switches on the kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lifspice.circuits.behavioral.bench import BehavioralBench
+from lifspice.circuits.behavioral.neuron import BehavioralNeuron
+from lifspice.circuits.bench import Bench
+from lifspice.circuits.sky130.bench import Sky130Bench
+from lifspice.circuits.sky130.neuron import Sky130Neuron
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of neuron.
+
+    Attributes
+    ----------
+    name : str
+        The ``circuit`` key of its design files.
+    design_type : type
+        Its design class.
+    from_dict : callable
+        Design from the flat keys of a design file (``circuit`` and ``name`` removed).
+    bench : callable
+        Bench of a design (may locate models: a PDK's library).
+    """
+
+    name: str
+    design_type: type
+    from_dict: Callable[[Mapping[str, Any]], Any]
+    bench: Callable[[Any], Bench]
+
+
+KINDS: dict[str, Kind] = {
+    "behavioral": Kind("behavioral", BehavioralNeuron, BehavioralNeuron.from_dict,
+                       BehavioralBench.for_design),
+    "sky130": Kind("sky130", Sky130Neuron, Sky130Neuron.from_dict, Sky130Bench.for_design),
+}
+
+
+def kind_of(design: Any) -> Kind:
+    """The :class:`Kind` of a design object."""
+    for kind in KINDS.values():
+        if isinstance(design, kind.design_type):
+            return kind
+    raise TypeError(f"no neuron kind for {type(design).__name__}; kinds: {sorted(KINDS)}")
+
+
+def make_bench(design: Any) -> Bench:
+    """The bench for ``design`` (any registered kind of neuron)."""
+    return kind_of(design).bench(design)

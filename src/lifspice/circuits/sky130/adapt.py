@@ -1,0 +1,108 @@
+"""Adaptive threshold for the sky130 neuron, at transistor level (an add-on to
+:mod:`lifspice.circuits.sky130.neuron`; the plain neuron's netlists are untouched).
+
+The comparator's reference ``vth`` is no longer the ideal source itself but a capacitor
+node::
+
+    Vth         vthref 0 DC v_th                 the threshold at rest (ideal reference)
+    follower    5-transistor pMOS-input OTA, + input vthref, - input and output vth, tail
+                current i_a: it pulls vth back to vthref with the transconductance
+                g_a = i_a / (2 n U_T), so the excess decays with tau_a = c_a / g_a
+    C_a         MIM capacitor vth -> 0
+    pump        pMOS mirror of i_jump into vth through an nMOS switch gated by rst: during
+                each reset pulse (length ~t_ref) vth gains dv_th ~ i_jump t_ref / c_a
+
+The follower is linear for excursions well inside its range (~2 n U_T ~ 80 mV): keep the
+adapted excess below ~40 mV for the exponential model to hold.  Pure text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lifspice.circuits.params import ParameterError, check_finite, check_positive
+from lifspice.circuits.sky130 import neuron as s130
+
+NODE_VTHREF = "vthref"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sky130Adaptation:
+    """Sizes and biases of the adaptive threshold (SI: F, A, m).
+
+    Parameters
+    ----------
+    c_a : float
+        Threshold capacitor, F (a square MIM).
+    i_a : float
+        Tail current of the follower OTA, A: ``tau_a ~ c_a 2 n U_T / i_a``.
+    i_jump : float
+        Charge-pump current during the reset pulse, A: ``dv_th ~ i_jump t_pulse / c_a``.
+    w_in, l_in, w_mirror, l_mirror, w_tail, l_tail : float
+        Follower transistor sizes, m.
+    w_sw, l_sw : float
+        Pump switch (nMOS), m.
+    """
+
+    c_a: float = 1e-12
+    i_a: float = 1e-11
+    i_jump: float = 1e-10
+    w_in: float = 4e-6
+    l_in: float = 4e-6
+    w_mirror: float = 2e-6
+    l_mirror: float = 4e-6
+    w_tail: float = 2e-6
+    l_tail: float = 4e-6
+    w_sw: float = 0.42e-6
+    l_sw: float = 0.15e-6
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        values = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        check_finite(name, **values)
+        check_positive(name, "SI units", **values)
+
+    def tau_a_guess(self, temperature_c: float = 27.0, n: float = 1.5) -> float:
+        """``c_a 2 n U_T / i_a``, s (weak inversion, slope factor ``n``)."""
+        u_t = (temperature_c + 273.15) / s130.Q_OVER_K
+        return self.c_a * 2 * n * u_t / self.i_a
+
+    def dv_th_guess(self, t_pulse: float) -> float:
+        """``i_jump t_pulse / c_a``, V."""
+        return self.i_jump * t_pulse / self.c_a
+
+
+def _lines(n: s130.Sky130Neuron, a: Sky130Adaptation) -> list[str]:
+    f, s = s130._fet, s130.spice_number
+    side = s130._mim_side(a.c_a)
+    vdd, p, nf = s130.SUPPLY, s130.PFET, s130.NFET
+    vth = s130.NODE_VTH
+    return [
+        f"Vth {NODE_VTHREF} 0 DC {s(n.v_th)}",
+        "* adaptive threshold: follower OTA vthref -> vth, capacitor, pump gated by rst",
+        f"Ia abias 0 DC {s(a.i_a)}",
+        *s130.ota5("A", NODE_VTHREF, vth, vth, tail=(a.w_tail, a.l_tail),
+                   pair=(a.w_in, a.l_in), mirror=(a.w_mirror, a.l_mirror)),
+        s130._mim("CA", vth, "0", side, side),
+        f"Ij jbias 0 DC {s(a.i_jump)}",
+        f("JB", "jbias", "jbias", vdd, vdd, p, a.w_tail, a.l_tail),
+        f("JT", "jsrc", "jbias", vdd, vdd, p, a.w_tail, a.l_tail),
+        f("JS", "jsrc", s130.NODE_RESET, vth, "0", nf, a.w_sw, a.l_sw),
+    ]
+
+
+def adaptive_netlist(design: s130.Sky130Neuron, adapt: Sky130Adaptation, stim, *,
+                     t_stop: float, lib_path: str, max_step: float | None = None,
+                     v_init: float | None = None) -> str:
+    """:func:`lifspice.circuits.sky130.neuron.neuron_netlist` with the adaptive threshold; also
+    saves ``v(vth)``."""
+    save = (*s130.SAVE_VECTORS, f"v({s130.NODE_VTH})")
+    text = s130.neuron_netlist(design, stim, t_stop=t_stop, lib_path=lib_path,
+                               max_step=max_step, v_init=v_init, save=save)
+    ref = f"{s130.NODE_VTH.capitalize()} {s130.NODE_VTH} 0 DC {s130.spice_number(design.v_th)}"
+    lines = text.split("\n")
+    hits = [k for k, line in enumerate(lines) if line == ref]
+    if len(hits) != 1:
+        raise ParameterError("the sky130 netlist has no single threshold source to replace")
+    k = hits[0]
+    return "\n".join(lines[:k] + _lines(design, adapt) + lines[k + 1:])

@@ -1,0 +1,136 @@
+"""The ``lifspice`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+from lifspice import __version__
+from lifspice.analysis.plots.characterization import save_figures
+from lifspice.circuits.kinds import make_bench
+from lifspice.circuits.params import ParameterError
+from lifspice.cli import export as cli_export
+from lifspice.cli import montecarlo as cli_montecarlo
+from lifspice.cli import size as cli_size
+from lifspice.cli.progress import progress_printer
+from lifspice.flows.characterize import characterize
+from lifspice.io.design import design_summary, load_design, reference_designs
+from lifspice.io.golden import design_netlists
+from lifspice.io.report import summary_text, write_report
+from lifspice.pdk.sky130 import PdkNotFoundError
+from lifspice.sim.backends import make_simulator
+from lifspice.sim.pool import SimPool
+from lifspice.sim.result import NgspiceNotFoundError, SimulationError
+
+# Modules adding subcommands: each has ``register(subparsers)``, which adds its parsers and
+# sets ``handler=<function(args) -> int>`` on them with ``set_defaults``. They must import
+# nothing heavy at module level (the parser is built for every command).
+SUBCOMMAND_MODULES = (cli_montecarlo, cli_size, cli_export)
+
+EPILOG = """\
+designs: a TOML or JSON file of flat keys in SI units (c_mem, g_leak, v_rest, v_th,
+v_reset, t_ref, plus circuit keys), or the name of a shipped reference design
+(`lifspice designs` lists them).  Examples:
+
+  lifspice characterize                       # the default behavioral neuron into ./out
+  lifspice characterize --design my.toml --out results/my
+  lifspice netlist --design behavioral_saturating --out netlists/
+"""
+
+
+def _add_design(p):
+    p.add_argument("--design", default="behavioral",
+                   help="design file (.toml/.json) or reference design name "
+                        "(default: behavioral)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="lifspice",
+        description="Design silicon LIF neurons in ngspice and check them against theory.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", action="version", version=f"lifspice {__version__}")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log what is being run")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("characterize", help="simulate a design and write report.json, plots",
+                       description="Simulate a design with ngspice: leak DC sweep, step "
+                       "response, firing transient and F-I curve; fit the ideal and the "
+                       "saturating-leak LIF; write netlists/, report.json, fi.csv and PNG "
+                       "plots into --out and print a summary.")
+    _add_design(c)
+    c.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
+    c.add_argument("--points", type=int, default=16, help="F-I points (default 16)")
+    c.add_argument("--workers", type=int, default=None,
+                   help="parallel ngspice processes for the F-I curve (default: all cores)")
+    c.add_argument("--backend", choices=("shared", "batch"), default="shared",
+                   help="ngspice shared library in-process (default) or `ngspice -b`")
+    c.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+
+    n = sub.add_parser("netlist", help="only write the netlists a characterization runs")
+    _add_design(n)
+    n.add_argument("--out", default="netlists", type=Path, help="output folder")
+
+    sub.add_parser("designs", help="list the shipped reference designs")
+    for mod in SUBCOMMAND_MODULES:
+        mod.register(sub)
+    return ap
+
+
+def cmd_characterize(args) -> int:
+    design = load_design(args.design)
+    bench = make_bench(design)
+    sim = make_simulator(args.backend, bench.init_commands)
+    with SimPool(workers=args.workers, init_commands=bench.init_commands,
+                 backend=args.backend) as pool:
+        ch = characterize(design, sim=sim, pool=pool, n_fi=args.points,
+                          progress=progress_printer())
+    args.out.mkdir(parents=True, exist_ok=True)
+    rep = write_report(ch, args.out)
+    if not args.no_plots:
+
+        save_figures(ch, args.out)
+    print(summary_text(rep))
+    print(f"\n{rep['silicon_vs_theory']}")
+    print(f"\nwrote {args.out / 'report.json'}, fi.csv, netlists/"
+          + ("" if args.no_plots else ", membrane.png, fi.png"))
+    return 0
+
+
+def cmd_netlist(args) -> int:
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in design_netlists(load_design(args.design)).items():
+        (args.out / f"{name}.cir").write_text(text)
+        print(args.out / f"{name}.cir")
+    return 0
+
+
+def cmd_designs(args) -> int:
+
+    names = reference_designs()
+    width = max(len(n) for n in names)
+    print("\n".join(f"{n:<{width}}  {design_summary(n)}" for n in names))
+    return 0
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    warnings.filterwarnings("ignore", message="Unsupported Ngspice version")
+    handlers = {"characterize": cmd_characterize, "netlist": cmd_netlist,
+                "designs": cmd_designs}
+    handler = getattr(args, "handler", None) or handlers[args.command]
+    try:
+        return handler(args)
+    except (ParameterError, FileNotFoundError, NgspiceNotFoundError, PdkNotFoundError,
+            SimulationError) as e:
+        print(f"lifspice: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""``lifspice gmid`` and ``lifspice size``: gm/Id tables of the PDK and the tau_m sizer.
+
+Only argparse at module level (the parser is built for every command); the handlers import
+what they need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from lifspice.analysis.plots.gmid import save_gmid_figures
+from lifspice.analysis.sizing import SizingTargets
+from lifspice.cli.progress import progress_printer
+from lifspice.flows.gmid import gmid_tables
+from lifspice.flows.sizing import load_inputs, size_and_verify, write_sizing
+from lifspice.pdk.sky130 import spiceinit_lines
+from lifspice.sim.backends import make_simulator
+
+_PREFIX = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "m": 1e-3, "": 1.0,
+           "k": 1e3, "meg": 1e6, "M": 1e6, "G": 1e9}
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(meg|[fpnuµmkMG]?)"
+                     r"\s*(.*?)\s*$")
+
+
+def parse_si(text: str, unit: str = "") -> float:
+    """A number with an optional SI prefix and unit: ``20ms``, ``100us``, ``5pF``, ``0.9``,
+    ``1e-3``, ``5%`` (a fraction). ``unit`` is the expected unit (``s``, ``F``, ``V``, ``W``,
+    ``Hz``, ``A``, ``um2`` for areas: ``20000um2`` is 2e-8 m^2)."""
+    s = str(text).strip()
+    if s.endswith("%"):
+        return float(s[:-1]) / 100.0
+    if unit == "um2":
+        m = re.match(r"^(.*?)(um2|um\^2)$", s)
+        if m:
+            return float(m.group(1)) * 1e-12
+        return float(s)  # m^2
+    m = _NUMBER.match(s)
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    value, prefix, rest = m.groups()
+    if rest and rest != unit:
+        # "m" alone could be a prefix without unit ("20m" = 0.02)
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a value in {unit or 'SI units'}")
+    return float(value) * _PREFIX[prefix]
+
+
+def _si(unit: str = ""):
+    def conv(text: str) -> float:
+        try:
+            return parse_si(text, unit)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    conv.__name__ = f"value in {unit}" if unit else "number"
+    return conv
+
+
+def _temps(text: str) -> tuple[float, ...]:
+    """``-40,85`` or ``-40..85`` (the two ends and 27 degC) or ``27``."""
+    parts = re.split(r"\s*(?:,|\.\.)\s*", text.strip())
+    try:
+        values = [float(p) for p in parts if p]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"temperatures in degC, e.g. -40,85: {text!r}") from None
+    if ".." in text and len(values) == 2 and values[0] < 27 < values[1]:
+        values.append(27.0)
+    return tuple(sorted(set(values)))
+
+
+def register(subparsers) -> None:
+    g = subparsers.add_parser(
+        "gmid", help="(re)generate the sky130 gm/Id tables and plot the classic curves",
+        description="Sweep nfet_01v8 and pfet_01v8 with ngspice (L, W, V_GS, V_DS, V_SB), "
+        "cache the tables and plot gm/Id against I_D/W, the intrinsic gain gm/gds and "
+        "gm/(2 pi Cgg) into PNGs; the tables are also written as NetCDF (or .npz).")
+    g.add_argument("--corner", default="tt", help="process corner (default tt)")
+    g.add_argument("--temp", type=_temps, default=(27.0,),
+                   help="temperature(s) in degC, e.g. 27 or -40,27,85 (default 27)")
+    g.add_argument("--out", type=Path, default=Path("gmid"), help="output folder (default gmid)")
+    g.add_argument("--use-cache", action="store_true",
+                   help="reuse cached tables instead of sweeping again")
+    g.add_argument("--vds", type=_si("V"), default=0.9, help="V_DS of the plots (default 0.9)")
+    g.add_argument("--workers", type=int, default=2, help="parallel ngspice processes (2)")
+    g.set_defaults(handler=cmd_gmid)
+
+    s = subparsers.add_parser(
+        "size", help="size a sky130 neuron for a target tau_m and verify it by simulation",
+        description="Choose C, the OTA bias and W/L, comparator, reset and refractory sizes "
+        "for a target tau_m from the gm/Id tables, then simulate the neuron and correct the "
+        "bias until the simulated tau_m is within --tol. Writes DIR/design.toml (for "
+        "`lifspice characterize --design`), DIR/netlists/ and DIR/sizing.json. Values take "
+        "SI prefixes: 20ms, 100us, 5pF, 1uW.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    s.add_argument("--tau", type=_si("s"), required=True, help="target tau_m, e.g. 20ms")
+    s.add_argument("--vth", type=_si("V"), default=0.8, help="threshold, V")
+    s.add_argument("--vrest", type=_si("V"), default=0.4, help="resting potential, V")
+    s.add_argument("--vreset", type=_si("V"), default=0.4, help="reset potential, V")
+    s.add_argument("--tref", type=_si("s"), default=2e-3, help="refractory time, s")
+    s.add_argument("--max-rate", type=_si("Hz"), default=None,
+                   help="highest firing rate wanted, Hz (reports the input current it needs)")
+    s.add_argument("--sigma-tau", type=_si(), default=0.05,
+                   help="budget of sigma(tau_m)/tau_m (0.05 or 5%%)")
+    s.add_argument("--sigma-vth", type=_si("V"), default=0.01, help="budget of sigma(V_th), V")
+    s.add_argument("--area", type=_si("um2"), default=20000e-12,
+                   help="area budget, m^2 or e.g. 20000um2")
+    s.add_argument("--power", type=_si("W"), default=1e-6, help="static power budget, W")
+    s.add_argument("--corner", default="tt", help="process corner")
+    s.add_argument("--temp", type=float, default=27.0, help="degC at which tau_m is met")
+    s.add_argument("--temp-range", type=_temps, default=None,
+                   help="degC where the design must work (leakage), e.g. -40..85 "
+                        "(default: --temp only)")
+    s.add_argument("--topology", choices=("reference", "lean"), default="reference",
+                   help="sky130 topology: reference (31 transistors) or lean (24)")
+    s.add_argument("--tol", type=_si(), default=0.02, help="tolerance on simulated tau_m")
+    s.add_argument("--backend", choices=("shared", "batch"), default="shared",
+                   help="ngspice backend for the verification")
+    s.add_argument("--out", type=Path, required=True, help="output folder")
+    s.set_defaults(handler=cmd_size)
+
+
+def cmd_gmid(args) -> int:
+    tables = gmid_tables(args.corner, args.temp, regenerate=not args.use_cache,
+                         workers=args.workers, progress=progress_printer())
+    args.out.mkdir(parents=True, exist_ok=True)
+    for (kind, temp), table in sorted(tables.tables.items()):
+        stem = args.out / f"{kind}_{args.corner}_{temp:g}C"
+        try:
+            path = table.save_netcdf(stem.with_suffix(".nc"))
+        except ImportError:  # xarray / h5netcdf are the optional 'sweep' extra
+            path = table.save(stem.with_suffix(".npz"))
+        print(path)
+    for path in save_gmid_figures(tables, args.out, vds=args.vds):
+        print(path)
+    return 0
+
+
+def cmd_size(args) -> int:
+    targets = SizingTargets(
+        tau_m=args.tau, v_rest=args.vrest, v_th=args.vth, v_reset=args.vreset, t_ref=args.tref,
+        max_rate=args.max_rate, sigma_tau_rel=args.sigma_tau, sigma_vth=args.sigma_vth,
+        area_max=args.area, power_max=args.power, corner=args.corner, temperature_c=args.temp,
+        temperature_range=args.temp_range or (args.temp,), topology=args.topology)
+    progress = progress_printer()
+    tables, mm = load_inputs(targets, progress=progress)
+    sim = make_simulator(args.backend, spiceinit_lines())
+    result = size_and_verify(targets, tables=tables, mismatch=mm, sim=sim, tol=args.tol,
+                             progress=progress)
+    paths = write_sizing(result, args.out)
+    print(summary_text(result))
+    print(f"\nwrote {paths['design']}, {paths['sizing']}, {args.out / 'netlists'}/")
+    return 0 if result.success else 1
+
+
+def summary_text(result) -> str:
+    """A few lines: targets, chosen sizes, predicted and simulated tau_m."""
+    d, n = result.design, result.neuron
+    um = 1e6
+    lines = [
+        f"tau_m target {d.targets.tau_m * 1e3:.4g} ms: tables predict "
+        f"{result.tau_predicted * 1e3:.4g} ms, first simulation {result.history[0][1] * 1e3:.4g}"
+        f" ms; final {result.tau_simulated * 1e3:.4g} ms ({result.error * 100:+.2f} %, "
+        f"{len(result.history)} simulation(s))",
+        f"C_mem {n.c_mem_nominal * 1e12:.4g} pF (MIM {n.mim_size[0] * um:.3g} um square), "
+        f"i_b {n.i_b * 1e12:.4g} pA",
+        f"OTA pair W/L {n.w_ota_in * um:g}/{n.l_ota_in * um:g} um, mirror "
+        f"{n.w_ota_mirror * um:g}/{n.l_ota_mirror * um:g}, tail {n.w_ota_tail * um:g}/"
+        f"{n.l_ota_tail * um:g}; comparator pair {n.w_cmp_in * um:g}/{n.l_cmp_in * um:g}; "
+        f"reset {n.w_reset * um:g}/{n.l_reset * um:g}",
+        f"refractory c_ref {n.c_ref * 1e15:.3g} fF, i_ref {n.i_ref * 1e12:.3g} pA"
+        + ("" if result.t_ref_simulated is None else
+           f": t_ref simulated {result.t_ref_simulated * 1e3:.4g} ms (target "
+           f"{d.targets.t_ref * 1e3:.4g} ms)"),
+        "leakage into the membrane: " + ", ".join(
+            f"{v * 1e12:.3g} pA at {t:g} C" for t, v in d.leakage.items()),
+        f"sigma(tau)/tau {d.sigma_tau_rel * 100:.2g} %, sigma(V_th) {d.sigma_vth * 1e3:.3g} mV,"
+        f" area {d.area['total'] * 1e12:.0f} um^2, static power {d.power * 1e9:.3g} nW",
+    ]
+    rng = f"input current range: rheobase ~{d.rheobase * 1e12:.4g} pA"
+    if result.i_in_max is not None:
+        rng += (f" .. {result.i_in_max * 1e12:.4g} pA for {d.targets.max_rate:g} Hz "
+                f"(simulated {result.rate_at_i_in_max:.4g} Hz; predicted "
+                f"{d.i_in_max * 1e12:.4g} pA)")
+    lines.append(rng)
+    for temp, tau in result.tau_by_temperature.items():
+        lines.append(f"simulated tau_m at {temp:g} C: "
+                     + ("no fit" if tau is None else f"{tau * 1e3:.4g} ms"))
+    lines += list(d.notes) + [result.message]
+    return "\n".join(lines)

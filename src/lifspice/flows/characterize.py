@@ -1,0 +1,226 @@
+"""Characterize a neuron circuit: measure it in ngspice, fit the LIF to it, compare to theory.
+
+The flow (each step is one or more simulations of the design's bench):
+
+1. the leak alone, DC-swept: v_rest, g_m at rest, saturation current, linear range;
+2. a subthreshold current step: tau_m by an exponential fit, beside C / g_m;
+3. one firing transient: threshold, reset voltage, refractory time (and supply current);
+4. the F-I curve, one short transient per current, on all cores;
+5. fits of the textbook and the saturating-leak LIF to the F-I curve, and the prediction
+   of the saturating-leak LIF built from the measurements of 1-3 with nothing fitted.
+
+The result is a :class:`Characterization`; :mod:`lifspice.io.report` writes it out.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lifspice.analysis import extract, theory
+from lifspice.analysis.fit import LifFit, fit_fi
+from lifspice.analysis.theory.comparator import rate_with_delay
+from lifspice.circuits.kinds import make_bench
+from lifspice.circuits.params import SaturatingLifParams
+from lifspice.circuits.stimulus import DC
+from lifspice.flows.fi import FiPoint, default_currents, run_fi
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Characterization:
+    """Everything measured on one design (SI units)."""
+
+    bench: object
+    leak: extract.LeakCurve
+    step: extract.StepFit
+    i_step: float  # A
+    trace_i: float  # A, input of the representative transient
+    trace_t: np.ndarray  # s
+    trace_v: np.ndarray  # V
+    trace_extra: dict  # other vectors of that transient
+    v_th: float  # V, static trip point (membrane at firing for a slow crossing)
+    v_th_transient: float  # V, membrane at firing in the representative transient
+    comparator: extract.ComparatorDelay | None  # trip point and delay (None: none seen)
+    v_reset: float  # V
+    t_ref: float  # s
+    fi: list[FiPoint]
+    measured: SaturatingLifParams  # the saturating LIF from measurements only
+    fit_ideal: LifFit
+    fit_saturating: LifFit
+    netlists: dict[str, str] = field(default_factory=dict)  # name -> netlist text
+
+    @property
+    def currents(self) -> np.ndarray:
+        return np.array([p.i for p in self.fi])
+
+    @property
+    def rates(self) -> np.ndarray:
+        return np.array([p.rate for p in self.fi])
+
+    @property
+    def tau_pred(self) -> float:
+        """C / g_m, s."""
+        return self.bench.c_mem / self.leak.g_m
+
+    @property
+    def rheobase(self) -> float:
+        """Leak current at the measured threshold: the smallest input that can fire, A."""
+        return max(0.0, float(self.leak.current(self.v_th)))
+
+    def rheobase_bracket(self) -> tuple[float, float]:
+        """(largest silent F-I current, smallest firing one), A."""
+        i, f = self.currents, self.rates
+        silent, firing = i[f == 0], i[f > 0]
+        return (float(silent.max()) if silent.size else math.nan,
+                float(firing.min()) if firing.size else math.nan)
+
+    def theory_fi(self) -> np.ndarray:
+        """Textbook-LIF rates from the design's own parameters at the F-I currents, Hz."""
+        return np.asarray(theory.rate(self.bench.guess().ideal(), self.currents), float)
+
+    def predicted_fi(self) -> np.ndarray:
+        """Saturating-leak LIF from the measurements (nothing fitted), with the comparator's
+        delay, at the F-I currents, Hz."""
+        return rate_with_delay(self.measured, self.comparator, self.currents)
+
+
+def characterize(
+    design,
+    *,
+    sim=None,
+    pool=None,
+    currents=None,
+    n_fi: int = 16,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Characterization:
+    """Measure ``design`` (a behavioral or sky130 neuron) with ngspice.
+
+    Parameters
+    ----------
+    sim : Simulator
+        Runs the single measurements (and the F-I curve when no ``pool`` is given).
+    pool : SimPool, optional
+        Runs the F-I points in parallel.
+    currents : array_like, optional
+        F-I input currents, A (default :func:`lifspice.flows.fi.default_currents`).
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+    """
+    bench = make_bench(design)
+    guess = bench.guess()
+    netlists: dict[str, str] = {}
+
+    def step_done(stage, k=1, n=1):
+        if progress:
+            progress(stage, k, n)
+
+    # 1. leak DC sweep
+    net, vecs = bench.leak_sweep()
+    netlists["leak_dc"] = net
+    leak = extract.leak_curve(*bench.leak_current(sim.run(net, vectors=vecs)))
+    step_done("leak DC sweep")
+
+    # 2. subthreshold step
+    net, t0, i_step = bench.step_test()
+    netlists["step"] = net
+    res = sim.run(net, vectors=[bench.probes.mem])
+    step = extract.fit_step_response(res.time, res[bench.probes.mem], t0)
+    step_done("step response")
+
+    # The leak as measured, with the design's threshold, reset and t_ref: it places the
+    # firing transient and the F-I currents (a guess from the sizes can be far off).
+    pre = SaturatingLifParams(
+        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=guess.v_th,
+        v_reset=min(guess.v_reset, guess.v_th - 1e-6), t_ref=guess.t_ref, i_b=leak.i_b,
+    )
+
+    # 3. one firing transient at twice the rheobase
+    i_tr = 2.0 * max(pre.rheobase, 1e-15)
+    isi = float(theory.isi_saturating(pre, i_tr))
+    t_stop = 4.5 * isi if math.isfinite(isi) else 10 * pre.tau_m
+    net = bench.transient(DC(i_tr), t_stop=t_stop, max_step=t_stop / 2000,
+                          v_mem0=pre.v_reset)
+    netlists["transient"] = net
+    pr = bench.probes
+    res = sim.run(net, vectors=list(pr.transient_vectors))
+    t, v = res.time, res[pr.mem]
+    spikes = extract.spike_times(t, res[pr.spike], pr.spike_level)
+    pulses = extract.reset_pulses(t, res[pr.reset], pr.reset_level)
+    if spikes.size < 2 or pulses.start.size < 1:
+        raise RuntimeError(
+            f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A in {t_stop:.3g} s: "
+            "cannot extract threshold, reset and refractory time (is it a spiking design?)"
+        )
+    v_th_tr = float(np.median(extract.threshold_at_spikes(t, v, spikes)))
+    v_reset = float(np.median(extract.reset_voltage(t, v, pulses)))
+    t_ref = float(np.median(pulses.width))
+    extra = {k: res[k] for k in pr.transient_vectors if k != pr.mem}
+    step_done("firing transient")
+
+    placed = SaturatingLifParams(
+        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=v_th_tr,
+        v_reset=min(v_reset, v_th_tr - 1e-6), t_ref=t_ref, i_b=leak.i_b,
+    )
+
+    # 4. F-I curve, placed and timed by the measured model
+    cur = default_currents(placed, n_fi) if currents is None else np.asarray(currents, float)
+    fi = run_fi(bench, cur, sim=sim, pool=pool, model=placed,
+                progress=(lambda k, n: progress("F-I curve", k, n)) if progress else None)
+
+    # The comparator fires a delay after the membrane crosses its trip point, so the
+    # membrane at firing rises with its slope: separate the two over the F-I points (the
+    # slope is (I - I_leak(V)) / C from the measured leak). The LIF threshold is the trip
+    # point; the delay adds to each ISI.
+    comp = _comparator(fi, leak, bench.c_mem)
+    v_th = comp.v_trip if comp is not None else v_th_tr
+    measured = SaturatingLifParams(
+        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=v_th,
+        v_reset=min(v_reset, v_th - 1e-6), t_ref=t_ref, i_b=leak.i_b,
+    )
+
+    # 5. models: measured (nothing fitted), fitted ideal, fitted saturating
+    i_arr = np.array([p.i for p in fi])
+    f_arr = np.array([p.rate for p in fi])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_id = fit_fi(i_arr, f_arr, model="ideal", initial=measured.ideal())
+        # i_b is only identifiable when the membrane swing reaches the leak's saturation
+        sat_free = ("g_leak", "i_b", "t_ref") if measured.v_lin < 3 * measured.swing else (
+            "g_leak", "t_ref")
+        fit_sat = fit_fi(i_arr, f_arr, model="saturating", initial=measured, free=sat_free)
+    for w in caught:
+        log.warning("fit: %s", w.message)
+    return Characterization(
+        bench=bench, leak=leak, step=step, i_step=i_step, trace_i=i_tr, trace_t=t,
+        trace_v=v, trace_extra=extra, v_th=v_th, v_th_transient=v_th_tr,
+        comparator=comp, v_reset=v_reset, t_ref=t_ref, fi=fi,
+        measured=measured, fit_ideal=fit_id, fit_saturating=fit_sat, netlists=netlists,
+    )
+
+
+def _comparator(fi: list[FiPoint], leak: extract.LeakCurve,
+                c_mem: float) -> extract.ComparatorDelay | None:
+    """Trip point and delay from the firing F-I points, or None when they show no delay:
+    too few points, or a membrane-at-firing that moves by less than three times the
+    resolution it was read with (a simulator stepping over an ideal comparator's edge at
+    its largest step reads the membrane up to one step late, which would pose as delay)."""
+    firing = [p for p in fi if p.rate > 0 and p.v_th.size]
+    if len(firing) < 3:
+        return None
+    v = np.array([float(np.median(p.v_th)) for p in firing])
+    resolution = float(np.median(np.concatenate([p.v_th_resolution for p in firing])))
+    if np.ptp(v) <= 3 * resolution:
+        return None
+    slope = (np.array([p.i for p in firing]) - leak.current(v)) / c_mem
+    try:
+        comp = extract.comparator_delay(v, slope)
+    except (ValueError, RuntimeError):  # RuntimeError: curve_fit did not converge
+        return None
+    return comp if comp.gain > 0 else None

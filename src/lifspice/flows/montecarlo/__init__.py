@@ -1,0 +1,1 @@
+"""Monte Carlo engine: one sample, the executors, the sweep, corner sweeps."""

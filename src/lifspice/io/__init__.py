@@ -1,0 +1,1 @@
+"""Files: design files, report.json, exports to network simulators, golden netlists."""

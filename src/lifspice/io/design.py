@@ -1,0 +1,111 @@
+"""Design files: TOML or JSON, flat keys in SI units, or a shipped reference design by name.
+
+A behavioral design needs only the six LIF keys::
+
+    c_mem = 1e-12     # F
+    g_leak = 1e-10    # S
+    v_rest = 0.2      # V
+    v_th = 0.6        # V
+    v_reset = 0.1     # V
+    t_ref = 2e-3      # s
+
+plus, optionally, ``circuit = "behavioral"`` and the circuit keys of
+:class:`lifspice.circuits.behavioral.neuron.BehavioralNeuron` (``v_lin``, ``w_cmp``, ``t_edge``,
+``t_hold_min``).  ``circuit = "sky130"`` selects the transistor-level neuron, whose keys are
+those of :class:`lifspice.circuits.sky130.neuron.Sky130Neuron`.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lifspice.circuits.behavioral.neuron import BehavioralNeuron
+from lifspice.circuits.kinds import KINDS, kind_of
+from lifspice.circuits.params import ParameterError
+
+DEFAULT_DESIGN = "behavioral"
+
+
+def reference_designs() -> list[str]:
+    """Names of the shipped reference designs (``lifspice characterize --design NAME``)."""
+    folder = resources.files("lifspice") / "designs"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _shipped_text(name: str) -> str:
+    return (resources.files("lifspice") / "designs" / f"{name}.toml").read_text()
+
+
+def design_summary(name: str) -> str:
+    """First sentence of a shipped design's header comment (what ``lifspice designs`` shows)."""
+    words = []
+    for line in _shipped_text(name).splitlines():
+        if not line.startswith("#"):
+            break
+        words += line.lstrip("#").split()
+    head = " ".join(words)
+    end = head.find(". ")
+    return head if end < 0 else head[: end + 1]
+
+
+def read_design_file(spec: str | Path) -> dict[str, Any]:
+    """The raw key/value table of a design file or of a reference design named ``spec``."""
+    path = Path(spec)
+    if path.suffix.lower() in (".toml", ".json") or path.exists():
+        if not path.is_file():
+            raise FileNotFoundError(f"design file {path} does not exist")
+        text = path.read_text()
+        if path.suffix.lower() == ".json":
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise ParameterError(f"{path}: not valid JSON ({e})") from None
+        else:
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as e:
+                raise ParameterError(f"{path}: not valid TOML ({e})") from None
+        if not isinstance(data, dict):
+            raise ParameterError(f"{path}: a design file holds a table of keys")
+        return data
+    name = str(spec)
+    if name not in reference_designs():
+        raise ParameterError(
+            f"no design file {name!r} and no reference design of that name; reference "
+            f"designs: {', '.join(reference_designs())}"
+        )
+    return tomllib.loads(_shipped_text(name))
+
+
+def behavioral_keys() -> list[str]:
+    """The keys of a behavioral design file."""
+    return BehavioralNeuron.keys()
+
+
+def load_design(spec: str | Path | Mapping[str, Any] | None = None):
+    """A neuron design from a file path, a reference-design name or a mapping of keys.
+
+    The ``circuit`` key picks the kind (:data:`lifspice.circuits.kinds.KINDS`; default
+    ``"behavioral"``).  A design object is returned as it is.
+    """
+    if spec is None:
+        spec = DEFAULT_DESIGN
+    if not isinstance(spec, (str, Path, Mapping)):
+        kind_of(spec)  # a design object: TypeError when it is no known kind
+        return spec
+    data = dict(spec) if isinstance(spec, Mapping) else read_design_file(spec)
+    circuit = data.pop("circuit", "behavioral")
+    if circuit not in KINDS:
+        raise ParameterError(f"unknown circuit {circuit!r}; choose one of {sorted(KINDS)}")
+    data.pop("name", None)
+    return KINDS[circuit].from_dict(data)
+
+
+def design_to_dict(design) -> dict[str, Any]:
+    """Flat key table of a design (what a design file holds)."""
+    return dict(design.to_dict())

@@ -1,0 +1,174 @@
+"""report.json: the stable, machine-readable result of a characterization."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from lifspice.analysis.compare import deviation_text, rms_rel_error
+from lifspice.analysis.energy import PUBLISHED_ENERGY_PER_SPIKE, energy_per_spike
+
+REPORT_VERSION = 1
+
+
+def json_number(x) -> float | None:
+    """``x`` as a JSON number: a float, or None for None, NaN and infinities."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def json_clean(x):
+    """``x`` with every number made a JSON number (:func:`json_number`), in nested dicts and
+    lists; strings, booleans and None pass."""
+    if isinstance(x, dict):
+        return {k: json_clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_clean(v) for v in x]
+    if isinstance(x, (bool, str)) or x is None:
+        return x
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    return json_number(x)
+
+
+def _list(a):
+    return [json_number(x) for x in np.ravel(a)]
+
+
+def _comparator(ch) -> dict | None:
+    """Trip point and delay of the comparator (None when the circuit shows no delay)."""
+    c = ch.comparator
+    if c is None:
+        return None
+    slope = (ch.trace_i - ch.leak.current(c.v_trip)) / ch.bench.c_mem
+    return {"v_trip_V": json_number(c.v_trip), "overshoot_gain": json_number(c.gain),
+            "overshoot_exponent": json_number(c.exponent),
+            "rms_residual_V": json_number(c.rms_residual),
+            "delay_at_trace_s": json_number(c.delay(slope)), "points": c.n,
+            "model": "v_fire = v_trip + overshoot_gain * (dV/dt)**overshoot_exponent"}
+
+
+def _energy(ch) -> dict:
+    """Energy per spike and static power from the supply current of the firing transient,
+    with the published figures it is placed beside."""
+    e = energy_per_spike(ch.trace_t, ch.trace_extra, ch.bench.probes)
+    return {
+        "energy_per_spike_J": json_number(e.dynamic),
+        "energy_per_spike_total_J": json_number(e.total),
+        "static_power_W": json_number(e.static_power),
+        "energy_spikes_counted": e.n_isi,
+        "energy_trace_i_A": json_number(ch.trace_i),  # the input the energy was measured at
+        "published_energy_per_spike": [
+            {"source": src, "technology": tech, "energy_per_spike_J": j, "note": note}
+            for src, tech, j, note in PUBLISHED_ENERGY_PER_SPIKE
+        ],
+    }
+
+
+def report_dict(ch, netlist_paths: dict[str, str] | None = None) -> dict:
+    """The report as plain JSON types. Keys are stable; units are in the key names."""
+    i, f = ch.currents, ch.rates
+    theory_fi = ch.theory_fi()
+    pred = ch.predicted_fi()
+    lo, hi = ch.rheobase_bracket()
+    meas = ch.measured
+    bench = ch.bench
+    out = {
+        "report_version": REPORT_VERSION,
+        "circuit": bench.kind,
+        "design": bench.design.to_dict(),
+        "tau_m_s": json_number(ch.step.tau),
+        "tau_m_stderr_s": json_number(ch.step.tau_stderr),
+        "tau_pred_s": json_number(ch.tau_pred),
+        "tau_step_vs_pred_rel": json_number(ch.step.tau / ch.tau_pred - 1),
+        "gm_S": json_number(ch.leak.g_m),
+        "v_rest_V": json_number(ch.leak.v_rest),
+        "leak_i_b_A": json_number(ch.leak.i_b),
+        "leak_v_lin_V": json_number(ch.leak.v_lin),
+        "v_th_V": json_number(ch.v_th),
+        "v_th_transient_V": json_number(ch.v_th_transient),
+        "comparator": _comparator(ch),
+        "v_reset_V": json_number(ch.v_reset),
+        "t_ref_s": json_number(ch.t_ref),
+        "rheobase_A": json_number(ch.rheobase),
+        "rheobase_bracket_A": [json_number(lo), json_number(hi)],
+        "spontaneous": bool(meas.v_rest >= meas.v_th),
+        "fi": {"i_A": _list(i), "f_Hz": _list(f)},
+        "theory_fi_Hz": _list(theory_fi),
+        "theory_rms_rel_error": json_number(rms_rel_error(theory_fi, f)),
+        "predicted_fi_Hz": _list(pred),
+        "prediction_rms_rel_error": json_number(rms_rel_error(pred, f)),
+        "measured_params": meas.as_dict(),
+        "fit": ch.fit_ideal.to_dict(),
+        "fit_saturating": ch.fit_saturating.to_dict(),
+        "silicon_vs_theory": deviation_text(ch),
+        "netlists": dict(netlist_paths or {}),
+    }
+    if bench.probes.supply is not None:
+        out.update(_energy(ch))
+    out.update(json_clean(bench.extra_report(ch)))
+    return out
+
+
+def write_report(ch, out_dir: Path) -> dict:
+    """Write netlists, report.json and fi.csv into ``out_dir``; return the report dict."""
+    out_dir = Path(out_dir)
+    net_dir = out_dir / "netlists"
+    net_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, text in ch.netlists.items():
+        p = net_dir / f"{name}.cir"
+        p.write_text(text)
+        paths[name] = str(p.relative_to(out_dir))
+    rep = report_dict(ch, paths)
+    tmp = out_dir / "report.json.tmp"
+    tmp.write_text(json.dumps(rep, indent=2) + "\n")
+    tmp.replace(out_dir / "report.json")
+    with open(out_dir / "fi.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["i_A", "f_Hz", "theory_f_Hz", "predicted_f_Hz"])
+        for row in zip(ch.currents, ch.rates, ch.theory_fi(), ch.predicted_fi(), strict=True):
+            w.writerow([repr(float(x)) for x in row])
+    return rep
+
+
+def summary_text(rep: dict) -> str:
+    """A few lines for the terminal."""
+
+    def si(x, unit):
+        if x is None:
+            return "n/a"
+        for scale, prefix in ((1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "u"),
+                              (1e-3, "m"), (1.0, "")):
+            if abs(x) < scale * 1000:
+                return f"{x / scale:.4g} {prefix}{unit}"
+        return f"{x:.4g} {unit}"
+
+    fit = rep["fit"]
+    fp = fit["params"]
+    lines = [
+        f"circuit        {rep['circuit']}",
+        f"tau_m          {si(rep['tau_m_s'], 's')} (step)   C/g_m {si(rep['tau_pred_s'], 's')}"
+        f"   g_m {si(rep['gm_S'], 'S')}",
+        f"V_th           {si(rep['v_th_V'], 'V')}   V_reset {si(rep['v_reset_V'], 'V')}"
+        f"   t_ref {si(rep['t_ref_s'], 's')}",
+        f"rheobase       {si(rep['rheobase_A'], 'A')}",
+        f"ideal LIF fit  C {si(fp['c_mem'], 'F')}  g {si(fp['g_leak'], 'S')}"
+        f"  tau {si(fp['c_mem'] / fp['g_leak'], 's')}  t_ref {si(fp['t_ref'], 's')}"
+        f"  RMS error {100 * (fit['rms_rel_error'] or math.nan):.3g}%",
+        f"saturating fit RMS error "
+        f"{100 * (rep['fit_saturating']['rms_rel_error'] or math.nan):.3g}%"
+        f"   prediction (no fit) {100 * (rep['prediction_rms_rel_error'] or math.nan):.3g}%",
+    ]
+    if rep.get("spontaneous"):
+        lines.append("spontaneous    v_rest >= v_th: this neuron fires with no input")
+    if "energy_per_spike_J" in rep:
+        lines.append(f"energy/spike   {si(rep['energy_per_spike_J'], 'J')}"
+                     f"   static power {si(rep.get('static_power_W'), 'W')}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Process design kits: where the models are, their corners, devices and mismatch."""

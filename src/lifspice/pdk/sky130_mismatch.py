@@ -1,0 +1,143 @@
+"""The sky130 mismatch library with the draw made explicit, for drawing mismatch by ``alter``.
+
+In the PDK's ``<corner>_mm`` sections every instance of ``nfet_01v8`` / ``pfet_01v8`` draws
+one standard normal ``AGAUSS(0,1.0,1)`` that enters one instance parameter linearly: the
+transistor's ``delvto`` (``sw_mm_vth0 * mismatch_factor * z / sqrt(l w mult)`` times a
+geometry factor), the MIM capacitor's capacitance (``carea * (1 + sw_mm_cmim z /
+sqrt(area))``). So a mismatch sample is one ``z`` per instance, and each instance value is
+``a + b z`` with ``a`` and ``b`` the PDK's own expressions.
+
+:func:`explicit_mismatch_lib` writes a library that is the corner's ``_mm`` section with
+those device subcircuits copied verbatim except that ``AGAUSS(0,1.0,1)`` reads the global
+parameter ``lifspice_mm_z`` (0 by default). Loaded once, ngspice evaluates ``a`` (at z = 0)
+and ``a + b`` (``alterparam lifspice_mm_z=1`` + ``reset``) for every instance; a sample is
+then ``alter @<device>[<param>] = a + b z`` per instance with ``z`` drawn by numpy, which
+costs microseconds where ``reset`` costs ~0.5 ms per instance. tests/test_mismatch_draw.py
+checks that a neuron altered to the values ngspice drew with ``setseed`` + ``reset`` on the
+unmodified library measures the same, and that the ``z`` ngspice draws are standard normal
+in these units.
+
+Pure text and a cached file; no ngspice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lifspice.pdk.sky130 import corner_lines, find_sky130, library_folder, write_once
+
+Z_PARAM = "lifspice_mm_z"
+
+# PDK subcircuit -> (its inner device, the instance parameter the mismatch draw sets)
+DEVICE_PARAMS = {
+    "sky130_fd_pr__nfet_01v8": ("msky130_fd_pr__nfet_01v8", "delvto"),
+    "sky130_fd_pr__pfet_01v8": ("msky130_fd_pr__pfet_01v8", "delvto"),
+    "sky130_fd_pr__cap_mim_m3_1": ("c1", "capacitance"),
+    "sky130_fd_pr__cap_mim_m3_2": ("c1", "capacitance"),
+}
+_SOURCES = {"models_fet.spice": ("sky130_fd_pr__nfet_01v8", "sky130_fd_pr__pfet_01v8"),
+            "models_capacitors.spice": ("sky130_fd_pr__cap_mim_m3_1",
+                                        "sky130_fd_pr__cap_mim_m3_2")}
+_AGAUSS = re.compile(r"(?i)\bagauss\(\s*0\s*,\s*1(?:\.0*)?\s*,\s*1\s*\)")
+_FORMAT = "1"  # bumped when the generated text changes
+
+
+class ExplicitMismatchError(ValueError):
+    """The library or netlist does not allow explicit draws (use ``setseed`` + ``reset``)."""
+
+
+def subckt_text(text: str, name: str) -> str:
+    """The ``.subckt name`` ... ``.ends`` block of a model file, verbatim."""
+    m = re.search(rf"(?ims)^\.subckt\s+{re.escape(name)}\s.*?^\.ends\b[^\n]*\n?", text)
+    if m is None:
+        raise ExplicitMismatchError(f"subcircuit {name} not found in the model file")
+    return m.group(0)
+
+
+def explicit_subckt(text: str, name: str) -> str:
+    """:func:`subckt_text` with its mismatch draw reading ``lifspice_mm_z``.
+
+    Comment lines are kept as they are; exactly one live ``AGAUSS(0,1.0,1)`` is required
+    (the one draw per instance this module relies on).
+    """
+    lines = subckt_text(text, name).splitlines(keepends=True)
+    live = sum(len(_AGAUSS.findall(x)) for x in lines if not x.lstrip().startswith("*"))
+    if live != 1:
+        raise ExplicitMismatchError(
+            f"{name} has {live} mismatch draws (AGAUSS(0,1.0,1)), expected exactly one")
+    return "".join(x if x.lstrip().startswith("*") else _AGAUSS.sub(Z_PARAM, x)
+                   for x in lines)
+
+
+def library_text(lib: Path, corner: str) -> tuple[str, str]:
+    """(library text, devices text) of the explicit-draw library for ``corner``.
+
+    The library is the ``<corner>_mm`` section as :func:`~lifspice.pdk.sky130.corner_lines`
+    writes it, with the ``models_fet.spice`` and ``models_capacitors.spice`` includes
+    replaced by the devices file (written next to it as ``DEVICES``).
+    """
+    lines = corner_lines(lib, f"{corner}_mm")
+    out, devices, found = [], [], set()
+    for line in lines:
+        m = re.match(r'\.include "(.*)"$', line)
+        base = Path(m.group(1)).name if m else None
+        if base in _SOURCES:
+            text = Path(m.group(1)).read_text(errors="replace")
+            devices += [explicit_subckt(text, name) for name in _SOURCES[base]]
+            found.add(base)
+            continue
+        out.append(line)
+    if found != set(_SOURCES):
+        raise ExplicitMismatchError(
+            f"section {corner}_mm of {lib} does not include the continuous models "
+            f"{sorted(set(_SOURCES) - found)}: draw mismatch with setseed + reset instead")
+    out += [f".param {Z_PARAM}=0", '.include "DEVICES"']
+    head = f"* nfet_01v8 / pfet_01v8 / cap_mim_m3_1,2 of {lib}, draws read {Z_PARAM}\n"
+    return "\n".join(out) + "\n", head + "".join(devices)
+
+
+def explicit_mismatch_lib(corner: str = "tt", *, lib: str | os.PathLike[str] | None = None,
+                          folder: str | os.PathLike[str] | None = None) -> Path:
+    """Write (once) the explicit-draw library for ``corner`` and return its path."""
+    src = Path(lib).resolve() if lib is not None else find_sky130()
+    folder = Path(folder) if folder is not None else library_folder(src, f"mmz{_FORMAT}")
+    devices_path = folder / "sky130_mmz_devices.spice"
+    lib_text, dev_text = library_text(src, corner)
+    write_once(devices_path, dev_text)
+    return write_once(folder / f"sky130_{corner}_mmz.lib",
+                      lib_text.replace('"DEVICES"', f'"{devices_path}"'))
+
+
+@dataclass(frozen=True)
+class DrawnInstance:
+    """An instance whose mismatch is drawn: its ngspice parameter path and subcircuit."""
+
+    path: str      # e.g. "@m.xl1.msky130_fd_pr__pfet_01v8[delvto]"
+    subckt: str
+
+
+def drawn_instances(netlist: str) -> list[DrawnInstance]:
+    """The instances of ``netlist`` that draw mismatch, in netlist order.
+
+    Raises :class:`ExplicitMismatchError` for an instance of another sky130 subcircuit
+    (its draw would not be controlled).
+    """
+    out = []
+    for line in netlist.splitlines():
+        words = line.split()
+        if not words or words[0][0].lower() != "x":
+            continue
+        subckt = next((w for w in words[1:] if w.lower().startswith("sky130_")), None)
+        if subckt is None:
+            continue
+        if subckt.lower() not in DEVICE_PARAMS:
+            raise ExplicitMismatchError(
+                f"instance {words[0]} uses {subckt}, whose mismatch draw is not handled: "
+                "draw mismatch with setseed + reset instead")
+        inner, param = DEVICE_PARAMS[subckt.lower()]
+        out.append(DrawnInstance(f"@{inner[0]}.{words[0].lower()}.{inner}[{param}]",
+                                 subckt.lower()))
+    return out
