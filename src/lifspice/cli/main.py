@@ -9,8 +9,6 @@ import warnings
 from pathlib import Path
 
 from lifspice import __version__
-from lifspice.analysis.plots.characterization import save_figures
-from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError
 from lifspice.cli import export as cli_export
 from lifspice.cli import montecarlo as cli_montecarlo
@@ -19,10 +17,7 @@ from lifspice.cli.progress import progress_printer
 from lifspice.flows.characterize import characterize
 from lifspice.io.design import design_summary, load_design, reference_designs
 from lifspice.io.golden import design_netlists
-from lifspice.io.report import summary_text, write_report
 from lifspice.pdk.sky130 import PdkNotFoundError
-from lifspice.sim.backends import make_simulator
-from lifspice.sim.pool import SimPool
 from lifspice.sim.result import NgspiceNotFoundError, SimulationError
 
 # Modules adding subcommands: each has ``register(subparsers)``, which adds its parsers and
@@ -81,20 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_characterize(args) -> int:
-    design = load_design(args.design)
-    bench = make_bench(design)
-    sim = make_simulator(args.backend, bench.init_commands)
-    with SimPool(workers=args.workers, init_commands=bench.init_commands,
-                 backend=args.backend) as pool:
-        ch = characterize(design, sim=sim, pool=pool, n_fi=args.points,
-                          progress=progress_printer())
-    args.out.mkdir(parents=True, exist_ok=True)
-    rep = write_report(ch, args.out)
-    if not args.no_plots:
-
-        save_figures(ch, args.out)
-    print(summary_text(rep))
-    print(f"\n{rep['silicon_vs_theory']}")
+    ch = characterize(args.design, n_fi=args.points, workers=args.workers,
+                      backend=args.backend, progress=progress_printer())
+    ch.save(args.out, plots=not args.no_plots)
+    print(ch.summary())
     print(f"\nwrote {args.out / 'report.json'}, fi.csv, netlists/"
           + ("" if args.no_plots else ", membrane.png, fi.png"))
     return 0

@@ -9,7 +9,8 @@ The flow (each step is one or more simulations of the design's bench):
 5. fits of the textbook and the saturating-leak LIF to the F-I curve, and the prediction
    of the saturating-leak LIF built from the measurements of 1-3 with nothing fitted.
 
-The result is a :class:`Characterization`; :mod:`lifspice.io.report` writes it out.
+The result is a :class:`Characterization`: ``summary()``, ``report()``, ``save(folder)`` and
+plots; :mod:`lifspice.io.report` writes the files.
 """
 
 from __future__ import annotations
@@ -19,16 +20,25 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from lifspice.analysis import extract, theory
+from lifspice.analysis.compare import deviation_text
 from lifspice.analysis.fit import LifFit, fit_fi
+from lifspice.analysis.plots.characterization import fi_figure, membrane_figure, save_figures
 from lifspice.analysis.theory.comparator import rate_with_delay
+from lifspice.circuits.bench import Bench
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import SaturatingLifParams
 from lifspice.circuits.stimulus import DC
 from lifspice.flows.fi import FiPoint, default_currents, run_fi
+from lifspice.io.design import load_design
+from lifspice.io.report import report_dict, summary_text, write_report
+from lifspice.sim.backends import make_simulator
+from lifspice.sim.pool import SimPool
+from lifspice.sim.result import Simulator
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +47,7 @@ log = logging.getLogger(__name__)
 class Characterization:
     """Everything measured on one design (SI units)."""
 
-    bench: object
+    bench: Bench
     leak: extract.LeakCurve
     step: extract.StepFit
     i_step: float  # A
@@ -90,58 +100,158 @@ class Characterization:
         delay, at the F-I currents, Hz."""
         return rate_with_delay(self.measured, self.comparator, self.currents)
 
+    # results a person reads, files, plots ------------------------------------------------
+    def report(self) -> dict:
+        """The ``report.json`` dict (plain JSON types, units in the key names)."""
+        return report_dict(self)
+
+    def summary(self) -> str:
+        """A few lines for the terminal, then how far silicon is from theory, in words."""
+        return f"{summary_text(self.report())}\n\n{deviation_text(self)}"
+
+    def save(self, folder: str | Path, *, plots: bool = True) -> Path:
+        """Write what ``lifspice characterize`` writes into ``folder``: ``report.json``,
+        ``fi.csv``, ``netlists/`` and (``plots``) ``membrane.png``, ``fi.png``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_report(self, folder)
+        if plots:
+            save_figures(self, folder)
+        return folder
+
+    def plot_membrane(self):
+        """Figure: the SPICE membrane over the ideal and saturating LIF (matplotlib)."""
+        return membrane_figure(self)
+
+    def plot_fi(self):
+        """Figure: F-I curve against theory, prediction and fits, with residuals."""
+        return fi_figure(self)
+
 
 def characterize(
     design,
     *,
-    sim=None,
-    pool=None,
+    sim: Simulator | None = None,
+    pool: SimPool | None = None,
     currents=None,
     n_fi: int = 16,
+    workers: int | None = None,
+    backend: str = "shared",
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Characterization:
-    """Measure ``design`` (a behavioral or sky130 neuron) with ngspice.
+    """Measure a neuron with ngspice, fit the LIF to it, compare with theory.
 
     Parameters
     ----------
-    sim : Simulator
-        Runs the single measurements (and the F-I curve when no ``pool`` is given).
+    design : str, path, mapping or design object
+        A shipped design's name (``"sky130_lean"``), a design file, a table of design keys
+        or a design (:func:`lifspice.io.design.load_design` reads the first three).
+    sim : Simulator, optional
+        Runs the single measurements; by default one of ``backend`` is made with the
+        bench's init commands.
     pool : SimPool, optional
-        Runs the F-I points in parallel.
+        Runs the F-I points in parallel; by default, when ``sim`` is not given either, a pool
+        of ``workers`` processes (default: all cores) is made and closed at the end.
     currents : array_like, optional
         F-I input currents, A (default :func:`lifspice.flows.fi.default_currents`).
+    n_fi : int
+        Number of F-I points when ``currents`` is not given.
+    backend : {"shared", "batch"}
+        ngspice in-process (PySpice) or ``ngspice -b``, for the simulators made here.
     progress : callable, optional
         ``progress(stage, done, total)``.
     """
-    bench = make_bench(design)
+    bench = make_bench(load_design(design))
+    if sim is None:
+        sim = make_simulator(backend, bench.init_commands)
+        if pool is None:
+            with SimPool(workers=workers, init_commands=bench.init_commands,
+                         backend=backend) as own_pool:
+                return _characterize(bench, sim, own_pool, currents, n_fi, progress)
+    return _characterize(bench, sim, pool, currents, n_fi, progress)
+
+
+def _characterize(bench: Bench, sim: Simulator, pool: SimPool | None, currents, n_fi: int,
+                  progress) -> Characterization:
+    def step_done(stage):
+        if progress:
+            progress(stage, 1, 1)
+
     guess = bench.guess()
     netlists: dict[str, str] = {}
+    leak = _leak(bench, sim, netlists)
+    step_done("leak DC sweep")
+    step, i_step = _step(bench, sim, netlists)
+    step_done("step response")
+    # The leak as measured, with the design's threshold, reset and t_ref: it places the
+    # firing transient and the F-I currents (a guess from the sizes can be far off).
+    pre = _lif(bench, leak, guess.v_th, guess.v_reset, guess.t_ref)
+    tr = _firing_transient(bench, sim, pre, netlists)
+    step_done("firing transient")
+    placed = _lif(bench, leak, tr.v_th, tr.v_reset, tr.t_ref)
 
-    def step_done(stage, k=1, n=1):
-        if progress:
-            progress(stage, k, n)
+    # 4. F-I curve, placed and timed by the measured model
+    cur = default_currents(placed, n_fi) if currents is None else np.asarray(currents, float)
+    fi = run_fi(bench, cur, sim=sim, pool=pool, model=placed,
+                progress=(lambda k, n: progress("F-I curve", k, n)) if progress else None)
 
-    # 1. leak DC sweep
+    # The comparator fires a delay after the membrane crosses its trip point, so the
+    # membrane at firing rises with its slope: separate the two over the F-I points (the
+    # slope is (I - I_leak(V)) / C from the measured leak). The LIF threshold is the trip
+    # point; the delay adds to each ISI.
+    comp = _comparator(fi, leak, bench.c_mem)
+    v_th = comp.v_trip if comp is not None else tr.v_th
+    measured = _lif(bench, leak, v_th, tr.v_reset, tr.t_ref)
+    fit_id, fit_sat = _fits(fi, measured)
+    return Characterization(
+        bench=bench, leak=leak, step=step, i_step=i_step, trace_i=tr.i, trace_t=tr.t,
+        trace_v=tr.v, trace_extra=tr.extra, v_th=v_th, v_th_transient=tr.v_th,
+        comparator=comp, v_reset=tr.v_reset, t_ref=tr.t_ref, fi=fi,
+        measured=measured, fit_ideal=fit_id, fit_saturating=fit_sat, netlists=netlists,
+    )
+
+
+def _lif(bench: Bench, leak: extract.LeakCurve, v_th: float, v_reset: float,
+         t_ref: float) -> SaturatingLifParams:
+    """The saturating LIF of the measured leak with this threshold, reset and t_ref."""
+    return SaturatingLifParams(
+        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=v_th,
+        v_reset=min(v_reset, v_th - 1e-6), t_ref=t_ref, i_b=leak.i_b,
+    )
+
+
+def _leak(bench: Bench, sim: Simulator, netlists: dict[str, str]) -> extract.LeakCurve:
+    """1. The leak alone, DC-swept."""
     net, vecs = bench.leak_sweep()
     netlists["leak_dc"] = net
-    leak = extract.leak_curve(*bench.leak_current(sim.run(net, vectors=vecs)))
-    step_done("leak DC sweep")
+    return extract.leak_curve(*bench.leak_current(sim.run(net, vectors=vecs)))
 
-    # 2. subthreshold step
+
+def _step(bench: Bench, sim: Simulator,
+          netlists: dict[str, str]) -> tuple[extract.StepFit, float]:
+    """2. A subthreshold current step: tau_m by an exponential fit; (fit, step current A)."""
     net, t0, i_step = bench.step_test()
     netlists["step"] = net
     res = sim.run(net, vectors=[bench.probes.mem])
-    step = extract.fit_step_response(res.time, res[bench.probes.mem], t0)
-    step_done("step response")
+    return extract.fit_step_response(res.time, res[bench.probes.mem], t0), i_step
 
-    # The leak as measured, with the design's threshold, reset and t_ref: it places the
-    # firing transient and the F-I currents (a guess from the sizes can be far off).
-    pre = SaturatingLifParams(
-        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=guess.v_th,
-        v_reset=min(guess.v_reset, guess.v_th - 1e-6), t_ref=guess.t_ref, i_b=leak.i_b,
-    )
 
-    # 3. one firing transient at twice the rheobase
+@dataclass(frozen=True)
+class _Transient:
+    """The representative firing transient and what it shows (SI units)."""
+
+    i: float
+    t: np.ndarray
+    v: np.ndarray
+    extra: dict
+    v_th: float
+    v_reset: float
+    t_ref: float
+
+
+def _firing_transient(bench: Bench, sim: Simulator, pre: SaturatingLifParams,
+                      netlists: dict[str, str]) -> _Transient:
+    """3. One firing transient at twice the rheobase: threshold, reset, refractory time."""
     i_tr = 2.0 * max(pre.rheobase, 1e-15)
     isi = float(theory.isi_saturating(pre, i_tr))
     t_stop = 4.5 * isi if math.isfinite(isi) else 10 * pre.tau_m
@@ -158,34 +268,16 @@ def characterize(
             f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A in {t_stop:.3g} s: "
             "cannot extract threshold, reset and refractory time (is it a spiking design?)"
         )
-    v_th_tr = float(np.median(extract.threshold_at_spikes(t, v, spikes)))
-    v_reset = float(np.median(extract.reset_voltage(t, v, pulses)))
-    t_ref = float(np.median(pulses.width))
-    extra = {k: res[k] for k in pr.transient_vectors if k != pr.mem}
-    step_done("firing transient")
-
-    placed = SaturatingLifParams(
-        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=v_th_tr,
-        v_reset=min(v_reset, v_th_tr - 1e-6), t_ref=t_ref, i_b=leak.i_b,
+    return _Transient(
+        i=i_tr, t=t, v=v, extra={k: res[k] for k in pr.transient_vectors if k != pr.mem},
+        v_th=float(np.median(extract.threshold_at_spikes(t, v, spikes))),
+        v_reset=float(np.median(extract.reset_voltage(t, v, pulses))),
+        t_ref=float(np.median(pulses.width)),
     )
 
-    # 4. F-I curve, placed and timed by the measured model
-    cur = default_currents(placed, n_fi) if currents is None else np.asarray(currents, float)
-    fi = run_fi(bench, cur, sim=sim, pool=pool, model=placed,
-                progress=(lambda k, n: progress("F-I curve", k, n)) if progress else None)
 
-    # The comparator fires a delay after the membrane crosses its trip point, so the
-    # membrane at firing rises with its slope: separate the two over the F-I points (the
-    # slope is (I - I_leak(V)) / C from the measured leak). The LIF threshold is the trip
-    # point; the delay adds to each ISI.
-    comp = _comparator(fi, leak, bench.c_mem)
-    v_th = comp.v_trip if comp is not None else v_th_tr
-    measured = SaturatingLifParams(
-        c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=v_th,
-        v_reset=min(v_reset, v_th - 1e-6), t_ref=t_ref, i_b=leak.i_b,
-    )
-
-    # 5. models: measured (nothing fitted), fitted ideal, fitted saturating
+def _fits(fi: list[FiPoint], measured: SaturatingLifParams) -> tuple[LifFit, LifFit]:
+    """5. The textbook and the saturating-leak LIF fitted to the F-I curve."""
     i_arr = np.array([p.i for p in fi])
     f_arr = np.array([p.rate for p in fi])
     with warnings.catch_warnings(record=True) as caught:
@@ -197,12 +289,7 @@ def characterize(
         fit_sat = fit_fi(i_arr, f_arr, model="saturating", initial=measured, free=sat_free)
     for w in caught:
         log.warning("fit: %s", w.message)
-    return Characterization(
-        bench=bench, leak=leak, step=step, i_step=i_step, trace_i=i_tr, trace_t=t,
-        trace_v=v, trace_extra=extra, v_th=v_th, v_th_transient=v_th_tr,
-        comparator=comp, v_reset=v_reset, t_ref=t_ref, fi=fi,
-        measured=measured, fit_ideal=fit_id, fit_saturating=fit_sat, netlists=netlists,
-    )
+    return fit_id, fit_sat
 
 
 def _comparator(fi: list[FiPoint], leak: extract.LeakCurve,
