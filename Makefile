@@ -10,7 +10,7 @@ EXTRAS ?= dev,sky130,sweep,brian2,docs
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := ngspice libngspice0 libngspice0-dev
 
-.PHONY: setup system venv demo test lint bench netlists docs figures notebooks clean
+.PHONY: setup system venv demo test test-fast lint bench netlists docs figures notebooks clean
 
 setup: system venv
 
@@ -38,6 +38,10 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest -q
+
+# the edit loop: no sky130 models, nothing over ~2 s (under 2 minutes on 2 cores)
+test-fast: setup
+	$(VENV)/bin/pytest -q -m "not slow and not sky130"
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks
