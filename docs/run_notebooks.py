@@ -4,8 +4,8 @@
 
 Each notebook runs top to bottom in a fresh ``python3`` kernel of the interpreter that runs
 this script (the project venv under ``make``), with its working directory set to a temporary
-folder so that nothing it writes lands in the work tree, and Matplotlib's ``Agg`` backend so
-figures are stored as PNG outputs. Code cells are not touched; only outputs, execution counts
+folder so that nothing it writes lands in the work tree, and Matplotlib's inline backend (not
+``Agg``, which would drop the figures) so figures are stored as PNG outputs. Code cells are not touched; only outputs, execution counts
 and the kernel metadata change. A notebook that raises is reported and left as it was on
 disk; the script then exits non-zero.
 """
@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                     default=sorted((ROOT / "notebooks").glob("*.ipynb")))
     ap.add_argument("--timeout", type=float, default=900.0, help="per cell, s")
     args = ap.parse_args(argv)
-    os.environ["MPLBACKEND"] = "Agg"   # inherited by the kernel
+    # inherited by the kernel: a figure becomes an image/png output (Agg would show nothing)
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     failed = []
     for path in args.notebooks:
         try:
