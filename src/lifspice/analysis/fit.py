@@ -351,6 +351,28 @@ def fit_trace(
             "depend on them; fix them from spike extraction"
         )
     swing = initial.v_th - initial.v_reset
+    windows = _windows_between_spikes(t, v, initial, spikes, t_exclude)
+    mem = th.membrane_pwl if model == "ideal" else ths.membrane_pwl_saturating
+    used = np.concatenate([w[1:] for w in windows])
+
+    def model_residual(p):
+        out = []
+        for w in windows:
+            vm = mem(p, i_pwl_t, i_pwl_i, t[w[1:]], v0=float(v[w[0]]), t0=float(t[w[0]]))
+            out.append((vm - v[w[1:]]) / swing)
+        return np.concatenate(out)
+
+    params, se, res, notes = _solve(model_residual, initial, free, max(initial.t_ref, 1e-9))
+    rms = float(np.sqrt(np.mean(res.fun**2))) if used.size else math.nan
+    return LifFit(params, se, rms, res.fun.copy(), bool(res.success), res.message, free, notes)
+
+
+def _windows_between_spikes(t: np.ndarray, v: np.ndarray, initial: LifParams, spikes,
+                            t_exclude: float | None) -> list[np.ndarray]:
+    """Sample indices of each stretch between spikes (at least two samples), leaving out
+    ``t_exclude`` (s; default t_ref + two samples) after each spike; spikes default to the
+    samples after which V drops by more than half of ``v_th - v_reset``."""
+    swing = initial.v_th - initial.v_reset
     if spikes is None:
         spikes = _detect_resets(t, v, 0.5 * swing)
     spikes = np.sort(np.asarray(spikes, dtype=float).reshape(-1))
@@ -366,16 +388,4 @@ def fit_trace(
     windows = [w for w in windows if w.size >= 2]
     if not windows:
         raise ValueError("no stretch of at least two samples between spikes to fit")
-    mem = th.membrane_pwl if model == "ideal" else ths.membrane_pwl_saturating
-    used = np.concatenate([w[1:] for w in windows])
-
-    def model_residual(p):
-        out = []
-        for w in windows:
-            vm = mem(p, i_pwl_t, i_pwl_i, t[w[1:]], v0=float(v[w[0]]), t0=float(t[w[0]]))
-            out.append((vm - v[w[1:]]) / swing)
-        return np.concatenate(out)
-
-    params, se, res, notes = _solve(model_residual, initial, free, max(initial.t_ref, 1e-9))
-    rms = float(np.sqrt(np.mean(res.fun**2))) if used.size else math.nan
-    return LifFit(params, se, rms, res.fun.copy(), bool(res.success), res.message, free, notes)
+    return windows

@@ -130,21 +130,7 @@ class NgspiceBatch:
             args = [exe, "-b", "-r", RAW_NAME, NETLIST_NAME]
 
         t0 = time.perf_counter()
-        # OpenMP reads this at library load; num_threads in .spiceinit covers ngspice itself
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        with open(folder / LOG_NAME, "wb") as log_file:
-            proc = subprocess.Popen(args, cwd=folder, stdin=subprocess.DEVNULL,
-                                    stdout=log_file, stderr=subprocess.STDOUT, env=env)
-            try:
-                returncode = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                returncode = None
-            except BaseException:  # KeyboardInterrupt: leave no ngspice behind
-                proc.kill()
-                proc.wait()
-                raise
+        returncode = _run_ngspice(args, folder, timeout)
         elapsed = time.perf_counter() - t0
         log = (folder / LOG_NAME).read_text(errors="replace")
 
@@ -153,14 +139,8 @@ class NgspiceBatch:
             return SimulationError(f"{reason} (run folder kept: {folder})", log=log,
                                    netlist_path=reported)
 
-        if returncode is None:
-            raise fail(f"ngspice timed out after {timeout:g} s")
-        if returncode != 0:
-            fatal = fatal_log_lines(log)
-            detail = f": {fatal[0]}" if fatal else ""
-            raise fail(f"ngspice exited with status {returncode}{detail}")
-        if fatal := fatal_log_lines(log):
-            raise fail(f"ngspice failed: {fatal[0]}")
+        if (why := _failure(returncode, log, timeout)) is not None:
+            raise fail(why)
         raw = folder / RAW_NAME
         if not raw.is_file():
             raise fail(f"ngspice wrote no raw file {RAW_NAME}")
@@ -221,3 +201,36 @@ def _driver(before_load: Sequence[str], before_run: Sequence[str]) -> str:
     lines = ["* lifspice driver", ".control", *before_load, f"source {NETLIST_NAME}",
              *before_run, "run", f"write {RAW_NAME}", "quit 0", ".endc", ".end"]
     return "\n".join(lines) + "\n"
+
+
+def _run_ngspice(args: list[str], folder: Path, timeout: float | None) -> int | None:
+    """Run ngspice in ``folder``, its output into the log file; the exit status, or None
+    when it was killed after ``timeout`` s."""
+    # OpenMP reads this at library load; num_threads in .spiceinit covers ngspice itself
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    with open(folder / LOG_NAME, "wb") as log_file:
+        proc = subprocess.Popen(args, cwd=folder, stdin=subprocess.DEVNULL,
+                                stdout=log_file, stderr=subprocess.STDOUT, env=env)
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return None
+        except BaseException:  # KeyboardInterrupt: leave no ngspice behind
+            proc.kill()
+            proc.wait()
+            raise
+
+
+def _failure(returncode: int | None, log: str, timeout: float | None) -> str | None:
+    """Why a finished ngspice run failed (timeout, exit status, fatal log line), or None."""
+    if returncode is None:
+        return f"ngspice timed out after {timeout:g} s"
+    if returncode != 0:
+        fatal = fatal_log_lines(log)
+        detail = f": {fatal[0]}" if fatal else ""
+        return f"ngspice exited with status {returncode}{detail}"
+    if fatal := fatal_log_lines(log):
+        return f"ngspice failed: {fatal[0]}"
+    return None

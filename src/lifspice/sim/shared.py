@@ -350,26 +350,30 @@ def _pyspice_class() -> Any:
             return ffi.string(self._ngspice_shared.ngSpice_CurPlot()).decode()
 
         def read_plot(self, plot: str) -> dict[str, np.ndarray]:
-            # Read the C arrays directly: PySpice's plot() wraps each vector in unit objects
-            # and logs a warning for every vector without a unit (sweeps of resistors, ...).
-            lib = self._ngspice_shared
-            names = lib.ngSpice_AllVecs(plot.encode())
-            data: dict[str, np.ndarray] = {}
-            i = 0
-            while names[i] != ffi.NULL:
-                name = ffi.string(names[i]).decode()
-                info = lib.ngGet_Vec_Info(f"{plot}.{name}".encode())
-                n = info.v_length
-                if n == 0:
-                    data[name] = np.empty(0)
-                elif info.v_compdata != ffi.NULL:
-                    buf = ffi.buffer(info.v_compdata, 16 * n)
-                    data[name] = np.frombuffer(buf, dtype=np.complex128).copy()
-                else:
-                    buf = ffi.buffer(info.v_realdata, 8 * n)
-                    data[name] = np.frombuffer(buf, dtype=np.float64).copy()
-                i += 1
-            return data
+            return _read_plot(self._ngspice_shared, ffi, plot)
 
     _class = _Capturing
     return _class
+
+
+def _read_plot(lib: Any, ffi: Any, plot: str) -> dict[str, np.ndarray]:
+    """Every vector of ngspice's ``plot``, copied from the C arrays. PySpice's plot() wraps
+    each vector in unit objects and logs a warning for every vector without a unit (sweeps
+    of resistors, ...), so the arrays are read directly."""
+    names = lib.ngSpice_AllVecs(plot.encode())
+    data: dict[str, np.ndarray] = {}
+    i = 0
+    while names[i] != ffi.NULL:
+        name = ffi.string(names[i]).decode()
+        info = lib.ngGet_Vec_Info(f"{plot}.{name}".encode())
+        n = info.v_length
+        if n == 0:
+            data[name] = np.empty(0)
+        elif info.v_compdata != ffi.NULL:
+            buf = ffi.buffer(info.v_compdata, 16 * n)
+            data[name] = np.frombuffer(buf, dtype=np.complex128).copy()
+        else:
+            buf = ffi.buffer(info.v_realdata, 8 * n)
+            data[name] = np.frombuffer(buf, dtype=np.float64).copy()
+        i += 1
+    return data

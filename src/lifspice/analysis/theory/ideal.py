@@ -2,8 +2,9 @@
 
 ``c_mem dV/dt = -g_leak (V - v_rest) + I``; at ``V = v_th`` a spike is emitted, V is set to
 ``v_reset`` and held there for ``t_ref``. Everything here is pure computation in SI units
-(A, V, s, Hz). The saturating-leak neuron lives in :mod:`lifspice.analysis.theory.saturating`; the package
-:mod:`lifspice.analysis.theory` holds the names of both.
+(A, V, s, Hz). The saturating-leak neuron lives in
+:mod:`lifspice.analysis.theory.saturating`; the package :mod:`lifspice.analysis.theory`
+holds the names of both.
 
 Conventions
 -----------

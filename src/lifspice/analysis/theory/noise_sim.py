@@ -98,14 +98,9 @@ def simulate_noisy(
     """
     if sigma < 0 or n_isi < 1 or n_trials < 1:
         raise ParameterError("need sigma >= 0 A s^0.5, n_isi >= 1 and n_trials >= 1")
-    seed = rng if isinstance(rng, int) else None
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen, seed = _generator(rng)
     tau = p.tau_m
-    t_expect = float(isi_siegert(p, mu, sigma))
-    if dt is None:
-        dt = min(tau, t_expect - p.t_ref if math.isfinite(t_expect) else tau) / 400
-    if t_max is None:
-        t_max = 200 * n_isi * (t_expect if math.isfinite(t_expect) else 1e3 * tau)
+    dt, t_max = _grid(p, mu, sigma, n_isi, dt, t_max)
     u_th, u_r = p.v_th - p.v_rest, p.v_reset - p.v_rest
     u_inf = mu / p.g_leak
     s2 = (sigma / p.c_mem) ** 2  # V^2/s, diffusion of V
@@ -121,37 +116,21 @@ def simulate_noisy(
     while ids.size:
         if t > t_max:
             raise RuntimeError(f"simulate_noisy: not done after t_max = {t_max!r} s")
-        m = ids.size
         t1 = t + dt
         h = np.clip(t1 - np.maximum(t, release), 0.0, dt)  # free time in this step
         sd = np.sqrt(var_stat * -np.expm1(-2.0 * h / tau))
-        u_new = u_inf + (u - u_inf) * np.exp(-h / tau) + sd * gen.standard_normal(m)
+        u_new = u_inf + (u - u_inf) * np.exp(-h / tau) + sd * gen.standard_normal(ids.size)
         free = h > 0
         a, b = u_th - u, u_th - u_new  # distances below threshold
         crossed = free & (b <= 0)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            p_bridge = np.where(free & (b > 0) & (a > 0),
-                                np.exp(-2.0 * a * b / (s2 * np.where(h > 0, h, 1.0))), 0.0)
-        fire = crossed | (gen.random(m) < p_bridge)
+        fire = crossed | (gen.random(ids.size) < _bridge_probability(a, b, free, h, s2))
         u = np.where(free, u_new, u)
         if np.any(fire):
             frac = np.where(crossed, np.clip(a / np.where(a - b != 0, a - b, 1.0), 0, 1), 0.5)
-            ts = (t1 - h) + frac * h
             k = np.nonzero(fire)[0]
-            gk = ids[k]
-            isis[gk, count[gk]] = ts[k] - t_last[k]
-            count[gk] += 1
-            t_last[k] = ts[k]
-            release[k] = ts[k] + p.t_ref
+            _record_spikes(k, (t1 - h) + frac * h, ids, isis, count, t_last, release, p.t_ref)
             u[k] = u_r
-            # a release inside this step: evolve the remaining free time now
-            late = k[release[k] < t1]
-            if late.size:
-                hl = t1 - release[late]
-                u[late] = (u_inf + (u_r - u_inf) * np.exp(-hl / tau)
-                           + np.sqrt(var_stat * -np.expm1(-2 * hl / tau))
-                           * gen.standard_normal(late.size))
-                release[late] = t1
+            _release_late(u, release, k, t1, u_inf, u_r, tau, var_stat, gen)
             keep = count[ids] < n_isi
             if not np.all(keep):
                 ids, u, t_last, release = ids[keep], u[keep], t_last[keep], release[keep]
@@ -216,3 +195,51 @@ def simulate_interpolated_noise(
         i_k = i_k1
     isis = np.concatenate(out) if out else np.zeros(0)
     return NoisyIsis(isis=isis[None, :], seed=seed, dt=float(h))
+
+
+def _grid(p: LifParams, mu: float, sigma: float, n_isi: int, dt: float | None,
+          t_max: float | None) -> tuple[float, float]:
+    """Default grid step (min(tau_m, mean free ISI) / 400) and give-up time, s."""
+    tau = p.tau_m
+    t_expect = float(isi_siegert(p, mu, sigma))
+    if dt is None:
+        dt = min(tau, t_expect - p.t_ref if math.isfinite(t_expect) else tau) / 400
+    if t_max is None:
+        t_max = 200 * n_isi * (t_expect if math.isfinite(t_expect) else 1e3 * tau)
+    return dt, t_max
+
+
+def _release_late(u, release, k, t1, u_inf, u_r, tau, var_stat, gen) -> None:
+    """Neurons ``k`` just fired; those whose hold ends inside this step (before ``t1``)
+    evolve the rest of the step now (exact OU update, in place)."""
+    late = k[release[k] < t1]
+    if late.size:
+        hl = t1 - release[late]
+        u[late] = (u_inf + (u_r - u_inf) * np.exp(-hl / tau)
+                   + np.sqrt(var_stat * -np.expm1(-2 * hl / tau))
+                   * gen.standard_normal(late.size))
+        release[late] = t1
+
+
+def _bridge_probability(a, b, free, h, s2):
+    """Probability that a free Brownian bridge from ``a`` to ``b`` V below threshold over
+    ``h`` s crossed it in between, ``exp(-2 a b / (s2 h))`` (0 where it cannot apply)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        return np.where(free & (b > 0) & (a > 0),
+                        np.exp(-2.0 * a * b / (s2 * np.where(h > 0, h, 1.0))), 0.0)
+
+
+def _record_spikes(k, ts, ids, isis, count, t_last, release, t_ref) -> None:
+    """Neurons ``k`` (positions among the running ``ids``) spiked at ``ts[k]`` s: record
+    their ISIs and start their refractory hold (in place)."""
+    gk = ids[k]
+    isis[gk, count[gk]] = ts[k] - t_last[k]
+    count[gk] += 1
+    t_last[k] = ts[k]
+    release[k] = ts[k] + t_ref
+
+
+def _generator(rng) -> tuple[np.random.Generator, int | None]:
+    """The generator to draw from and the seed to record (an int ``rng``, else None)."""
+    seed = rng if isinstance(rng, int) else None
+    return (rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)), seed
