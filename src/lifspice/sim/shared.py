@@ -9,10 +9,12 @@ PySpice is imported when the session is first created, never at import.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import logging
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -70,8 +72,10 @@ class NgspiceShared:
 
     Notes
     -----
-    Like ``ngspice -b``, the library reads ``.spiceinit`` from the working directory (or
-    ``$HOME``) when the session is created.
+    The library reads ``.spiceinit`` from the working directory (or else ``$HOME``) when the
+    session is created, and runs what it holds (``shell`` lines included). The session is
+    therefore created in a private empty folder holding the kit's own (empty)
+    ``.spiceinit``, so a ``.spiceinit`` where the user runs lifspice is never executed.
     """
 
     name = "shared"
@@ -160,6 +164,27 @@ class NgspiceShared:
             raise SimulationError(exc.reason, log=out.log, netlist_path=path) from None
 
 
+@contextlib.contextmanager
+def _private_start():
+    """Working folder and ``$HOME`` set to a fresh private folder whose ``.spiceinit`` is
+    the kit's (empty), while ngspice starts; restored afterwards. ngspice runs the first
+    ``.spiceinit`` it finds there, so a foreign one (an untrusted checkout's) never runs."""
+    folder = tempfile.mkdtemp(prefix="lifspice-start-")
+    Path(folder, ".spiceinit").write_text("* lifspice: no commands from foreign .spiceinit\n")
+    cwd, home = os.getcwd(), os.environ.get("HOME")
+    try:
+        os.chdir(folder)
+        os.environ["HOME"] = folder
+        yield
+    finally:
+        os.chdir(cwd)
+        if home is None:
+            os.environ.pop("HOME", None)
+        else:
+            os.environ["HOME"] = home
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _keep_failed(netlist: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="lifspice-failed-"))
     path = folder / "netlist.cir"
@@ -184,7 +209,8 @@ class SharedSession:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._sent: set[str] = set()
-        self._ng = _pyspice_class()()
+        with _private_start():
+            self._ng = _pyspice_class()()
         self.init(BASE_INIT_COMMANDS)
 
     def init(self, commands: Sequence[str]) -> None:
