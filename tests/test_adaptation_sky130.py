@@ -13,8 +13,8 @@ from lifspice.analysis import extract
 from lifspice.analysis.extract import threshold_trace_tau
 from lifspice.analysis.theory import adaptation as ta
 from lifspice.circuits.kinds import make_bench
-from lifspice.circuits.sky130 import neuron as s130
 from lifspice.circuits.sky130.adapt import Sky130Adaptation, adaptive_netlist
+from lifspice.circuits.sky130.netlists import neuron_netlist
 from lifspice.circuits.stimulus import DC, Pwl
 from lifspice.io.design import load_design
 from lifspice.sim.backends import NgspiceShared
@@ -49,7 +49,7 @@ def test_netlist_is_an_add_on():
     text = adaptive_netlist(design, ADAPT, DC(I_IN), t_stop=1e-3, lib_path="/x/lib.spice")
     assert "Vth vthref 0 DC 0.8" in text and "XJS jsrc rst vth 0" in text
     assert "Vth vth 0 DC" not in text
-    plain = s130.neuron_netlist(design, DC(I_IN), t_stop=1e-3, lib_path="/x/lib.spice")
+    plain = neuron_netlist(design, DC(I_IN), t_stop=1e-3, lib_path="/x/lib.spice")
     assert "vthref" not in plain
 
 

@@ -17,12 +17,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lifspice
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.sky130 import neuron as s130
+from lifspice.circuits.sky130.netlists import (
+    default_step_current,
+    neuron_netlist,
+    ota_dc_netlist,
+    step_netlist,
+)
+from lifspice.circuits.sky130.neuron import NUT_CMP, TOPOLOGIES, Sky130Neuron
 from lifspice.circuits.stimulus import DC
 from lifspice.pdk import sky130 as pdk
 
-DESIGNS = Path(s130.__file__).resolve().parents[2] / "designs"
+DESIGNS = Path(lifspice.__file__).resolve().parent / "designs"
 
 
 
@@ -117,10 +124,10 @@ def test_spiceinit(tmp_path):
 def test_design_files_round_trip():
     for name in ("sky130", "sky130_linear", "sky130_lean"):
         d = tomllib.loads((DESIGNS / f"{name}.toml").read_text())
-        design = s130.Sky130Neuron.from_dict(d)
-        assert s130.Sky130Neuron.from_dict(design.to_dict()) == design
+        design = Sky130Neuron.from_dict(d)
+        assert Sky130Neuron.from_dict(design.to_dict()) == design
     with pytest.raises(ParameterError, match="valid keys"):
-        s130.Sky130Neuron.from_dict({"circuit": "sky130", "c_memm": 1e-12})
+        Sky130Neuron.from_dict({"circuit": "sky130", "c_memm": 1e-12})
 
 
 @pytest.mark.parametrize("bad", [
@@ -136,18 +143,18 @@ def test_design_files_round_trip():
 ])
 def test_nonsense_parameters_raise(bad):
     with pytest.raises(ParameterError):
-        s130.Sky130Neuron(**bad)
+        Sky130Neuron(**bad)
 
 
 def test_mim_size_from_capacitance():
-    d = s130.Sky130Neuron(c_mem=3.2e-12)
+    d = Sky130Neuron(c_mem=3.2e-12)
     assert math.isclose(d.c_mem_nominal, 3.2e-12, rel_tol=1e-12)
-    d2 = s130.Sky130Neuron(c_mem=None, mim_w=40e-6, mim_l=40e-6)
+    d2 = Sky130Neuron(c_mem=None, mim_w=40e-6, mim_l=40e-6)
     assert math.isclose(d2.c_mem_nominal, 2e-3 * (40.15e-6) ** 2)
 
 
 def test_netlist_names_and_units():
-    text = s130.neuron_netlist(s130.Sky130Neuron(), DC(1e-9), t_stop=1e-3, lib_path="/x/m.lib")
+    text = neuron_netlist(Sky130Neuron(), DC(1e-9), t_stop=1e-3, lib_path="/x/m.lib")
     assert text.endswith(".end\n")
     assert "\nVdd vdd 0 DC 1.8\n" in text
     assert "sky130_fd_pr__pfet_01v8 W=4.0 L=4.0 nf=1" in text  # metres -> um
@@ -155,8 +162,8 @@ def test_netlist_names_and_units():
     assert ".save v(mem) v(cmp) v(spike) v(rst) v(ext) i(vdd)" in text
     assert "gmin=1e-15" in text
     with pytest.raises(ValueError):
-        s130.neuron_netlist(s130.Sky130Neuron(), DC(1e-9), t_stop=1e-3, lib_path="/x",
-                            save=["v(mem) .end"])
+        neuron_netlist(Sky130Neuron(), DC(1e-9), t_stop=1e-3, lib_path="/x",
+                       save=["v(mem) .end"])
 
 
 def _devices(text: str) -> dict[str, str]:
@@ -169,10 +176,10 @@ def test_lean_topology_drops_the_inverters_and_the_feedback_device():
     """The lean netlist keeps the reference's leak, comparator, timer and reset devices line
     for line, drops the inverter chain (I1, I2) and the feedback pMOS (RF), gates the
     hysteresis with ext and drives the timer from cmp; spike is rst through a 0 V source."""
-    lean_design = s130.Sky130Neuron(topology="lean", i_hys=1e-9)
-    ref = _devices(s130.neuron_netlist(s130.Sky130Neuron(), DC(1e-9), t_stop=1e-3,
-                                       lib_path="/x/m.lib"))
-    text = s130.neuron_netlist(lean_design, DC(1e-9), t_stop=1e-3, lib_path="/x/m.lib")
+    lean_design = Sky130Neuron(topology="lean", i_hys=1e-9)
+    ref = _devices(neuron_netlist(Sky130Neuron(), DC(1e-9), t_stop=1e-3,
+                                  lib_path="/x/m.lib"))
+    text = neuron_netlist(lean_design, DC(1e-9), t_stop=1e-3, lib_path="/x/m.lib")
     lean = _devices(text)
     assert (len(ref), len(lean)) == (31, 24)
     assert set(ref) - set(lean) == {"XI1p", "XI1n", "XI1l", "XI2p", "XI2n", "XI2l", "XRF"}
@@ -182,7 +189,7 @@ def test_lean_topology_drops_the_inverters_and_the_feedback_device():
     assert lean["XH2"].split()[1:5] == ["cmp", "ext", "hsrc", "vdd"]
     assert lean["XR3"].split()[1:3] == ["ext", "cmp"]
     assert "\nVspike spike rst DC 0\n" in text
-    assert lean_design.t_ref_guess() < s130.Sky130Neuron().t_ref_guess()
+    assert lean_design.t_ref_guess() < Sky130Neuron().t_ref_guess()
 
 
 # --- through ngspice with the real models ---------------------------------------------------
@@ -200,7 +207,7 @@ def lib():
 
 
 def _ota(run, lib, design):
-    res = run(s130.ota_dc_netlist(design, lib, 0.0, 1.2, 0.002), vectors=["i(vmem)"])
+    res = run(ota_dc_netlist(design, lib, 0.0, 1.2, 0.002), vectors=["i(vmem)"])
     v, i_leak = res.scale, -res["i(vmem)"]  # leak current out of the membrane, A
     k = int(np.argmin(abs(v - design.v_rest)))
     g_m = np.gradient(i_leak, v)[k]
@@ -210,7 +217,7 @@ def _ota(run, lib, design):
 def test_ota_dc_sweep_gm(run, lib):
     """g_m by DC sweep agrees with the weak-inversion guess i_b/(2 n U_T), n = 1.5, to 5 %;
     the curve saturates near +-i_b with a linear range of ~2 n U_T."""
-    d = s130.Sky130Neuron()
+    d = Sky130Neuron()
     v, i_leak, g_m = _ota(run, lib, d)
     assert g_m == pytest.approx(d.g_m_guess(), rel=0.05)
     assert i_leak.max() == pytest.approx(d.i_b, rel=0.25)
@@ -222,7 +229,7 @@ def test_ota_dc_sweep_gm(run, lib):
 
 
 def test_linear_design_leak_is_wider(run, lib):
-    d = s130.Sky130Neuron.from_dict(tomllib.loads((DESIGNS / "sky130_linear.toml").read_text()))
+    d = Sky130Neuron.from_dict(tomllib.loads((DESIGNS / "sky130_linear.toml").read_text()))
     v, i_leak, g_m = _ota(run, lib, d)
     k0 = int(np.argmin(abs(v - d.v_rest)))
     k1 = int(np.argmin(abs(v - d.v_th)))
@@ -236,11 +243,11 @@ def test_step_response_tau(run, lib):
     and the step height I/g_m."""
     from scipy.optimize import curve_fit
 
-    d = s130.Sky130Neuron()
+    d = Sky130Neuron()
     _, _, g_m = _ota(run, lib, d)
-    i_step = s130.default_step_current(d)
+    i_step = default_step_current(d)
     tau0 = d.lif_guess().tau_m
-    res = run(s130.step_netlist(d, lib, i_step), vectors=["v(mem)"])
+    res = run(step_netlist(d, lib, i_step), vectors=["v(mem)"])
     t, v = res.time, res["v(mem)"]
     m = t > 0.5 * tau0
 
@@ -258,14 +265,14 @@ def _spikes(t, x, level):
     return t[up + 1]
 
 
-def _design(name: str) -> s130.Sky130Neuron:
-    return s130.Sky130Neuron.from_dict(tomllib.loads((DESIGNS / f"{name}.toml").read_text()))
+def _design(name: str) -> Sky130Neuron:
+    return Sky130Neuron.from_dict(tomllib.loads((DESIGNS / f"{name}.toml").read_text()))
 
 
 @pytest.mark.parametrize("name", ["sky130", "sky130_lean"])
 def test_neuron_fires_periodically_above_rheobase(run, lib, name):
     d = _design(name)
-    res = run(s130.neuron_netlist(d, DC(1e-9), t_stop=8e-3, lib_path=lib),
+    res = run(neuron_netlist(d, DC(1e-9), t_stop=8e-3, lib_path=lib),
               vectors=["v(mem)", "v(spike)", "v(rst)", "i(vdd)"])
     t, v = res.time, res["v(mem)"]
     ts = _spikes(t, res["v(spike)"], 0.5 * d.vdd)
@@ -291,13 +298,13 @@ def test_neuron_fires_periodically_above_rheobase(run, lib, name):
 @pytest.mark.parametrize("name", ["sky130", "sky130_lean"])
 def test_neuron_silent_below_rheobase(run, lib, name):
     d = _design(name)
-    res = run(s130.neuron_netlist(d, DC(0.25e-9), t_stop=20e-3, lib_path=lib),
+    res = run(neuron_netlist(d, DC(0.25e-9), t_stop=20e-3, lib_path=lib),
               vectors=["v(mem)", "v(spike)"])
     assert len(_spikes(res.time, res["v(spike)"], 0.5 * d.vdd)) == 0
     assert res["v(mem)"].max() < d.v_th
 
 
-@pytest.mark.parametrize("topology", s130.TOPOLOGIES)
+@pytest.mark.parametrize("topology", TOPOLOGIES)
 def test_comparator_lets_go_only_outside_its_hysteresis(run, lib, topology):
     """Sky130Neuron.hysteresis_width (2 n U_T atanh(i_hys / i_cmp)) is where the comparator
     lets go: with the 50 mV reset swing of sky130_linear, i_hys giving a 44 mV width fires
@@ -307,13 +314,13 @@ def test_comparator_lets_go_only_outside_its_hysteresis(run, lib, topology):
     swing = base.v_th - base.v_reset
 
     def i_hys(width):
-        return base.i_cmp * math.tanh(width / (2 * s130.NUT_CMP))
+        return base.i_cmp * math.tanh(width / (2 * NUT_CMP))
 
     ok = replace(base, i_hys=i_hys(swing - 6e-3), topology=topology)
     assert ok.hysteresis_width() == pytest.approx(swing - 6e-3)
     with pytest.raises(ParameterError, match="hysteresis"):
         replace(base, i_hys=i_hys(swing + 6e-3))
-    text = s130.neuron_netlist(ok, DC(1e-9), t_stop=3e-3, lib_path=lib, max_step=5e-6)
+    text = neuron_netlist(ok, DC(1e-9), t_stop=3e-3, lib_path=lib, max_step=5e-6)
     line = next(x for x in text.splitlines() if x.startswith("Ihys "))
     stuck = text.replace(line, f"Ihys hbias 0 DC {i_hys(swing + 6e-3)!r}")
     for net, n_spikes in ((text, 3), (stuck, 1)):
@@ -328,10 +335,10 @@ def test_comparator_lets_go_only_outside_its_hysteresis(run, lib, topology):
 def test_mismatch_seed_reproducible(run, lib):
     """tt_mm: the seed fixes the per-instance draws; another seed gives another neuron."""
     mm = str(pdk.corner_lib("tt", mismatch=True))
-    d = s130.Sky130Neuron()
+    d = Sky130Neuron()
 
     def g_m(seed):
-        text = s130.ota_dc_netlist(d, mm, d.v_rest - 0.01, d.v_rest + 0.01, 0.002, seed=seed)
+        text = ota_dc_netlist(d, mm, d.v_rest - 0.01, d.v_rest + 0.01, 0.002, seed=seed)
         res = run(text, vectors=["i(vmem)"])
         return res["i(vmem)"][5]
 
@@ -340,6 +347,6 @@ def test_mismatch_seed_reproducible(run, lib):
 
 
 def test_replace_revalidates():
-    d = s130.Sky130Neuron()
+    d = Sky130Neuron()
     with pytest.raises(ParameterError):
         replace(d, l_reset=30e-6)

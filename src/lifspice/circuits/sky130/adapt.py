@@ -1,5 +1,5 @@
 """Adaptive threshold for the sky130 neuron, at transistor level (an add-on to
-:mod:`lifspice.circuits.sky130.neuron`; the plain neuron's netlists are untouched).
+:mod:`lifspice.circuits.sky130.netlists`; the plain neuron's netlists are untouched).
 
 The comparator's reference ``vth`` is no longer the ideal source itself but a capacitor
 node::
@@ -20,8 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lifspice.circuits.netlist import spice_number
 from lifspice.circuits.params import ParameterError, check_finite, check_positive
-from lifspice.circuits.sky130 import neuron as s130
+from lifspice.circuits.sky130.blocks import NFET, PFET, fet, mim, ota5
+from lifspice.circuits.sky130.netlists import neuron_netlist
+from lifspice.circuits.sky130.neuron import Q_OVER_K, Sky130Neuron, mim_side
+from lifspice.circuits.sky130.nodes import NODE_RESET, NODE_VTH, SAVE_VECTORS, SUPPLY
 
 NODE_VTHREF = "vthref"
 
@@ -64,7 +68,7 @@ class Sky130Adaptation:
 
     def tau_a_guess(self, temperature_c: float = 27.0, n: float = 1.5) -> float:
         """``c_a 2 n U_T / i_a``, s (weak inversion, slope factor ``n``)."""
-        u_t = (temperature_c + 273.15) / s130.Q_OVER_K
+        u_t = (temperature_c + 273.15) / Q_OVER_K
         return self.c_a * 2 * n * u_t / self.i_a
 
     def dv_th_guess(self, t_pulse: float) -> float:
@@ -72,34 +76,34 @@ class Sky130Adaptation:
         return self.i_jump * t_pulse / self.c_a
 
 
-def _lines(n: s130.Sky130Neuron, a: Sky130Adaptation) -> list[str]:
-    f, s = s130._fet, s130.spice_number
-    side = s130._mim_side(a.c_a)
-    vdd, p, nf = s130.SUPPLY, s130.PFET, s130.NFET
-    vth = s130.NODE_VTH
+def _lines(n: Sky130Neuron, a: Sky130Adaptation) -> list[str]:
+    f, s = fet, spice_number
+    side = mim_side(a.c_a)
+    vdd, p, nf = SUPPLY, PFET, NFET
+    vth = NODE_VTH
     return [
         f"Vth {NODE_VTHREF} 0 DC {s(n.v_th)}",
         "* adaptive threshold: follower OTA vthref -> vth, capacitor, pump gated by rst",
         f"Ia abias 0 DC {s(a.i_a)}",
-        *s130.ota5("A", NODE_VTHREF, vth, vth, tail=(a.w_tail, a.l_tail),
-                   pair=(a.w_in, a.l_in), mirror=(a.w_mirror, a.l_mirror)),
-        s130._mim("CA", vth, "0", side, side),
+        *ota5("A", NODE_VTHREF, vth, vth, tail=(a.w_tail, a.l_tail),
+              pair=(a.w_in, a.l_in), mirror=(a.w_mirror, a.l_mirror)),
+        mim("CA", vth, "0", side, side),
         f"Ij jbias 0 DC {s(a.i_jump)}",
         f("JB", "jbias", "jbias", vdd, vdd, p, a.w_tail, a.l_tail),
         f("JT", "jsrc", "jbias", vdd, vdd, p, a.w_tail, a.l_tail),
-        f("JS", "jsrc", s130.NODE_RESET, vth, "0", nf, a.w_sw, a.l_sw),
+        f("JS", "jsrc", NODE_RESET, vth, "0", nf, a.w_sw, a.l_sw),
     ]
 
 
-def adaptive_netlist(design: s130.Sky130Neuron, adapt: Sky130Adaptation, stim, *,
+def adaptive_netlist(design: Sky130Neuron, adapt: Sky130Adaptation, stim, *,
                      t_stop: float, lib_path: str, max_step: float | None = None,
                      v_init: float | None = None) -> str:
-    """:func:`lifspice.circuits.sky130.neuron.neuron_netlist` with the adaptive threshold; also
+    """:func:`lifspice.circuits.sky130.netlists.neuron_netlist` with the adaptive threshold; also
     saves ``v(vth)``."""
-    save = (*s130.SAVE_VECTORS, f"v({s130.NODE_VTH})")
-    text = s130.neuron_netlist(design, stim, t_stop=t_stop, lib_path=lib_path,
-                               max_step=max_step, v_init=v_init, save=save)
-    ref = f"{s130.NODE_VTH.capitalize()} {s130.NODE_VTH} 0 DC {s130.spice_number(design.v_th)}"
+    save = (*SAVE_VECTORS, f"v({NODE_VTH})")
+    text = neuron_netlist(design, stim, t_stop=t_stop, lib_path=lib_path,
+                          max_step=max_step, v_init=v_init, save=save)
+    ref = f"{NODE_VTH.capitalize()} {NODE_VTH} 0 DC {spice_number(design.v_th)}"
     lines = text.split("\n")
     hits = [k for k, line in enumerate(lines) if line == ref]
     if len(hits) != 1:

@@ -1,4 +1,5 @@
-"""Test bench for the transistor-level sky130 neuron (:mod:`lifspice.circuits.sky130.neuron`).
+"""Test bench for the transistor-level sky130 neuron (:mod:`lifspice.circuits.sky130.neuron`,
+netlists from :mod:`lifspice.circuits.sky130.netlists`).
 
 The same measurements as the behavioral bench (leak DC sweep, subthreshold step, firing
 transients), written with the real sky130 models through a small per-corner library
@@ -20,11 +21,18 @@ import numpy as np
 
 from lifspice.circuits.bench import Probes, SweepResult
 from lifspice.circuits.params import SaturatingLifParams
-from lifspice.circuits.sky130 import neuron as s130
+from lifspice.circuits.sky130.netlists import (
+    default_step_current,
+    neuron_netlist,
+    ota_dc_netlist,
+    step_netlist,
+)
+from lifspice.circuits.sky130.neuron import Sky130Neuron
+from lifspice.circuits.sky130.nodes import NODE_MEM, NODE_RESET, NODE_SPIKE, SUPPLY
 from lifspice.circuits.stimulus import DC, Stimulus
 from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
 
-_SUPPLY = f"i({s130.SUPPLY})"
+_SUPPLY = f"i({SUPPLY})"
 _DC_STEP = 1e-3  # V, leak sweep step: slope_at fits +-5 steps, well inside ~80 mV linear range
 
 
@@ -41,14 +49,14 @@ class Sky130Bench:
         ngspice commands the models need (``ngbehavior=hsa``, ...), sent once per session.
     """
 
-    design: s130.Sky130Neuron
+    design: Sky130Neuron
     model_library: Path | None
     init_commands: tuple[str, ...] = ()
     kind = "sky130"
     pdk = "sky130"
 
     @classmethod
-    def for_design(cls, design: s130.Sky130Neuron) -> Sky130Bench:
+    def for_design(cls, design: Sky130Neuron) -> Sky130Bench:
         """Locate the PDK, write the design's corner library and return the bench.
 
         Raises :class:`lifspice.pdk.sky130.PdkNotFoundError` (saying how to install the models)
@@ -62,8 +70,8 @@ class Sky130Bench:
         """``v(mem)``; ``v(spike)`` rises through vdd/2 when the comparator fires; the reset
         switch gate ``v(rst)`` is on above vdd/2; supply current ``i(vdd)``."""
         half = 0.5 * self.design.vdd
-        return Probes(mem=f"v({s130.NODE_MEM})", spike=f"v({s130.NODE_SPIKE})",
-                      spike_level=half, reset=f"v({s130.NODE_RESET})", reset_level=half,
+        return Probes(mem=f"v({NODE_MEM})", spike=f"v({NODE_SPIKE})",
+                      spike_level=half, reset=f"v({NODE_RESET})", reset_level=half,
                       supply=_SUPPLY, vdd=self.design.vdd)
 
     @property
@@ -80,15 +88,15 @@ class Sky130Bench:
                   v_mem0: float | None = None) -> str:
         """Whole neuron driven by ``stim``, membrane starting at ``v_mem0`` (V; default
         v_reset); saves mem, cmp, spike, rst, ext and the supply current."""
-        return s130.neuron_netlist(self.design, stim, t_stop=t_stop, lib_path=str(self.model_library),
-                                   max_step=self._max_step(t_stop, max_step), v_init=v_mem0)
+        return neuron_netlist(self.design, stim, t_stop=t_stop, lib_path=str(self.model_library),
+                              max_step=self._max_step(t_stop, max_step), v_init=v_mem0)
 
     def fi_netlist(self, i: float, *, t_stop: float, max_step: float) -> str:
         """Neuron at constant input ``i`` (A) from v_reset, saving only mem and spike."""
         pr = self.probes
-        return s130.neuron_netlist(self.design, DC(i), t_stop=t_stop, lib_path=str(self.model_library),
-                                   max_step=self._max_step(t_stop, max_step),
-                                   v_init=self.design.v_reset, save=(pr.mem, pr.spike))
+        return neuron_netlist(self.design, DC(i), t_stop=t_stop, lib_path=str(self.model_library),
+                              max_step=self._max_step(t_stop, max_step),
+                              v_init=self.design.v_reset, save=(pr.mem, pr.spike))
 
     @staticmethod
     def _max_step(t_stop: float, max_step: float) -> float:
@@ -102,7 +110,7 @@ class Sky130Bench:
         d = self.design
         v_lin = d.i_b / d.g_m_guess()
         hi = min(d.vdd, d.v_th + max(0.3, 4 * v_lin))
-        return s130.ota_dc_netlist(d, str(self.model_library), 0.0, hi, _DC_STEP), ("i(vmem)",)
+        return ota_dc_netlist(d, str(self.model_library), 0.0, hi, _DC_STEP), ("i(vmem)",)
 
     @staticmethod
     def leak_current(result: SweepResult) -> tuple[np.ndarray, np.ndarray]:
@@ -112,9 +120,9 @@ class Sky130Bench:
     def step_test(self) -> tuple[str, float, float]:
         """Subthreshold step (~3 mV at the guessed g_m) from rest; netlist, step time (s),
         current (A)."""
-        i_step = s130.default_step_current(self.design)
+        i_step = default_step_current(self.design)
         t0 = 0.5 * self.guess().tau_m
-        return s130.step_netlist(self.design, str(self.model_library), i_step, t_step=t0), t0, i_step
+        return step_netlist(self.design, str(self.model_library), i_step, t_step=t0), t0, i_step
 
     # report -----------------------------------------------------------------------------
     def extra_report(self, ch) -> dict:

@@ -35,52 +35,32 @@ the pulse extender's feedback device, and needs i_hys >= 0.4 i_cmp (sky130_lean.
 
 Units: SI throughout (A, V, F, s), **sizes in metres** (written to the netlist in um,
 the PDK's unit), temperature in degrees Celsius (``temperature_c``, as SPICE uses).
-Pure: no files, no ngspice.
+Pure: no files, no ngspice. This module holds the parameters (:class:`Sky130Neuron`, its
+checks and its first-order guesses); :mod:`lifspice.circuits.sky130.blocks` writes the
+sub-circuits above and :mod:`lifspice.circuits.sky130.netlists` the whole netlists.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from lifspice.circuits.netlist import assemble, safe_name, spice_number
 from lifspice.circuits.params import (
     ParameterError,
     SaturatingLifParams,
     check_finite,
     check_positive,
 )
-from lifspice.circuits.stimulus import Step, Stimulus
-from lifspice.pdk.sky130 import (
-    CORNERS,  # light module; no I/O at import
-    seed_option,
-)
+from lifspice.pdk.sky130 import CORNERS  # light module; no I/O at import
 
-NODE_MEM = "mem"          # membrane
-NODE_CMP = "cmp"          # comparator output (analog, before the inverters)
-NODE_SPIKE = "spike"      # comparator after two inverters: high while above threshold
-NODE_EXT = "ext"          # refractory timer capacitor (low during the refractory period)
-NODE_RESET = "rst"        # reset switch gate: high = membrane held at v_reset
-NODE_VREST = "vrest"
-NODE_VTH = "vth"
-NODE_VRESET = "vreset"
-SUPPLY = "vdd"            # supply node and source name: i(vdd) is the supply current
-STIM_SOURCE = "iin"
-SAVE_VECTORS = (
-    f"v({NODE_MEM})", f"v({NODE_CMP})", f"v({NODE_SPIKE})", f"v({NODE_RESET})",
-    f"v({NODE_EXT})", f"i({SUPPLY})",
-)
 CIRCUIT = "sky130"
-
-NFET = "sky130_fd_pr__nfet_01v8"
-PFET = "sky130_fd_pr__pfet_01v8"
-MIM = "sky130_fd_pr__cap_mim_m3_1"
 MIM_CA = 2e-3        # F/m^2: 2 fF/um^2, sw_cap_mim_ca of the PDK (tt)
 MIM_DW = 0.15e-6     # m: sw_cap_mim_dw, added to the drawn width and length
 Q_OVER_K = 11604.518  # K/V, q/k
-_W_MIN, _L_MIN, _L_MAX, _SIZE_MAX = 0.42e-6, 0.15e-6, 20e-6, 1e-3  # m, model bins
+L_MIN = 0.15e-6      # m, shortest channel of the model bins
+_W_MIN, _L_MAX, _SIZE_MAX = 0.42e-6, 20e-6, 1e-3  # m, model bins
 _MIM_MIN, _MIM_MAX = 2e-6, 200e-6  # m, MIM side
 
 TOPOLOGIES = ("reference", "lean")
@@ -154,7 +134,15 @@ class Sky130Neuron:
         numbers = {f.name: getattr(self, f.name) for f in fields(self)
                    if f.name not in ("corner", "ota_bulk", "ota_degeneration", "topology")}
         check_finite(owner, **numbers)
+        self._check_choices(owner)
+        self._check_biases(owner)
+        self._check_voltages(owner)
+        self._check_sizes(owner)
+        self._check_capacitors(owner)
 
+    # checks, in the order __post_init__ runs them ----------------------------------------
+    def _check_choices(self, owner: str) -> None:
+        """Corner, topology, OTA wells and degeneration, temperature range."""
         if self.corner not in CORNERS:
             raise ParameterError(f"{owner}.corner must be one of {CORNERS}, got {self.corner!r}")
         if self.topology not in TOPOLOGIES:
@@ -169,6 +157,9 @@ class Sky130Neuron:
         if not -55.0 <= self.temperature_c <= 150.0:
             raise ParameterError(f"{owner}.temperature_c must be in -55 .. 150 degC, "
                                  f"got {self.temperature_c!r}")
+
+    def _check_biases(self, owner: str) -> None:
+        """Positive currents, c_ref and vdd; i_hys against i_cmp (per topology)."""
         check_positive(owner, "A", i_b=self.i_b, i_cmp=self.i_cmp, i_hys=self.i_hys,
                        i_ref=self.i_ref, i_lim=self.i_lim)
         check_positive(owner, "F", c_ref=self.c_ref)
@@ -183,6 +174,10 @@ class Sky130Neuron:
         if not self.i_hys < self.i_cmp:
             raise ParameterError(f"{owner}: i_hys ({self.i_hys!r} A) must be below i_cmp "
                                  f"({self.i_cmp!r} A), else the comparator never lets go")
+
+    def _check_voltages(self, owner: str) -> None:
+        """v_reset < v_th < vdd with room for the hysteresis, v_rest inside the supply, vdd
+        within the devices' rating."""
         if not 0 < self.v_reset < self.v_th < self.vdd:
             raise ParameterError(f"{owner}: need 0 < v_reset < v_th < vdd, got v_reset="
                                  f"{self.v_reset!r}, v_th={self.v_th!r}, vdd={self.vdd!r} V")
@@ -199,14 +194,20 @@ class Sky130Neuron:
             raise ParameterError(f"{owner}.v_rest must be inside 0 .. vdd, got {self.v_rest!r}")
         if self.vdd > 1.98:
             raise ParameterError(f"{owner}.vdd {self.vdd!r} V exceeds the 1.8 V devices' rating")
+
+    def _check_sizes(self, owner: str) -> None:
+        """Every transistor width and length inside the models' bins."""
         for name in _SIZES:
             value = getattr(self, name)
-            low = _W_MIN if name.startswith("w") else _L_MIN
+            low = _W_MIN if name.startswith("w") else L_MIN
             high = _SIZE_MAX if name.startswith("w") else _L_MAX
             if not low <= value <= high:
                 raise ParameterError(
                     f"{owner}.{name} = {value!r} m is outside {low:g} .. {high:g} m "
                     "(sizes are in metres: 1 um is 1e-6)")
+
+    def _check_capacitors(self, owner: str) -> None:
+        """The membrane capacitor given one way only; both MIM capacitors drawable."""
         dims = (self.mim_w, self.mim_l)
         if self.c_mem is None:
             if None in dims:
@@ -217,7 +218,7 @@ class Sky130Neuron:
             check_positive(owner, "F", c_mem=self.c_mem)
         for name, side in (("membrane MIM side", self.mim_size[0]),
                            ("membrane MIM side", self.mim_size[1]),
-                           ("c_ref MIM side", _mim_side(self.c_ref))):
+                           ("c_ref MIM side", mim_side(self.c_ref))):
             if not _MIM_MIN <= side <= _MIM_MAX:
                 raise ParameterError(f"{owner}: {name} {side:g} m is outside "
                                      f"{_MIM_MIN:g} .. {_MIM_MAX:g} m; change the capacitor")
@@ -227,7 +228,7 @@ class Sky130Neuron:
     def mim_size(self) -> tuple[float, float]:
         """Drawn width and length of the membrane MIM capacitor, m."""
         if self.c_mem is not None:
-            side = _mim_side(self.c_mem)
+            side = mim_side(self.c_mem)
             return side, side
         return float(self.mim_w), float(self.mim_l)
 
@@ -276,7 +277,7 @@ class Sky130Neuron:
         The lean topology's inverter lets go ~0.5 V below the supply:
         ``c_ref (vdd - 0.5 V) / i_ref`` (guess 130 us, simulated 130 us at tt 27 degC). The
         swing is :func:`ref_swing`."""
-        c_ref = MIM_CA * (_mim_side(self.c_ref) + MIM_DW) ** 2
+        c_ref = MIM_CA * (mim_side(self.c_ref) + MIM_DW) ** 2
         return c_ref * ref_swing(self.topology, self.vdd) / self.i_ref
 
     def lif_guess(self, n: float = 1.5) -> SaturatingLifParams:
@@ -328,329 +329,12 @@ def ref_swing(topology: str, vdd: float) -> float:
     return vdd - (0.4 if topology == "reference" else 0.5)
 
 
-def _mim_side(c: float) -> float:
+def mim_side(c: float) -> float:
     """Drawn side (m) of a square MIM capacitor of ``c`` F."""
     return math.sqrt(c / MIM_CA) - MIM_DW
 
 
-# netlist pieces --------------------------------------------------------------------------
-def _um(x: float) -> str:
-    return spice_number(round(x * 1e6, 6))
-
-
-def _fet(name: str, d: str, g: str, s: str, b: str, model: str, w: float, length: float) -> str:
-    return f"X{name} {d} {g} {s} {b} {model} W={_um(w)} L={_um(length)} nf=1"
-
-
-def _mim(name: str, top: str, bot: str, w: float, length: float) -> str:
-    return f"X{name} {top} {bot} {MIM} W={_um(w)} L={_um(length)}"
-
-
-def _inverter(name: str, inp: str, out: str, n: Sky130Neuron, starve: str) -> list[str]:
-    """Inverter with one side current-starved, so that a slowly moving input (the comparator
-    output near threshold, the refractory ramp) draws at most the limit current through it.
-
-    ``starve='n'``: the pull-down is limited to ``i_lim`` (switching point moves up, the
-    falling output edge is slow); ``'p'``: the pull-up is limited to ``i_cmp`` by a copy of
-    the comparator tail (switching point moves down, the rising output edge is slow).
-    """
-    mid = f"{name.lower()}s"
-    if starve == "n":
-        return [_fet(f"{name}p", out, inp, SUPPLY, SUPPLY, PFET, n.w_inv_p, n.l_inv),
-                _fet(f"{name}n", out, inp, mid, "0", NFET, n.w_inv_n, n.l_inv),
-                _fet(f"{name}l", mid, "nlim", "0", "0", NFET, n.w_lim, n.l_lim)]
-    return [_fet(f"{name}l", mid, "cbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-            _fet(f"{name}p", out, inp, mid, SUPPLY, PFET, n.w_inv_p, n.l_inv),
-            _fet(f"{name}n", out, inp, "0", "0", NFET, n.w_inv_n, n.l_inv)]
-
-
-def ota5(tag: str, in_x: str, in_out: str, out: str, *, tail: tuple[float, float],
-         pair: tuple[float, float], mirror: tuple[float, float]) -> list[str]:
-    """The six transistors of a 5-transistor pMOS-input OTA with its tail bias mirror.
-
-    Instances ``X<tag>B``/``X<tag>T`` (pMOS mirror from ``<tag>bias``, which the caller
-    feeds with a current source, to the tail ``<tag>tail``), ``X<tag>1``/``X<tag>2`` (the
-    pair: gate ``in_x`` on the nMOS-diode side ``<tag>x``, gate ``in_out`` on the output
-    side ``out``), ``X<tag>3``/``X<tag>4`` (nMOS mirror load). ``out`` rises when ``in_x``
-    rises above ``in_out``. Sizes are (W, L) in metres.
-    """
-    t = tag.lower()
-    bias, top, x = f"{t}bias", f"{t}tail", f"{t}x"
-    return [
-        _fet(f"{tag}B", bias, bias, SUPPLY, SUPPLY, PFET, *tail),
-        _fet(f"{tag}T", top, bias, SUPPLY, SUPPLY, PFET, *tail),
-        _fet(f"{tag}1", x, in_x, top, SUPPLY, PFET, *pair),
-        _fet(f"{tag}2", out, in_out, top, SUPPLY, PFET, *pair),
-        _fet(f"{tag}3", x, x, "0", "0", NFET, *mirror),
-        _fet(f"{tag}4", out, x, "0", "0", NFET, *mirror),
-    ]
-
-
-def _leak_ota(n: Sky130Neuron, out: str) -> list[str]:
-    """Leak OTA: + input v_rest, - input and output ``out``; bias branch included."""
-    lines = [
-        "* leak OTA: pMOS pair, nMOS mirror, tail mirrored from i_b",
-        f"Ib lbias 0 DC {spice_number(n.i_b)}",
-        _fet("LB", "lbias", "lbias", SUPPLY, SUPPLY, PFET, n.w_ota_tail, n.l_ota_tail),
-        _fet("LT", "ltail", "lbias", SUPPLY, SUPPLY, PFET, n.w_ota_tail, n.l_ota_tail),
-    ]
-    for side, gate, drain in (("1", NODE_VREST, "lx"), ("2", out, out)):
-        top = "ltail"
-        for k in range(n.ota_degeneration):
-            node = f"ld{side}{k}"
-            bulk = SUPPLY if n.ota_bulk == "vdd" else top
-            lines.append(_fet(f"LD{side}{k}", node, node, top, bulk, PFET, n.w_ota_in,
-                              n.l_ota_in))
-            top = node
-        bulk = SUPPLY if n.ota_bulk == "vdd" else top
-        lines.append(_fet(f"L{side}", drain, gate, top, bulk, PFET, n.w_ota_in, n.l_ota_in))
-    lines += [_fet("L3", "lx", "lx", "0", "0", NFET, n.w_ota_mirror, n.l_ota_mirror),
-              _fet("L4", out, "lx", "0", "0", NFET, n.w_ota_mirror, n.l_ota_mirror)]
-    return lines
-
-
-def _front(n: Sky130Neuron) -> list[str]:
-    """Supplies, membrane, leak OTA and comparator (``cmp``): common to both topologies."""
-    s = spice_number
-    w_mem, l_mem = n.mim_size
-    return [
-        f"{SUPPLY.capitalize()} {SUPPLY} 0 DC {s(n.vdd)}",
-        f"{NODE_VREST.capitalize()} {NODE_VREST} 0 DC {s(n.v_rest)}",
-        f"{NODE_VTH.capitalize()} {NODE_VTH} 0 DC {s(n.v_th)}",
-        f"{NODE_VRESET.capitalize()} {NODE_VRESET} 0 DC {s(n.v_reset)}",
-        "* membrane capacitor",
-        _mim("CM", NODE_MEM, "0", w_mem, l_mem),
-        *_leak_ota(n, NODE_MEM),
-        "* comparator: pMOS pair (mem on the mirror-diode side: cmp high when mem > v_th)",
-        # bias sources hang from vdd or to ground so that every bias current is in i(vdd)
-        f"Icmp cbias 0 DC {s(n.i_cmp)}",
-        *ota5("C", NODE_MEM, NODE_VTH, NODE_CMP, tail=(n.w_cmp_tail, n.l_cmp_tail),
-              pair=(n.w_cmp_in, n.l_cmp_in), mirror=(n.w_cmp_mirror, n.l_cmp_mirror)),
-    ]
-
-
-def _hysteresis(n: Sky130Neuron, gate: str) -> list[str]:
-    """i_hys into ``cmp`` while ``gate`` is low (a pMOS mirror and its bias diode)."""
-    return [
-        f"* hysteresis: i_hys into cmp while {gate} is low",
-        f"Ihys hbias 0 DC {spice_number(n.i_hys)}",
-        _fet("HB", "hbias", "hbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("H1", "hsrc", "hbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("H2", NODE_CMP, gate, "hsrc", SUPPLY, PFET, n.w_inv_p, n.l_inv),
-    ]
-
-
-def _extender(n: Sky130Neuron, drive: str) -> list[str]:
-    """``ext`` (capacitor c_ref) pulled low at once while ``drive`` is high, recharged by a
-    pMOS starved to i_ref while it is low."""
-    side_ref = _mim_side(n.c_ref)
-    return [
-        f"Iref rbias 0 DC {spice_number(n.i_ref)}",
-        _fet("RB", "rbias", "rbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("R1", "rsrc", "rbias", SUPPLY, SUPPLY, PFET, n.w_cmp_tail, n.l_cmp_tail),
-        _fet("R2", NODE_EXT, drive, "rsrc", SUPPLY, PFET, n.w_inv_p, n.l_inv),
-        _fet("R3", NODE_EXT, drive, "0", "0", NFET, 2 * n.w_inv_n, _L_MIN),
-        _mim("CR", NODE_EXT, "0", side_ref, side_ref),
-    ]
-
-
-def _inverter_bias(n: Sky130Neuron) -> list[str]:
-    return [f"Ilim {SUPPLY} nlim DC {spice_number(n.i_lim)}",
-            _fet("NL", "nlim", "nlim", "0", "0", NFET, n.w_lim, n.l_lim)]
-
-
-def _reset_switch(n: Sky130Neuron) -> list[str]:
-    return ["* reset switch",
-            _fet("S", NODE_MEM, NODE_RESET, NODE_VRESET, "0", NFET, n.w_reset, n.l_reset)]
-
-
-def _core(n: Sky130Neuron) -> list[str]:
-    if n.topology == "lean":
-        return [
-            *_front(n),
-            *_hysteresis(n, NODE_EXT),
-            "* refractory: the comparator empties ext, i_ref refills it",
-            *_extender(n, NODE_CMP),
-            "* rst: inverter on ext starved to i_lim; spike is the same node",
-            *_inverter_bias(n),
-            *_inverter("I3", NODE_EXT, NODE_RESET, n, "n"),
-            f"Vspike {NODE_SPIKE} {NODE_RESET} DC 0",
-            *_reset_switch(n),
-        ]
-    return [
-        *_front(n),
-        *_hysteresis(n, "cmpb"),
-        "* logic: inverters starved to i_lim (one bias diode for all)",
-        *_inverter_bias(n),
-        *_inverter("I1", NODE_CMP, "cmpb", n, "p"),
-        *_inverter("I2", "cmpb", NODE_SPIKE, n, "n"),
-        "* refractory pulse extender: fast discharge of ext, recharge by i_ref",
-        *_extender(n, NODE_SPIKE),
-        *_inverter("I3", NODE_EXT, NODE_RESET, n, "n"),
-        _fet("RF", NODE_EXT, NODE_RESET, SUPPLY, SUPPLY, PFET, n.w_ref_fb, n.l_ref_fb),
-        *_reset_switch(n),
-    ]
-
-
-def _header(n: Sky130Neuron, lib_path: str, seed: int | None, extra_options: str = "") -> list[str]:
-    lib = str(lib_path)
-    if any(c in lib for c in '"\n\r'):
-        raise ParameterError(f"library path {lib!r} cannot be quoted in a netlist")
-    lines = [f'.include "{lib}"', f".temp {spice_number(n.temperature_c)}"]
-    # default gmin (1e-12 S) would be a ~1 pA fake leak at the membrane, as large as a pA
-    # bias; abstol must follow it down or the leak current is below the error tolerance
-    # gear: the trapezoidal rule rings (+-80 nA in i(vdd), step to step) after the edges
-    # chgtol: ngspice's default 1e-14 C is more charge than the fF logic nodes hold (rst, ext,
-    # cmp: 2-200 fC), so their edges went unresolved; at 1e-16 C the numerical floor of
-    # t_ref fell from 0.02-0.7 us to ~0.002 us, of the energy per spike from 0.6-3 fJ to
-    # 0.01-0.17 fJ and of the rate 2-100x (1 uV nudges, 3 samples each, both topologies),
-    # at no measurable cost in speed
-    lines.append(".options gmin=1e-15 abstol=1e-15 reltol=1e-4 chgtol=1e-16 method=gear "
-                 f"{extra_options}".rstrip())
-    if seed is not None:
-
-        lines.append(seed_option(seed))
-    return lines
-
-
-def neuron_netlist(
-    design: Sky130Neuron,
-    stim: Stimulus,
-    *,
-    t_stop: float,
-    lib_path: str,
-    max_step: float | None = None,
-    v_init: float | None = None,
-    seed: int | None = None,
-    save: Sequence[str] = SAVE_VECTORS,
-    free_start: bool = False,
-) -> str:
-    """Transient of the whole neuron driven by ``stim`` (a current into ``mem``).
-
-    Parameters
-    ----------
-    t_stop : float
-        End of the transient, s.
-    lib_path : str
-        Model library to ``.include`` (:func:`lifspice.pdk.sky130.corner_lib`).
-    max_step : float, optional
-        Largest time step, s; default ``t_stop / 2000``.
-    v_init : float, optional
-        Membrane voltage at t = 0, V (default ``v_reset``: the first interval is then a
-        full inter-spike interval without the refractory part).
-    seed : int, optional
-        Seed for the mismatch / Monte Carlo draws (``.option seed``).
-    save : sequence of str
-        Vectors to keep; default node voltages of mem, cmp, spike, rst, ext and ``i(vdd)``.
-    free_start : bool
-        Start from the DC operating point with the membrane free (``v_init`` ignored): the
-        membrane sits at the leak's own equilibrium (v_rest plus the OTA offset). Only for
-        inputs that start below rheobase.
-
-    Notes
-    -----
-    The comparator/reset loop has several DC solutions, so the operating point is taken
-    with the membrane held at ``v_init`` (below threshold: comparator low, ``ext`` high) by
-    ``.ic``, which ngspice releases at t = 0; the bias mirrors start settled.
-    """
-    check_finite("neuron_netlist", t_stop=t_stop, max_step=max_step, v_init=v_init)
-    check_positive("neuron_netlist", "s", t_stop=t_stop)
-    n, s = design, spice_number
-    v0 = n.v_reset if v_init is None else v_init
-    if not 0 <= v0 < n.v_th:
-        raise ParameterError(f"v_init {v0!r} V must be in 0 .. v_th ({n.v_th!r} V)")
-    step = max_step if max_step is not None else t_stop / 2000
-    check_positive("neuron_netlist", "s", max_step=step)
-    body = [
-        *_header(n, lib_path, seed),
-        *_core(n),
-        "* stimulus",
-        f"{STIM_SOURCE.capitalize()} 0 {NODE_MEM} {stim.spice_value()}",
-        f".ic v({NODE_EXT})={s(n.vdd)} v({NODE_CMP})=0"
-        + ("" if free_start else f" v({NODE_MEM})={s(v0)}"),
-        f".save {' '.join(_save_names(save))}",
-        f".tran {s(step)} {s(t_stop)} 0 {s(step)}",
-    ]
-    return assemble(f"lifspice sky130 LIF neuron ({n.corner}, {n.temperature_c:g} C)", body)
-
-
-def _save_names(save: Sequence[str]) -> list[str]:
-    out = []
-    for name in save:
-        kind, _, rest = name.strip().lower().partition("(")
-        if kind not in ("v", "i") or not rest.endswith(")"):
-            raise ParameterError(f"save vector {name!r} must look like v(node) or i(source)")
-        out.append(f"{kind}({safe_name(rest[:-1], 'vector')})")
-    return out
-
-
-def ota_dc_netlist(design: Sky130Neuron, lib_path: str, v_lo: float, v_hi: float,
-                   step: float, *, seed: int | None = None) -> str:
-    """DC sweep of the leak OTA alone: ``Vmem`` drives the membrane node (output and -
-    input) from ``v_lo`` to ``v_hi`` (V).
-
-    ``Vmem`` supplies what the leak sinks, so ``-i(vmem)`` is the leak current out of the
-    membrane (A; ngspice's branch current flows into the + terminal): ``g_m = -d i(vmem)/dV``
-    at ``v_rest``, the plateaus are the saturation currents (~ +-i_b) and
-    ``i_b / g_m`` the linear range. ``seed`` fixes the mismatch draws (``*_mm`` libraries).
-    """
-    check_finite("ota_dc_netlist", v_lo=v_lo, v_hi=v_hi, step=step)
-    if not (v_hi > v_lo and step > 0):
-        raise ParameterError("ota_dc_netlist needs v_hi > v_lo and step > 0 (V)")
-    n, s = design, spice_number
-    body = [
-        *_header(n, lib_path, seed),
-        f"{SUPPLY.capitalize()} {SUPPLY} 0 DC {s(n.vdd)}",
-        f"{NODE_VREST.capitalize()} {NODE_VREST} 0 DC {s(n.v_rest)}",
-        f"Vmem {NODE_MEM} 0 DC {s(n.v_rest)}",
-        *_leak_ota(n, NODE_MEM),
-        f".save i(vmem) i({SUPPLY})",
-        f".dc Vmem {s(v_lo)} {s(v_hi)} {s(step)}",
-    ]
-    return assemble("lifspice sky130 leak OTA DC sweep", body)
-
-
-def default_step_current(design: Sky130Neuron, dv: float = 3e-3, n: float = 1.5) -> float:
-    """Input step (A) that moves the membrane by about ``dv`` (V) at the guessed g_m."""
-    return design.g_m_guess(n) * dv
-
-
-def step_netlist(
-    design: Sky130Neuron,
-    lib_path: str,
-    i_step: float | None = None,
-    *,
-    t_step: float | None = None,
-    t_stop: float | None = None,
-    max_step: float | None = None,
-) -> str:
-    """Subthreshold current step from rest, for tau_m: the whole neuron, membrane at
-    ``v_rest``, input 0 until ``t_step`` then ``i_step`` (default: a ~3 mV step).
-
-    Defaults: ``t_step = tau/2``, ``t_stop = t_step + 8 tau`` with tau from
-    :meth:`Sky130Neuron.lif_guess`, ``max_step = tau/200``. The membrane starts at the
-    leak's equilibrium (DC operating point), so before ``t_step`` it is flat.
-    """
-    guess = design.lif_guess()
-    tau = guess.tau_m
-    i = default_step_current(design) if i_step is None else i_step
-    if not 0 < abs(i) < 0.5 * guess.rheobase:
-        raise ParameterError(f"step current {i!r} A must be nonzero and well below the "
-                             f"rheobase (~{guess.rheobase:.3g} A)")
-    t0 = 0.5 * tau if t_step is None else t_step
-    stop = t0 + 8 * tau if t_stop is None else t_stop
-    return neuron_netlist(design, Step(0.0, i, t0, t_rise=tau * 1e-4), t_stop=stop,
-                          lib_path=lib_path, max_step=tau / 200 if max_step is None else max_step,
-                          free_start=True)
-
-
-def rheobase_guess(design: Sky130Neuron) -> float:
-    """Rheobase predicted by :meth:`Sky130Neuron.lif_guess` (saturating leak), A."""
-    return design.lif_guess().rheobase
-
-
 __all__ = [
-    "CIRCUIT", "NODE_CMP", "NODE_EXT", "NODE_MEM", "NODE_RESET", "NODE_SPIKE", "SAVE_VECTORS",
-    "SUPPLY", "Sky130Neuron", "default_step_current", "neuron_netlist", "ota_dc_netlist",
-    "rheobase_guess", "step_netlist",
+    "CIRCUIT", "L_MIN", "LEAN_HYS_MIN", "MIM_CA", "MIM_DW", "NUT_CMP", "Q_OVER_K", "TOPOLOGIES",
+    "Sky130Neuron", "mim_side", "ref_swing",
 ]

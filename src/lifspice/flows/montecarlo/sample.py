@@ -55,8 +55,9 @@ from lifspice.analysis.energy import energy_per_spike
 from lifspice.analysis.sample_fit import fit_keys, fit_sample
 from lifspice.circuits.behavioral.bench import BehavioralBench
 from lifspice.circuits.behavioral.neuron import BehavioralNeuron
-from lifspice.circuits.sky130 import neuron as s130
+from lifspice.circuits.sky130 import nodes as s130
 from lifspice.circuits.sky130.bench import Sky130Bench
+from lifspice.circuits.sky130.netlists import neuron_netlist
 from lifspice.circuits.stimulus import DC
 from lifspice.flows.fi import transient_window
 from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
@@ -370,7 +371,7 @@ def _sky130_netlist(design, mismatch: bool, mc: bool,
         lib = corner_lib(design.corner, mismatch=mismatch, mc=mc)
     save = (f"v({s130.NODE_MEM})", f"v({s130.NODE_SPIKE})", f"v({s130.NODE_RESET})",
             f"i({s130.SUPPLY})")
-    net = s130.neuron_netlist(design, _DcAc(0.0), t_stop=1.0, lib_path=str(lib), save=save)
+    net = neuron_netlist(design, _DcAc(0.0), t_stop=1.0, lib_path=str(lib), save=save)
     lines = [line for line in net.splitlines(keepends=True)
              if not line.lower().startswith(".tran")]
     # keepopinfo: the AC analysis keeps its operating point (v_rest without a separate op);
