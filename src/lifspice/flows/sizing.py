@@ -3,8 +3,8 @@
 1. gm/Id tables of both devices at every temperature of the target's range (cached:
    :func:`lifspice.flows.gmid.gmid_tables`) and the PDK's Pelgrom coefficients;
 2. :func:`lifspice.analysis.sizing.size_neuron` chooses C, i_b, W/L, c_ref, i_ref;
-3. the sized :class:`~lifspice.circuits.sky130.neuron.Sky130Neuron` is simulated with the same
-   subthreshold step and exponential fit as a characterization
+3. the sized :class:`~lifspice.circuits.sky130.neuron.Sky130Neuron` is simulated with the
+   same subthreshold step and exponential fit as a characterization
    (:meth:`Sky130Bench.step_test`, :func:`extract.fit_step_response`), and i_b is corrected
    (secant in log i_b / log tau) until the simulated tau_m is within ``tol`` (2 %);
 4. :func:`write_sizing` writes ``design.toml`` (``lifspice characterize --design``), the
@@ -118,7 +118,6 @@ class SizingResult:
 
 def simulate_tau(neuron: Sky130Neuron, sim) -> extract.StepFit:
     """tau_m of a sized neuron from a subthreshold step, as a characterization extracts it."""
-
     bench = Sky130Bench.for_design(neuron)
     net, t0, _ = bench.step_test()
     res = sim.run(net, vectors=[bench.probes.mem])
@@ -156,7 +155,6 @@ def simulate_rate(neuron: Sky130Neuron, i_in: float, sim) -> float:
 def load_inputs(targets: SizingTargets, *, progress: Progress | None = None,
                 workers: int = 2) -> tuple[GmidTables, Mismatch]:
     """gm/Id tables at the target's temperatures (cached) and the Pelgrom coefficients."""
-
     tables = gmid_tables(targets.corner, targets.temperatures, progress=progress,
                          workers=workers)
     return tables, pelgrom_coefficients(targets.corner)
@@ -191,6 +189,29 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
     if sim is None:
         sim = NgspiceShared(spiceinit_lines())
     first = size_neuron(targets, tables, mismatch)
+    design, history, fit = _close_tau_loop(first, tables, mismatch, sim, tol, max_iter,
+                                           progress)
+    t_ref_hist: list[tuple[float, float]] = []
+    if t_ref_tol is not None:
+        design, t_ref_hist = _correct_t_ref(design, targets, sim, t_ref_tol, progress)
+    by_t = _tau_by_temperature(design, targets, sim)
+    rate_hist: list[tuple[float, float]] = []
+    if design.i_in_max is not None:
+        rate_hist = _place_max_rate(design, targets, sim,
+                                    t_ref_hist[-1][1] if t_ref_hist else targets.t_ref)
+    ok, msg = _verdict(targets, fit.tau, len(history), tol, t_ref_hist, t_ref_tol)
+    return SizingResult(design=design, tau_predicted=first.tau_pred, tau_simulated=fit.tau,
+                        tau_stderr=fit.tau_stderr, history=tuple(history), success=ok,
+                        message=msg, tau_by_temperature=by_t,
+                        t_ref_history=tuple(t_ref_hist), rate_history=tuple(rate_hist))
+
+
+def _close_tau_loop(first: SizedDesign, tables: GmidTables, mismatch: Mismatch, sim,
+                    tol: float, max_iter: int, progress: Progress | None):
+    """Simulate tau_m and correct i_b (secant in log) until within ``tol``; where i_b would
+    fall below its leakage floor, grow C instead. Returns (design, history of (i_b A,
+    tau_m s), the last fit)."""
+    targets = first.targets
     design = first
     i_b_floor = max(targets.leak_margin * max(first.leakage.values()), targets.i_b_floor)
     history: list[tuple[float, float]] = []
@@ -216,11 +237,13 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         design = size_neuron(targets, tables, mismatch, i_b=i_b, c_mem=design.neuron.c_mem)
     if progress:
         progress(f"closed loop tau_m {targets.tau_m:g} s", max_iter, max_iter)
-    t_ref_hist: list[tuple[float, float]] = []
-    if t_ref_tol is not None:
-        design, t_ref_hist = _correct_t_ref(design, targets, sim, t_ref_tol, progress)
-    # the other temperatures of the range: the same design, simulated there (tau_m drifts
-    # with U_T and the leakage; the fit failing would mean the neuron no longer rests)
+    return design, history, fit
+
+
+def _tau_by_temperature(design: SizedDesign, targets: SizingTargets,
+                        sim) -> dict[float, float | None]:
+    """The other temperatures of the range: the same design, simulated there (tau_m drifts
+    with U_T and the leakage; the fit failing would mean the neuron no longer rests)."""
     by_t: dict[float, float | None] = {}
     for temp in targets.temperatures:
         if temp == targets.temperature_c:
@@ -230,15 +253,17 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         except (ValueError, RuntimeError) as exc:
             log.warning("no tau_m at %g degC: %s", temp, exc)
             by_t[temp] = None
-    rate_hist: list[tuple[float, float]] = []
-    if design.i_in_max is not None:
-        rate_hist = _place_max_rate(design, targets, sim,
-                                    t_ref_hist[-1][1] if t_ref_hist else targets.t_ref)
-    err = fit.tau / targets.tau_m - 1
+    return by_t
+
+
+def _verdict(targets: SizingTargets, tau_sim: float, runs: int, tol: float,
+             t_ref_hist: list[tuple[float, float]], t_ref_tol: float | None) -> tuple[bool, str]:
+    """(success, message) of the closed loop: tau_m and, if simulated, t_ref."""
+    err = tau_sim / targets.tau_m - 1
     ok = abs(err) <= tol
-    msg = (f"simulated tau_m {fit.tau:.4g} s is {err * 100:+.2f} % from the target after "
-           f"{len(history)} simulation(s)" + ("" if ok else f"; tolerance {tol * 100:g} % "
-                                              "not reached"))
+    msg = (f"simulated tau_m {tau_sim:.4g} s is {err * 100:+.2f} % from the target after "
+           f"{runs} simulation(s)" + ("" if ok else f"; tolerance {tol * 100:g} % "
+                                      "not reached"))
     if t_ref_hist:
         t_err = t_ref_hist[-1][1] / targets.t_ref - 1
         ok_t = abs(t_err) <= t_ref_tol
@@ -246,10 +271,7 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         msg += (f"; simulated t_ref {t_ref_hist[-1][1]:.4g} s is {t_err * 100:+.2f} % from "
                 f"the target" + ("" if ok_t else f" (tolerance {t_ref_tol * 100:g} % not "
                                  "reached)"))
-    return SizingResult(design=design, tau_predicted=first.tau_pred, tau_simulated=fit.tau,
-                        tau_stderr=fit.tau_stderr, history=tuple(history), success=ok,
-                        message=msg, tau_by_temperature=by_t,
-                        t_ref_history=tuple(t_ref_hist), rate_history=tuple(rate_hist))
+    return ok, msg
 
 
 def _correct_t_ref(design: SizedDesign, targets: SizingTargets, sim, tol: float,
@@ -316,7 +338,6 @@ def _next_ib(history: list[tuple[float, float]], tau_target: float) -> float:
 def write_sizing(result: SizingResult, out: str | Path) -> dict[str, Path]:
     """Write ``design.toml``, ``netlists/*.cir`` and ``sizing.json`` into ``out``."""
     import tomli_w
-
 
     out = Path(out)
     (out / "netlists").mkdir(parents=True, exist_ok=True)
