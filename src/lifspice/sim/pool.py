@@ -24,6 +24,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -184,6 +186,7 @@ def _init_worker(backend: str, init_commands: tuple[str, ...], options: dict[str
                  setup: Callable[[Simulator], None] | None) -> None:
 
     global _worker_sim, _worker_error
+    _exit_with_parent(os.getppid())
     # Before the library (and libgomp with it) loads; num_threads=1 is sent to ngspice too.
     os.environ["OMP_NUM_THREADS"] = "1"
     try:
@@ -196,6 +199,23 @@ def _init_worker(backend: str, init_commands: tuple[str, ...], options: dict[str
         _worker_error = exc
         return
     _worker_sim = sim
+
+
+PARENT_CHECK_S = 0.5  # s between a worker's looks at whether its parent still lives
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker within ``PARENT_CHECK_S`` once its parent is gone (SIGKILL, an
+    out-of-memory kill, a CI timeout): the pool's own shutdown never comes then, and an
+    orphan would hold its ngspice and ~100 MB for ever. A daemon thread, since the worker's
+    main thread may be blocked inside ngspice (which releases the GIL)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(70)
+
+    threading.Thread(target=watch, name="lifspice-parent-watch", daemon=True).start()
 
 
 def _call(func: Callable[[Simulator, T], R], item: T) -> R:
