@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 from lifspice import __version__
+from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError
 from lifspice.cli import export as cli_export
 from lifspice.cli import montecarlo as cli_montecarlo
@@ -17,6 +18,7 @@ from lifspice.cli.progress import progress_printer
 from lifspice.flows.characterize import characterize
 from lifspice.io.design import design_summary, load_design, reference_designs
 from lifspice.io.golden import design_netlists
+from lifspice.io.netlists import write_netlists
 from lifspice.pdk.sky130 import PdkNotFoundError
 from lifspice.sim.result import NgspiceNotFoundError, SimulationError
 
@@ -86,10 +88,9 @@ def cmd_characterize(args) -> int:
 
 
 def cmd_netlist(args) -> int:
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in design_netlists(load_design(args.design)).items():
-        (args.out / f"{name}.cir").write_text(text)
-        print(args.out / f"{name}.cir")
+    design = load_design(args.design)
+    for path in write_netlists(design_netlists(design), make_bench(design), args.out).values():
+        print(path)
     return 0
 
 

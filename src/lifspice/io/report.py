@@ -11,6 +11,7 @@ import numpy as np
 
 from lifspice.analysis.compare import deviation_text, rms_rel_error
 from lifspice.analysis.energy import PUBLISHED_ENERGY_PER_SPIKE, energy_per_spike
+from lifspice.io.netlists import write_netlists
 
 REPORT_VERSION = 1
 
@@ -117,16 +118,11 @@ def report_dict(ch, netlist_paths: dict[str, str] | None = None) -> dict:
 
 
 def write_report(ch, out_dir: Path) -> dict:
-    """Write netlists, report.json and fi.csv into ``out_dir``; return the report dict."""
+    """Write ``netlists/`` (runnable where they are: :func:`lifspice.io.netlists.write_netlists`),
+    report.json and fi.csv into ``out_dir``; return the report dict."""
     out_dir = Path(out_dir)
-    net_dir = out_dir / "netlists"
-    net_dir.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, text in ch.netlists.items():
-        p = net_dir / f"{name}.cir"
-        p.write_text(text)
-        paths[name] = str(p.relative_to(out_dir))
-    rep = report_dict(ch, paths)
+    written = write_netlists(ch.netlists, ch.bench, out_dir / "netlists")
+    rep = report_dict(ch, {k: str(p.relative_to(out_dir)) for k, p in written.items()})
     tmp = out_dir / "report.json.tmp"
     tmp.write_text(json.dumps(rep, indent=2) + "\n")
     tmp.replace(out_dir / "report.json")
