@@ -63,7 +63,8 @@ def test_event_map_matches_solve_ivp():
     assert spikes.size == ref.size > 20
     np.testing.assert_allclose(spikes, ref, atol=1e-9)
     # late ISIs converge to the steady state of the map (after 6 tau_a: within 0.1 %)
-    assert 1 / np.diff(spikes)[-1] == pytest.approx(ta.adapted_rate(P, i, DV, TAU_A), rel=1e-3)
+    # measured 1.4e-4
+    assert 1 / np.diff(spikes)[-1] == pytest.approx(ta.adapted_rate(P, i, DV, TAU_A), rel=5e-4)
 
 
 def test_adapted_rate_limits():
@@ -99,8 +100,8 @@ def test_behavioral_adaptation_against_theory(sim, i):
     assert f_late < 0.75 * theory.rate(P, i)  # adaptation is large here, not a detail
     fit = ta.fit_adaptation(sp, th, P.t_ref)
     assert fit.success
-    assert fit.dv_th == pytest.approx(DV, rel=0.04)
-    assert fit.tau_a == pytest.approx(TAU_A, rel=0.04)
+    assert fit.dv_th == pytest.approx(DV, rel=0.03)  # measured 0.63 %
+    assert fit.tau_a == pytest.approx(TAU_A, rel=0.03)  # measured 0.86 %
     assert fit.v_th == pytest.approx(P.v_th, abs=3e-3)
 
 

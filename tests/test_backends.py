@@ -152,7 +152,8 @@ def test_rc_matches_analytic_and_backends_agree(shared, batch):
         assert set(res.traces) == {"v(out)", "i(v1)", "time"}
         assert res.meta["analysis"] == "tran"
         assert res.time[-1] == pytest.approx(5e-3)
-        np.testing.assert_allclose(res["out"], V_STEP * (1 - np.exp(-res.time / tau)), atol=1e-4)
+        # measured 3.0e-8 V
+        np.testing.assert_allclose(res["out"], V_STEP * (1 - np.exp(-res.time / tau)), atol=1.5e-7)
         np.testing.assert_allclose(res["i(v1)"], -(V_STEP - res["out"]) / R, atol=1e-10)
     assert a.time.shape == b.time.shape
     for name in a.traces:
@@ -181,7 +182,7 @@ def test_spike_times_identical_across_backends(shared, batch):
     np.testing.assert_allclose(t_a, t_b, rtol=1e-6, atol=0)
     # the first charge from rest is a plain RC charge: checks the cell, not just agreement
     first = -1e-12 * 1e7 * np.log(1 - V_TH / (i_in * 1e7))
-    assert t_a[0] == pytest.approx(first, rel=1e-4)
+    assert t_a[0] == pytest.approx(first, rel=1e-5)  # measured 1.7e-6
 
 
 @pytest.mark.parametrize(("netlist", "needle"), [(BLOWUP, "timestep too small"),

@@ -71,8 +71,8 @@ def test_step_tau_matches_c_over_gm_within_1pct(sim):
     res = sim.run(net, vectors=["v(mem)"])
     step = extract.fit_step_response(res.time, res["v(mem)"], t0)
     tau_pred = P.c_mem / leak.g_m
-    assert step.tau == pytest.approx(tau_pred, rel=0.01)
-    assert tau_pred == pytest.approx(P.tau_m, rel=0.01)
+    assert step.tau == pytest.approx(tau_pred, rel=5e-4)  # measured 1.2e-4
+    assert tau_pred == pytest.approx(P.tau_m, rel=5e-4)  # measured 1.2e-4
     assert leak.v_rest == pytest.approx(P.v_rest, abs=1e-4)
 
 
@@ -83,9 +83,9 @@ def test_refractory_and_reset_extracted(sim):
     res = sim.run(net, vectors=["v(mem)", "v(gate)", "v(cmp)"])
     pulses = extract.reset_pulses(res.time, res["v(gate)"], 0.5)
     assert pulses.width.size >= 3
-    np.testing.assert_allclose(pulses.width, P.t_ref, rtol=0.01)
+    np.testing.assert_allclose(pulses.width, P.t_ref, rtol=5e-3)  # measured 1.4e-3
     vr = extract.reset_voltage(res.time, res["v(mem)"], pulses)
-    np.testing.assert_allclose(vr, P.v_reset, atol=1e-3)
+    np.testing.assert_allclose(vr, P.v_reset, atol=1e-4)  # measured 2.6e-5 V
     spikes = extract.spike_times(res.time, res["v(cmp)"], 0.5)
     vth = extract.threshold_at_spikes(res.time, res["v(mem)"], spikes)
     np.testing.assert_allclose(vth, P.v_th, atol=0.01 * (P.v_th - P.v_reset))

@@ -110,7 +110,7 @@ def test_exported_brian2_fi_matches_spice(spice_report, tmp_path):
     duration = 6.0 / f_spice[firing].min()
     f_b2 = mod.fi_curve(i, duration=duration)
     print(np.c_[i, f_spice, f_b2, f_b2 / np.where(firing, f_spice, 1) - 1])
-    np.testing.assert_allclose(f_b2[firing], f_spice[firing], rtol=0.02)
+    np.testing.assert_allclose(f_b2[firing], f_spice[firing], rtol=0.01)  # measured 0.24 %
     # silent where SPICE was silent (below rheobase)
     assert np.all(f_b2[~firing] == 0)
     # and it is the fitted neuron, not the design: parameters round-trip exactly
