@@ -88,7 +88,7 @@ def test_behavioral_adaptation_against_theory(sim, i):
     """8 tau_a of firing from v_reset.  Rates: the circuit's integrator step (ISI/200 at the
     unadapted ISI) moves each spike by ~1 step, ~0.5 %: bound 1.5 %.  The fit of the
     thresholds at the spikes (the membrane at the comparator's firing, sampled at that
-    step: ~0.5 mV scatter) recovers dv_th and tau_a to ~1 %: bound 4 %."""
+    step: ~0.5 mV scatter) recovers dv_th and tau_a to ~1 %: bound 3 %."""
     n = BehavioralNeuron(lif=P, dv_th=DV, tau_a=TAU_A)
     t_stop = 8 * TAU_A
     res = sim.run(neuron_netlist(n, DC(i), t_stop=t_stop, max_step=theory.isi(P, i) / 200,
