@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from lifspice.flows.montecarlo.sample import WINDOW_ISI, SampleSpec, sky130_netlist
+from lifspice.flows.montecarlo.sample import WINDOW_ISI, SampleSpec
+from lifspice.flows.montecarlo.sky130_sample import sky130_netlist
 from lifspice.flows.montecarlo.sweep import SweepPlan, run_sweep, sample_seed
 from lifspice.io.design import load_design
 from lifspice.pdk.sky130 import corner_lib, find_sky130, spiceinit_lines

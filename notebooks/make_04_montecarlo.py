@@ -14,9 +14,9 @@ transistor and MIM capacitor, scaled by the PDK's coefficients), drawn from a se
 with the sample; every worker process keeps one ngspice with the neuron loaded and sets each
 instance's drawn value per sample with `alter` (`--draw reset` lets ngspice redraw with
 `setseed` + `reset`, slower). The lean topology (`sky130_lean`, 24 transistors instead of
-31, same leak and comparator pair) runs ~1.3x faster for large runs. Per sample: `tau_m` (small-signal,
-AC), `g_m`, `v_rest`, `V_th`, `V_reset`, `t_ref`, the rate at a few currents and the energy
-per spike.
+31, same leak and comparator pair) runs ~1.3x faster for large runs. Per sample: `tau_m`
+(small-signal, AC), `g_m`, `v_rest`, `V_th`, `V_reset`, `t_ref`, the rate at a few currents
+and the energy per spike.
 
 `N` and `N_AREA` set the size (the test suite runs it as written, in about a minute)."""),
     new_code_cell("""N = 16            # mismatch samples with firing transients (3 currents each)

@@ -15,7 +15,8 @@ from lifspice.analysis.plots.montecarlo import save_mc_figures
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.montecarlo.corners import corners_table, run_corners
 from lifspice.flows.montecarlo.executor import SAMPLE_TIME_LIMIT_S
-from lifspice.flows.montecarlo.sample import Spreads, is_sky130
+from lifspice.flows.montecarlo.measurers import measurer_of
+from lifspice.flows.montecarlo.sample import Spreads
 from lifspice.flows.montecarlo.sweep import SweepPlan, run_sweep
 from lifspice.io.design import load_design
 
@@ -123,16 +124,16 @@ def _spreads(items):
 def cmd_montecarlo(args) -> int:
 
     design = load_design(args.design)
-    sky = is_sky130(design)
-    if sky:
+    on_pdk = measurer_of(design).pdk is not None  # draws the PDK's mismatch, has corners
+    if on_pdk:
         changes = {k: v for k, v in (("corner", args.corner), ("temperature_c", args.temp))
                    if v is not None}
         design = replace(design, **changes)
         rheobase = replace(design, corner="tt", temperature_c=27.0).lif_guess().rheobase
     else:
         if args.corner or args.mc or args.temp is not None:
-            print("lifspice: error: --corner/--temp/--mc apply to sky130 designs only",
-                  file=sys.stderr)
+            print("lifspice: error: --corner/--temp/--mc apply to designs on a PDK (sky130) "
+                  "only", file=sys.stderr)
             return 2
         rheobase = design.saturating_params().rheobase
     currents = tuple(_current(c, rheobase) for c in args.currents)
@@ -142,7 +143,7 @@ def cmd_montecarlo(args) -> int:
         return 2
     plan = SweepPlan(design=design, n_samples=args.samples, seed=args.seed,
                      mismatch=not args.no_mismatch, mc=args.mc, currents=currents,
-                     spreads=None if sky else _spreads(args.sigma),
+                     spreads=None if on_pdk else _spreads(args.sigma),
                      batch_size=args.batch_size, draw=args.draw)
     res = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
                     resume=args.resume, progress=_bar("montecarlo"),
@@ -192,8 +193,8 @@ def summary_text(s: dict) -> str:
 def cmd_corners(args) -> int:
 
     design = load_design(args.design)
-    if not is_sky130(design):
-        print("lifspice: error: corners need a sky130 design", file=sys.stderr)
+    if measurer_of(design).pdk is None:
+        print("lifspice: error: corners need a design on a PDK (sky130)", file=sys.stderr)
         return 2
     rheobase = replace(design, corner="tt", temperature_c=27.0).lif_guess().rheobase
     current = _current(args.current, rheobase)

@@ -1,11 +1,12 @@
-"""Corner and temperature sweep of a sky130 neuron on the Monte Carlo engine.
+"""Corner and temperature sweep of a PDK neuron (sky130) on the Monte Carlo engine.
 
-Each cell (process corner x temperature) is one :class:`lifspice.flows.montecarlo.sample.SampleSpec`
-without mismatch and without a seed, measured like a Monte Carlo sample (small-signal
-tau_m, one firing transient at the chosen current), on the same executors (local pool or
-Dask). A cell whose simulation fails or whose neuron does not fire at the current is
-recorded as failed with the reason; the other cells go on (at 85 degC a pA-biased OTA can
-stop working: its own output mirror leaks about as much as its bias).
+Each cell (process corner x temperature) is one
+:class:`lifspice.flows.montecarlo.sample.SampleSpec` without mismatch and without a seed,
+measured like a Monte Carlo sample (small-signal tau_m, one firing transient at the chosen
+current), on the same executors (local pool or Dask). A cell whose simulation fails or whose
+neuron does not fire at the current is recorded as failed with the reason; the other cells go
+on (at 85 degC a pA-biased OTA can stop working: its own output mirror leaks about as much as
+its bias).
 
 The default current is twice the nominal rheobase of the design at tt, 27 degC
 (:meth:`Sky130Neuron.lif_guess`, ``i_b tanh((v_th - v_rest)/v_lin)``: 600 pA for the
@@ -22,7 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from lifspice.flows.montecarlo.executor import Executor, run_specs
-from lifspice.flows.montecarlo.sample import SampleSpec, is_sky130
+from lifspice.flows.montecarlo.measurers import measurer_of
+from lifspice.flows.montecarlo.sample import SampleSpec
 from lifspice.io.report import json_number
 
 CORNERS = ("tt", "ss", "ff", "sf", "fs")
@@ -52,8 +54,8 @@ def run_corners(
     """Measure ``design`` at every corner and temperature; write corners.csv and
     corners.json into ``out_dir`` and return the rows (corner, temperature_c, ok, error,
     and :data:`COLUMNS` in SI units; ``rate_Hz`` at ``current``)."""
-    if not is_sky130(design):
-        raise TypeError("corners need a sky130 design (circuit = 'sky130')")
+    if measurer_of(design).pdk is None:
+        raise TypeError("corners need a design on a PDK (circuit = 'sky130')")
     i = default_current(design) if current is None else float(current)
     if not i > 0:
         raise ValueError(f"current must be > 0 A, got {i!r}")

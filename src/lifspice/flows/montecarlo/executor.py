@@ -1,5 +1,6 @@
-"""Where the samples of a sweep run: batches of :class:`~lifspice.flows.montecarlo.sample.SampleSpec` mapped to
-rows on the local pool or a Dask cluster, with a time limit per sample on the local pool.
+"""Where the samples of a sweep run: batches of
+:class:`~lifspice.flows.montecarlo.sample.SampleSpec` mapped to rows on the local pool or a
+Dask cluster, with a time limit per sample on the local pool.
 
 A sample's ngspice run cannot be interrupted from Python (the call blocks in the library),
 so on the local pool a sample that takes longer than ``time_limit_s`` ends its worker: the
@@ -23,8 +24,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lifspice.flows.montecarlo.sample import is_sky130, measure_sample
-from lifspice.pdk.sky130 import find_sky130, spiceinit_lines
+from lifspice.circuits.kinds import make_bench
+from lifspice.flows.montecarlo.measurers import measure_sample
 from lifspice.sim.backends import NgspiceShared
 from lifspice.sim.pool import SimPool
 
@@ -91,16 +92,8 @@ def _dask_batch(specs: Sequence[SampleSpec]) -> list[dict]:
     if _dask_sim is None:
         os.environ["OMP_NUM_THREADS"] = "1"
 
-        _dask_sim = NgspiceShared(_init_commands(specs[0].design))
+        _dask_sim = NgspiceShared(make_bench(specs[0].design).init_commands)
     return run_specs(_dask_sim, specs)
-
-
-def _init_commands(design) -> tuple[str, ...]:
-
-    if is_sky130(design):
-
-        return tuple(spiceinit_lines())
-    return ()
 
 
 # executors ------------------------------------------------------------------------------
@@ -142,14 +135,13 @@ class Executor:
         return self._local_map(jobs)
 
     def _start_pool(self):
-        if is_sky130(self.design):
-            # the workers would each fail on every sample: say it once, here
-
-            find_sky130()
+        # the bench locates its models (a PDK's): were they missing, the workers would each
+        # fail on every sample, so say it once, here
+        init_commands = make_bench(self.design).init_commands
         if self.time_limit_s is not None and self._markers is None:
             self._markers = tempfile.mkdtemp(prefix="lifspice-timeouts-")
         # max_pending 2 per worker: few batches in flight, so an interrupt loses little
-        self._pool = SimPool(self.workers, init_commands=_init_commands(self.design),
+        self._pool = SimPool(self.workers, init_commands=init_commands,
                              max_pending=2 * (self.workers or os.cpu_count() or 1))
         self._pool.start()
 

@@ -1,4 +1,5 @@
-"""Monte Carlo engine: many :mod:`lifspice.flows.montecarlo.sample` samples, in batches, on all cores or Dask.
+"""Monte Carlo engine: many :mod:`lifspice.flows.montecarlo.sample` samples, in batches, on all
+cores or Dask.
 
 A sweep is a :class:`SweepPlan` (design, number of samples, master seed, flags, currents).
 Sample ``k`` gets the seed :func:`sample_seed(seed, k) <sample_seed>`, which depends on
@@ -8,45 +9,46 @@ parent writes each finished batch at once to ``batches/batch_<b>.nc`` (NetCDF vi
 and h5netcdf; seeds, design, corner and flags in the file). A crash or Ctrl-C loses only
 the batches in flight; :func:`run_sweep` with ``resume=True`` skips the written ones.
 
-Executors (:mod:`lifspice.flows.montecarlo.executor`): local (a :class:`lifspice.sim.pool.SimPool`, one
-long-lived ngspice per process, a time limit per sample) or a ``dask.distributed`` cluster
+Executors (:mod:`lifspice.flows.montecarlo.executor`): local (a
+:class:`lifspice.sim.pool.SimPool`, one long-lived ngspice per process, a time limit per
+sample) or a ``dask.distributed`` cluster
 (``scheduler="tcp://host:port"`` or a ``Client``); a Dask worker process keeps its own
 ngspice.
 
 The output folder gets ``sweep.json`` (the plan), ``nominal.json`` (the design without any
 draw), ``batches/``, ``floor.nc`` (numerical-noise floor: the first ``floor_samples`` samples
-each rerun with the threshold reference nudged by 1 uV steps), and at the end ``samples.csv`` and
-``summary.json`` (:mod:`lifspice.analysis.stats` does the statistics).
+each rerun with the threshold reference nudged by 1 uV steps), and at the end ``samples.csv``
+and ``summary.json`` (:mod:`lifspice.analysis.stats` does the statistics; the files:
+:mod:`lifspice.flows.montecarlo.sweep_files`). What depends on the neuron's kind (its
+quantities, how its mismatch is drawn) comes from its
+:class:`~lifspice.flows.montecarlo.measurers.SampleMeasurer`.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from lifspice.analysis.stats import sweep_summary
+from lifspice.circuits.kinds import kind_of
 from lifspice.flows.montecarlo.executor import SAMPLE_TIME_LIMIT_S, Executor
-from lifspice.flows.montecarlo.sample import (
-    STOPPED_WINDOW_ISI,
-    SampleSpec,
-    Spreads,
-    draw_mode,
-    explicit_draw_paths,
-    is_sky130,
-    nudged,
-    quantity_keys,
+from lifspice.flows.montecarlo.measurers import measurer_of, quantity_keys
+from lifspice.flows.montecarlo.sample import NUDGE_V, SampleSpec, Spreads, draw_mode, nudged
+from lifspice.flows.montecarlo.sweep_files import (
+    batch_path,
+    concat_tables,
+    read_rows,
+    write_rows,
+    write_table,
 )
-from lifspice.pdk.sky130 import mc_threshold_note
-from lifspice.pdk.sky130_mismatch import ExplicitMismatchError
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ class SweepPlan:
     seed : int
         Master seed; sample ``k`` uses :func:`sample_seed` ``(seed, k)``.
     mismatch, mc : bool
-        sky130 device mismatch / global process variation.
+        PDK device mismatch / global process variation (sky130).
     currents : tuple of float
         Input currents, A (the first is the reference current).
     spreads : Spreads, optional
@@ -79,7 +81,8 @@ class SweepPlan:
         How many samples (the first ones) are rerun for the floor: the floor is the pooled
         spread of their reruns, so one sample's luck does not set it.
     draw : {"auto", "alter", "reset"}
-        How sky130 workers redraw the mismatch (:class:`~lifspice.flows.montecarlo.sample.SampleSpec`).
+        How PDK workers redraw the mismatch
+        (:class:`~lifspice.flows.montecarlo.sample.SampleSpec`).
     """
 
     design: object
@@ -102,7 +105,7 @@ class SweepPlan:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
         self.spec(0)  # checks the draw mode against mismatch / mc (needs a valid seed)
-        if not is_sky130(self.design) and self.spreads is None:
+        if not measurer_of(self.design).draws_pdk_mismatch and self.spreads is None:
             object.__setattr__(self, "spreads", Spreads())
 
     @property
@@ -114,14 +117,15 @@ class SweepPlan:
 
     def to_dict(self) -> dict:
         d = self.design
+        pdk_draw = measurer_of(d).draws_pdk_mismatch
         return {
-            "format": FORMAT, "circuit": "sky130" if is_sky130(d) else "behavioral",
+            "format": FORMAT, "circuit": kind_of(d).name,
             "design": d.to_dict(), "n_samples": self.n_samples, "seed": self.seed,
             "mismatch": self.mismatch, "mc": self.mc, "currents_A": list(self.currents),
             "spreads": None if self.spreads is None else vars(self.spreads),
             "batch_size": self.batch_size, "floor_reruns": self.floor_reruns,
             "floor_samples": self.floor_samples,
-            "draw": draw_mode(self.spec(0)) if is_sky130(d) else None,
+            "draw": draw_mode(self.spec(0)) if pdk_draw else None,
             "corner": getattr(d, "corner", None), "temperature_c": getattr(d, "temperature_c",
                                                                             None),
         }
@@ -137,7 +141,7 @@ def nominal_spec(plan: SweepPlan) -> SampleSpec:
     workers' own explicit-draw library (the tt models bit for bit, no second library to
     load); otherwise the corner's library without mismatch or process variation."""
     spec = plan.spec(0)
-    if is_sky130(plan.design) and draw_mode(spec) == "alter":
+    if measurer_of(plan.design).draws_pdk_mismatch and draw_mode(spec) == "alter":
         return replace(spec, seed=None)
     return replace(spec, seed=None, mismatch=False, mc=False, draw="auto")
 
@@ -162,87 +166,59 @@ class SweepResult:
     elapsed_s: float = 0.0
 
 
-# files ----------------------------------------------------------------------------------
-def _batch_path(out: Path, b: int) -> Path:
-    return out / "batches" / f"batch_{b:05d}.nc"
-
-
-def row_columns(rows: list[dict], keys: Sequence[str]) -> dict[str, np.ndarray]:
-    """Rows (sample dicts) as the columns :func:`read_rows` returns, sorted by sample."""
-    rows = sorted(rows, key=lambda r: r["index"])
-    cols = {"sample": np.array([r["index"] for r in rows], int)}
-    cols.update({k: np.array([float(r.get(k, math.nan)) for r in rows]) for k in keys})
-    cols["seed"] = np.array([r["seed"] or 0 for r in rows], np.int64)
-    cols["ok"] = np.array([bool(r["ok"]) for r in rows])
-    cols["error"] = np.array([str(r["error"]) for r in rows], dtype=object)
-    return cols
-
-
-def write_rows(path: Path, rows: list[dict], keys: Sequence[str],
-               attrs: dict) -> dict[str, np.ndarray]:
-    """One NetCDF file (dimension ``sample``), written under a temporary name, then renamed
-    so that a half-written file never looks finished. Returns the columns written."""
-    import xarray as xr
-
-    cols = row_columns(rows, keys)
-    data = {k: ("sample", v) for k, v in cols.items() if k != "sample"}
-    data["ok"] = ("sample", cols["ok"].astype(np.int8))
-    ds = xr.Dataset(data, coords={"sample": cols["sample"]},
-                    attrs={k: json.dumps(v) for k, v in attrs.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    ds.to_netcdf(tmp, engine="h5netcdf")
-    os.replace(tmp, path)
-    return cols
-
-
-def read_rows(path: Path) -> dict[str, np.ndarray]:
-    """Columns of one batch file (``sample``, ``seed``, ``ok``, ``error``, quantities)."""
-    import xarray as xr
-
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        ds = ds.load()
-    cols = {"sample": ds["sample"].values.astype(int)}
-    for name, var in ds.data_vars.items():
-        cols[name] = var.values
-    cols["ok"] = cols["ok"].astype(bool)
-    cols["error"] = np.array([str(x) for x in cols["error"]], dtype=object)
-    return cols
-
-
-def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    if not parts:
-        return {}
-    table = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    order = np.argsort(table["sample"])
-    return {k: v[order] for k, v in table.items()}
-
-
 # the sweep ------------------------------------------------------------------------------
 def resolve_draw(plan: SweepPlan) -> tuple[SweepPlan, str | None]:
     """``plan`` with ``draw="auto"`` turned into ``"reset"`` where ``"alter"`` cannot draw
     its mismatch (a section without the continuous models, a device the explicit-draw library
     does not cover), and a note saying why; otherwise ``plan`` and ``None``."""
-    if not is_sky130(plan.design) or plan.draw != "auto" or draw_mode(plan.spec(0)) != "alter":
+    refusal = measurer_of(plan.design).alter_refusal
+    if refusal is None or plan.draw != "auto" or draw_mode(plan.spec(0)) != "alter":
         return plan, None
-    try:
-        explicit_draw_paths(plan.spec(0))
-    except ExplicitMismatchError as exc:
-        note = f"mismatch drawn by setseed + reset: {exc}"
-        log.warning(note)
-        return replace(plan, draw="reset"), note
-    return plan, None
+    reason = refusal(plan.spec(0))
+    if reason is None:
+        return plan, None
+    note = f"mismatch drawn by setseed + reset: {reason}"
+    log.warning(note)
+    return replace(plan, draw="reset"), note
 
 
 def nominal_windows(nominal: dict, plan: SweepPlan) -> tuple[float, ...]:
-    """Transient length per current for the drawn sky130 samples: 3 nominal ISIs. ngspice
-    stops each run where its firing cycle ends (~1.15 ISI in), so the length only bounds a
-    draw that is slow or silent (the draws move the ISI by ~8 %; a sample with no whole
-    cycle in it is rerun longer)."""
+    """Transient length per current for the drawn samples of a kind whose runs ngspice stops
+    where the firing cycle ends (sky130: 3 nominal ISIs; the cycle ends ~1.15 ISI in), so the
+    length only bounds a draw that is slow or silent (the draws move the ISI by ~8 %; a
+    sample with no whole cycle in it is rerun longer). Empty for other kinds."""
+    window_isi = measurer_of(plan.design).nominal_window_isi
     rates = [nominal.get(f"rate_Hz_i{k}", 0.0) for k in range(len(plan.currents))]
-    if not is_sky130(plan.design) or not nominal.get("ok") or not all(r > 0 for r in rates):
+    if window_isi is None or not nominal.get("ok") or not all(r > 0 for r in rates):
         return ()
-    return tuple(STOPPED_WINDOW_ISI / r for r in rates)
+    return tuple(window_isi / r for r in rates)
+
+
+@dataclass(frozen=True)
+class _SweepFolder:
+    """One sweep being run into ``out``: its (resolved) plan and what its files hold."""
+
+    out: Path
+    plan: SweepPlan
+    plan_dict: dict
+    keys: list[str]
+
+    @property
+    def attrs(self) -> dict:
+        """What each batch file records of the plan."""
+        return {k: self.plan_dict[k] for k in ("circuit", "design", "seed", "corner",
+                                               "temperature_c", "mismatch", "mc",
+                                               "currents_A", "draw")}
+
+    @property
+    def floor_path(self) -> Path:
+        return self.out / "floor.nc"
+
+    @property
+    def n_floor(self) -> int:
+        """How many samples are rerun for the numerical floor."""
+        p = self.plan
+        return min(p.floor_samples, p.n_samples) if p.floor_reruns else 0
 
 
 def run_sweep(
@@ -273,90 +249,115 @@ def run_sweep(
         after it is recorded as failed and its worker replaced
         (:mod:`lifspice.flows.montecarlo.executor`).
     """
-
     t0 = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    manifest = out / "sweep.json"
     plan, draw_note = resolve_draw(plan)
     plan_dict = plan.to_dict()
-    if manifest.exists():
-        old = json.loads(manifest.read_text())
-        old.setdefault("floor_samples", plan_dict["floor_samples"])  # sweeps before the key
-        if not resume:
-            raise FileExistsError(f"{out} already holds a sweep: pass resume=True (--resume) "
-                                  "to finish it, or choose another folder")
-        if old != json.loads(json.dumps(plan_dict)) and not _same_plan(old, plan_dict):
-            raise ValueError(f"{out} holds a different sweep ({manifest}); cannot resume it "
-                             "with other settings")
-    else:
-        manifest.write_text(json.dumps(plan_dict, indent=2) + "\n")
-    keys = quantity_keys(plan.design, len(plan.currents))
-    attrs = {k: plan_dict[k] for k in ("circuit", "design", "seed", "corner", "temperature_c",
-                                       "mismatch", "mc", "currents_A", "draw")}
+    _write_or_check_manifest(out, plan_dict, resume)
+    folder = _SweepFolder(out, plan, plan_dict, quantity_keys(plan.design, len(plan.currents)))
     ex = Executor(plan.design, workers, scheduler, client, time_limit_s=time_limit_s)
     try:
-        nominal_path = out / "nominal.json"
-        if nominal_path.exists():
-            nominal = json.loads(nominal_path.read_text())
-        else:
-            nom_spec = nominal_spec(plan)
-            (_, rows), = ex.map([(-1, [nom_spec])])
-            nominal = _json_row(rows[0])
-            nominal_path.write_text(json.dumps(nominal, indent=2) + "\n")
-        windows = nominal_windows(nominal, plan)
-
-        done_b = {b for b in range(plan.n_batches) if _batch_path(out, b).exists()}
-        jobs = [(b, [plan.spec(k, windows) for k in plan.batch_indices(b)])
-                for b in range(plan.n_batches) if b not in done_b]
-        n_done = sum(len(plan.batch_indices(b)) for b in done_b)
-        if progress:
-            progress(n_done, plan.n_samples)
-        floor_path = out / "floor.nc"
-        runs = plan.floor_reruns + 1
-        n_floor = min(plan.floor_samples, plan.n_samples) if plan.floor_reruns else 0
-        if n_floor and not floor_path.exists():
-            # one job per floor sample (keys -2, -3, ...), written together once all are in
-            jobs += [(-2 - s, [replace(nudged(plan.spec(s, windows), k), index=s * runs + k)
-                               for k in range(runs)]) for s in range(n_floor)]
-        floor_rows: dict[int, list[dict]] = {}
-        fresh: dict[int, dict[str, np.ndarray]] = {}  # batches run now (no need to reread)
-        for b, rows in ex.map(jobs):
-            if b <= -2:
-                floor_rows[b] = rows
-                if len(floor_rows) == n_floor:
-                    write_rows(floor_path, [r for key in sorted(floor_rows, reverse=True)
-                                            for r in floor_rows[key]], keys,
-                               {**attrs, "nudge_V": 1e-6})
-                continue
-            fresh[b] = write_rows(_batch_path(out, b), rows, keys, attrs)
-            n_done += len(rows)
-            if progress:
-                progress(n_done, plan.n_samples)
+        nominal = _nominal(ex, folder)
+        jobs, done_b = _pending_jobs(folder, nominal_windows(nominal, plan))
+        fresh = _run_jobs(ex, folder, jobs, done_b, progress)
     except BaseException:
         ex.close(cancel=True)  # Ctrl-C: drop queued batches; the written ones stay
         raise
     ex.close()
-
-    table = _concat([fresh[b] if b in fresh else read_rows(_batch_path(out, b))
-                     for b in range(plan.n_batches)])
-    floor = read_rows(floor_path) if plan.floor_reruns else {}
-    summary = sweep_summary(table, keys, floor=floor, plan=plan_dict, nominal=nominal)
-    elapsed = time.perf_counter() - t0
-    n_run = sum(len(specs) for b, specs in jobs if b >= 0)
-    if plan.mc and is_sky130(plan.design):
-
-        summary["process_mc_note"] = mc_threshold_note()
+    summary, table, floor = _summarize(folder, fresh, nominal)
+    if plan.mc and measurer_of(plan.design).process_mc_note is not None:
+        summary["process_mc_note"] = measurer_of(plan.design).process_mc_note()
     if draw_note:
         summary["draw_note"] = draw_note
+    elapsed = time.perf_counter() - t0
+    n_run = sum(len(specs) for b, specs in jobs if b >= 0)
     summary["elapsed_s"] = elapsed
     summary["samples_run"] = n_run
     summary["samples_per_s"] = n_run / elapsed
-    write_table(out / "samples.csv", table, keys)
+    write_table(out / "samples.csv", table, folder.keys)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
     return SweepResult(out_dir=out, summary=summary, table=table, floor=floor,
                        batches_run=len([j for j in jobs if j[0] >= 0]),
                        batches_reused=len(done_b), elapsed_s=summary["elapsed_s"])
+
+
+def _write_or_check_manifest(out: Path, plan_dict: dict, resume: bool) -> None:
+    """Write ``sweep.json``, or check that the one ``out`` holds is this plan's (resume)."""
+    manifest = out / "sweep.json"
+    if not manifest.exists():
+        manifest.write_text(json.dumps(plan_dict, indent=2) + "\n")
+        return
+    old = json.loads(manifest.read_text())
+    old.setdefault("floor_samples", plan_dict["floor_samples"])  # sweeps before the key
+    if not resume:
+        raise FileExistsError(f"{out} already holds a sweep: pass resume=True (--resume) "
+                              "to finish it, or choose another folder")
+    if old != json.loads(json.dumps(plan_dict)) and not _same_plan(old, plan_dict):
+        raise ValueError(f"{out} holds a different sweep ({manifest}); cannot resume it "
+                         "with other settings")
+
+
+def _nominal(ex: Executor, folder: _SweepFolder) -> dict:
+    """The nominal neuron's row: read from ``nominal.json``, or measured and written there."""
+    path = folder.out / "nominal.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    (_, rows), = ex.map([(-1, [nominal_spec(folder.plan)])])
+    nominal = _json_row(rows[0])
+    path.write_text(json.dumps(nominal, indent=2) + "\n")
+    return nominal
+
+
+def _pending_jobs(folder: _SweepFolder, windows: tuple[float, ...],
+                  ) -> tuple[list[tuple[int, list[SampleSpec]]], set[int]]:
+    """(jobs still to run, batches already written). A job is (batch, its specs); the floor
+    samples' reruns are one job each, keyed -2, -3, ... (until ``floor.nc`` is written)."""
+    plan = folder.plan
+    done_b = {b for b in range(plan.n_batches) if batch_path(folder.out, b).exists()}
+    jobs = [(b, [plan.spec(k, windows) for k in plan.batch_indices(b)])
+            for b in range(plan.n_batches) if b not in done_b]
+    runs = plan.floor_reruns + 1
+    if folder.n_floor and not folder.floor_path.exists():
+        jobs += [(-2 - s, [replace(nudged(plan.spec(s, windows), k), index=s * runs + k)
+                           for k in range(runs)]) for s in range(folder.n_floor)]
+    return jobs, done_b
+
+
+def _run_jobs(ex: Executor, folder: _SweepFolder, jobs, done_b: set[int],
+              progress: Callable[[int, int], None] | None) -> dict[int, dict[str, np.ndarray]]:
+    """Run ``jobs``, writing each batch as it comes in and the floor once all its samples
+    are in; returns the columns of the batches run now (no need to reread them)."""
+    plan = folder.plan
+    n_done = sum(len(plan.batch_indices(b)) for b in done_b)
+    if progress:
+        progress(n_done, plan.n_samples)
+    floor_rows: dict[int, list[dict]] = {}
+    fresh: dict[int, dict[str, np.ndarray]] = {}
+    for b, rows in ex.map(jobs):
+        if b <= -2:
+            floor_rows[b] = rows
+            if len(floor_rows) == folder.n_floor:
+                write_rows(folder.floor_path, [r for key in sorted(floor_rows, reverse=True)
+                                               for r in floor_rows[key]], folder.keys,
+                           {**folder.attrs, "nudge_V": NUDGE_V})
+            continue
+        fresh[b] = write_rows(batch_path(folder.out, b), rows, folder.keys, folder.attrs)
+        n_done += len(rows)
+        if progress:
+            progress(n_done, plan.n_samples)
+    return fresh
+
+
+def _summarize(folder: _SweepFolder, fresh: dict[int, dict[str, np.ndarray]], nominal: dict):
+    """(summary, per-sample table, floor table) of the finished sweep."""
+    plan, out = folder.plan, folder.out
+    table = concat_tables([fresh[b] if b in fresh else read_rows(batch_path(out, b))
+                           for b in range(plan.n_batches)])
+    floor = read_rows(folder.floor_path) if plan.floor_reruns else {}
+    summary = sweep_summary(table, folder.keys, floor=floor, plan=folder.plan_dict,
+                            nominal=nominal)
+    return summary, table, floor
 
 
 def _same_plan(old: dict, new: dict) -> bool:
@@ -369,21 +370,9 @@ def _json_row(row: dict) -> dict:
                 (float(v) if isinstance(v, np.floating) else v)) for k, v in row.items()}
 
 
-def write_table(path: Path, table: dict[str, np.ndarray], keys: Sequence[str]) -> None:
-    """The per-sample table as CSV: sample, seed, ok, the quantities (SI), error."""
-
-    cols = ["sample", "seed", "ok", *keys, "error"]
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(cols)
-        for r in range(len(table["sample"])):
-            w.writerow([int(table["sample"][r]), int(table["seed"][r]), int(table["ok"][r]),
-                        *(repr(float(table[k][r])) for k in keys), table["error"][r]])
-
-
 def load_sweep(out_dir: str | os.PathLike[str]) -> tuple[dict, dict[str, np.ndarray]]:
     """(summary.json, per-sample table) of a finished sweep folder."""
     out = Path(out_dir)
     summary = json.loads((out / "summary.json").read_text())
     files = sorted((out / "batches").glob("batch_*.nc"))
-    return summary, _concat([read_rows(p) for p in files])
+    return summary, concat_tables([read_rows(p) for p in files])
