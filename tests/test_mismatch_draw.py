@@ -15,14 +15,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import lifspice.flows.montecarlo.sample as measure
+import lifspice.flows.montecarlo.sky130_sample as sky130_sample
 from lifspice.analysis.sizing import nfet_mismatch_factor
 from lifspice.circuits.sky130.neuron import MIM_DW
 from lifspice.flows.gmid import pelgrom_coefficients
-from lifspice.flows.montecarlo.sample import SampleSpec, measure_sample, sky130_netlist
+from lifspice.flows.montecarlo.measurers import measure_sample
+from lifspice.flows.montecarlo.sample import SampleSpec, draw_mode
+from lifspice.flows.montecarlo.sky130_sample import sky130_netlist
 from lifspice.io.design import load_design
 from lifspice.pdk.sky130_mismatch import ExplicitMismatchError, drawn_instances, explicit_subckt
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, read_parameters
+
+pytestmark = pytest.mark.sky130  # needs the installed sky130 models
 
 I_REF = (6e-10,)  # A, 2x rheobase of the reference neuron
 DESIGN = load_design("sky130")
@@ -129,7 +133,7 @@ def test_a_neuron_drawn_by_alter_measures_as_ngspices_draw(calibrated, monkeypat
     by_reset = measure_sample(None, SampleSpec(design=DESIGN, seed=seed, currents=I_REF,
                                                draw="reset"))
     z = (_ngspice_draw(seed, paths) - co.a) / co.b
-    monkeypatch.setattr(measure, "standard_normals", lambda s, n: z)
+    monkeypatch.setattr(sky130_sample, "standard_normals", lambda s, n: z)
     by_alter = measure_sample(None, SampleSpec(design=DESIGN, seed=seed, currents=I_REF))
     for key, tol in (("tau_m_s", 1e-6), ("gm_S", 1e-6), ("c_mem_F", 1e-6), ("v_rest_V", 1e-6),
                      ("rate_Hz_i0", 1e-3), ("v_th_V", 1e-4)):
@@ -179,8 +183,8 @@ def test_unhandled_pdk_devices_and_process_variation_are_refused():
         drawn_instances("XR1 a b sky130_fd_pr__res_xhigh_po L=10\n")
     with pytest.raises(ValueError, match="mc=True"):
         SampleSpec(design=DESIGN, mc=True, draw="alter")
-    assert measure.draw_mode(SampleSpec(design=DESIGN, mc=True)) == "reset"
-    assert measure.draw_mode(SampleSpec(design=DESIGN)) == "alter"
+    assert draw_mode(SampleSpec(design=DESIGN, mc=True)) == "reset"
+    assert draw_mode(SampleSpec(design=DESIGN)) == "alter"
 
 
 def test_the_nominal_neuron_of_a_sweep_is_drawn_on_the_workers_library():
@@ -190,10 +194,10 @@ def test_the_nominal_neuron_of_a_sweep_is_drawn_on_the_workers_library():
 
     for draw in ("auto", "alter"):
         spec = nominal_spec(SweepPlan(design=DESIGN, n_samples=2, seed=1, draw=draw))
-        assert spec.seed is None and measure.draw_mode(spec) == "alter"
+        assert spec.seed is None and draw_mode(spec) == "alter"
         assert sky130_netlist(spec) == sky130_netlist(SampleSpec(design=DESIGN, seed=3))
     spec = nominal_spec(SweepPlan(design=DESIGN, n_samples=2, seed=1, draw="reset"))
-    assert spec.seed is None and not spec.mismatch and measure.draw_mode(spec) == "reset"
+    assert spec.seed is None and not spec.mismatch and draw_mode(spec) == "reset"
 
 
 def test_calibration_on_the_pdks_own_library_is_refused():
@@ -222,7 +226,7 @@ def test_auto_draw_falls_back_to_reset_where_alter_cannot_draw(tmp_path, monkeyp
     design = replace(DESIGN, temperature_c=31.0)  # a netlist no earlier test cached
     assert resolve_draw(SweepPlan(design=replace(design, temperature_c=32.0), n_samples=2,
                                   seed=1))[1] is None
-    monkeypatch.setattr(mlib, "explicit_mismatch_lib", refuse)
+    monkeypatch.setattr(sky130_sample, "explicit_mismatch_lib", refuse)  # where it is looked up
     plan = SweepPlan(design=design, n_samples=2, seed=1, floor_reruns=0)
     res = run_sweep(plan, tmp_path / "mc", workers=1)
     assert "setseed + reset" in res.summary["draw_note"]

@@ -17,7 +17,10 @@ import pytest
 
 from lifspice.analysis.stats import summarize
 from lifspice.analysis.theory.saturating import SaturatingLifParams, rate_saturating
-from lifspice.flows.montecarlo.sample import SampleSpec, Spreads, draw_behavioral, measure_sample
+from lifspice.circuits.kinds import KINDS, kind_of, make_bench
+from lifspice.flows.montecarlo.behavioral_sample import draw_behavioral
+from lifspice.flows.montecarlo.measurers import MEASURERS, measure_sample, measurer_of
+from lifspice.flows.montecarlo.sample import SampleSpec, Spreads
 from lifspice.flows.montecarlo.sweep import (
     SweepPlan,
     load_sweep,
@@ -55,6 +58,23 @@ def test_sample_seeds_depend_only_on_master_seed_and_index():
 def test_a_bad_master_seed_is_named_in_the_error(seed):
     with pytest.raises(ValueError, match="seed must be an int >= 0"):
         SweepPlan(design=load_design("behavioral"), n_samples=10, seed=seed)
+
+
+@pytest.mark.parametrize("name", ["behavioral",
+                                  *(pytest.param(n, marks=pytest.mark.sky130)
+                                    for n in ("sky130", "sky130_lean"))])
+def test_a_designs_kind_picks_its_sample_measurer_and_the_bench_agrees(name):
+    """The Monte Carlo dispatches on the design's kind (no switch on its class): every
+    measurer belongs to a registered kind, and it draws the PDK's mismatch exactly where the
+    kind's bench names a PDK."""
+    assert set(MEASURERS) <= set(KINDS)
+    design = load_design(name)
+    m = measurer_of(design)
+    assert m.kind == kind_of(design).name
+    assert m.pdk == make_bench(design).pdk
+    assert m.draws_pdk_mismatch == (m.pdk is not None)
+    with pytest.raises(TypeError, match="no neuron kind"):
+        measurer_of(object())
 
 
 def test_behavioral_draws_match_the_spreads(beh):
@@ -224,6 +244,7 @@ def test_resume_redoes_no_finished_batch(beh, tmp_path):
         np.testing.assert_array_equal(v, reread[k], err_msg=k)
 
 
+@pytest.mark.sky130
 def test_sky130_local_and_dask_give_identical_samples(sky, tmp_path):
     """The same plan on the local pool (batches of 2) and on a Dask LocalCluster (2
     single-threaded worker processes, batches of 3) gives bit-identical samples: a sample
@@ -254,6 +275,7 @@ def test_sky130_local_and_dask_give_identical_samples(sky, tmp_path):
         assert alone[k] == local.table[k][3]
 
 
+@pytest.mark.sky130
 @pytest.mark.parametrize("name", ["sky130", "sky130_lean"])
 def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_path,
                                                                       sky130_sim):
@@ -281,6 +303,7 @@ def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_p
     assert 100e-6 < nominal["t_ref_s"] < 200e-6
 
 
+@pytest.mark.sky130
 def test_a_sample_stuck_in_reset_says_so():
     """sky130_linear as it shipped before (i_hys = 1 nA: a 48 mV hysteresis against its
     50 mV reset swing) locked up in about half of its mismatch samples; sample 5 of seed 1
@@ -297,6 +320,7 @@ def test_a_sample_stuck_in_reset_says_so():
     assert fixed["rate_Hz_i0"] > 0 and 100e-6 < fixed["t_ref_s"] < 200e-6
 
 
+@pytest.mark.sky130
 def test_release_margin_predicts_how_many_neurons_stick_in_reset(tmp_path):
     """analysis.sizing.release_margin (the comparator's margin to let go after a reset, in
     sigma of its three mirrors' mismatch) against the Monte Carlo: for sky130_linear with
@@ -321,6 +345,7 @@ def test_release_margin_predicts_how_many_neurons_stick_in_reset(tmp_path):
     assert abs(stuck.mean() - p) < 3 * math.sqrt(p * (1 - p) / stuck.size)
 
 
+@pytest.mark.sky130
 def test_summary_json_has_the_promised_keys(sky, tmp_path):
     """summary.json: per quantity (report.json names) mean/std/cv/n and intervals;
     n_samples, n_failed, seed, corner; the numerical floor from the nudged reruns of the
