@@ -105,6 +105,7 @@ def test_behavioral_draws_match_the_spreads(beh):
     assert draws[0].i_b == pytest.approx(beh.i_b, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_behavioral_sweep_measures_what_was_drawn(beh, tmp_path):
     """Each behavioral sample's measured tau_m, threshold, reset and refractory time match
     its own draw: tau within 1 % (exponential fit of a 3 mV step), V_th within 1.5 mV (the
@@ -135,6 +136,7 @@ def test_behavioral_sweep_measures_what_was_drawn(beh, tmp_path):
     assert np.ptp(t["rate_Hz_i0"]) > 0.05 * np.mean(theory)  # the draws do move the rate
 
 
+@pytest.mark.slow
 def test_per_sample_lif_fit_recovers_each_draw(beh, tmp_path):
     """With a short F-I curve per sample (four currents), each sample reports the ideal LIF
     fitted to it: fitted tau_m within 2 % of the drawn C/g_m and t_ref within 2 % of the
@@ -159,6 +161,7 @@ def test_per_sample_lif_fit_recovers_each_draw(beh, tmp_path):
     assert "fit_tau_m_s" not in run_sweep(two, tmp_path / "two", workers=1).table
 
 
+@pytest.mark.slow
 def test_failing_samples_are_recorded_and_the_sweep_goes_on(beh, tmp_path):
     """A spread of 0.3 V on v_reset makes some draws impossible (v_reset above v_th): those
     samples, and exactly those, are recorded as failed with the reason; the rest are
@@ -188,6 +191,7 @@ def test_failing_samples_are_recorded_and_the_sweep_goes_on(beh, tmp_path):
     assert len(csv) == n + 1 and "ParameterError" in csv[1 + expected_bad[0]]
 
 
+@pytest.mark.slow
 def test_a_sample_silent_at_the_reference_current_is_a_failed_sample(beh, tmp_path):
     """Below rheobase no firing cycle comes, however long the run (the window is doubled
     twice): the sample is recorded as failed, saying so and how long it was simulated
@@ -205,6 +209,7 @@ def test_a_sample_silent_at_the_reference_current_is_a_failed_sample(beh, tmp_pa
     assert "below this sample's rheobase" in err
 
 
+@pytest.mark.slow
 def test_resume_redoes_no_finished_batch(beh, tmp_path):
     """Interrupt a sweep after two batches (Ctrl-C from the progress callback), resume it:
     the batches written before are kept untouched (same file, same mtime), only the rest
@@ -245,6 +250,7 @@ def test_resume_redoes_no_finished_batch(beh, tmp_path):
 
 
 @pytest.mark.sky130
+@pytest.mark.slow
 def test_sky130_local_and_dask_give_identical_samples(sky, tmp_path):
     """The same plan on the local pool (batches of 2) and on a Dask LocalCluster (2
     single-threaded worker processes, batches of 3) gives bit-identical samples: a sample
@@ -277,6 +283,7 @@ def test_sky130_local_and_dask_give_identical_samples(sky, tmp_path):
 
 @pytest.mark.sky130
 @pytest.mark.parametrize("name", ["sky130", "sky130_lean"])
+@pytest.mark.slow
 def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_path,
                                                                       sky130_sim):
     """A sample's rate is timed over one firing cycle (membrane crossings a quarter of the way
@@ -321,6 +328,7 @@ def test_a_sample_stuck_in_reset_says_so():
 
 
 @pytest.mark.sky130
+@pytest.mark.slow
 def test_release_margin_predicts_how_many_neurons_stick_in_reset(tmp_path):
     """analysis.sizing.release_margin (the comparator's margin to let go after a reset, in
     sigma of its three mirrors' mismatch) against the Monte Carlo: for sky130_linear with
@@ -346,6 +354,7 @@ def test_release_margin_predicts_how_many_neurons_stick_in_reset(tmp_path):
 
 
 @pytest.mark.sky130
+@pytest.mark.slow
 def test_summary_json_has_the_promised_keys(sky, tmp_path):
     """summary.json: per quantity (report.json names) mean/std/cv/n and intervals;
     n_samples, n_failed, seed, corner; the numerical floor from the nudged reruns of the
@@ -407,6 +416,7 @@ def test_summarize_intervals():
     assert summarize([np.nan, 1.0])["n"] == 1
 
 
+@pytest.mark.slow
 def test_cli_montecarlo_behavioral(tmp_path, capsys):
     from lifspice.cli.main import main
 
