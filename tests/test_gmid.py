@@ -16,6 +16,8 @@ from lifspice.analysis.gmid import GmidTable
 from lifspice.flows import gmid as gs
 from lifspice.pdk import sky130 as pdk
 
+pytestmark = pytest.mark.sky130  # the gm/Id tables are swept from the installed models
+
 
 @pytest.fixture(scope="session")
 def tables27(gmid_cache):

@@ -21,6 +21,8 @@ from lifspice.circuits.params import ParameterError
 from lifspice.circuits.sky130.neuron import Sky130Neuron
 from lifspice.flows import gmid as gs
 
+pytestmark = pytest.mark.sky130  # sizing reads gm/Id tables swept from the installed models
+
 
 @pytest.fixture(scope="session")
 def inputs(gmid_cache):

@@ -214,6 +214,7 @@ def _ota(run, lib, design):
     return v, i_leak, g_m
 
 
+@pytest.mark.sky130
 def test_ota_dc_sweep_gm(run, lib):
     """g_m by DC sweep agrees with the weak-inversion guess i_b/(2 n U_T), n = 1.5, to 5 %;
     the curve saturates near +-i_b with a linear range of ~2 n U_T."""
@@ -228,6 +229,7 @@ def test_ota_dc_sweep_gm(run, lib):
     assert 0.8e-3 < tau_pred < 1.3e-3
 
 
+@pytest.mark.sky130
 def test_linear_design_leak_is_wider(run, lib):
     d = Sky130Neuron.from_dict(tomllib.loads((DESIGNS / "sky130_linear.toml").read_text()))
     v, i_leak, g_m = _ota(run, lib, d)
@@ -238,6 +240,7 @@ def test_linear_design_leak_is_wider(run, lib):
     assert 0.5 * (i_leak.max() - i_leak.min()) / g_m > 0.15
 
 
+@pytest.mark.sky130
 def test_step_response_tau(run, lib):
     """A ~3 mV current step: tau from the exponential within 10 % of C/g_m (measured: 0.02 %)
     and the step height I/g_m."""
@@ -270,6 +273,7 @@ def _design(name: str) -> Sky130Neuron:
 
 
 @pytest.mark.parametrize("name", ["sky130", "sky130_lean"])
+@pytest.mark.sky130
 def test_neuron_fires_periodically_above_rheobase(run, lib, name):
     d = _design(name)
     res = run(neuron_netlist(d, DC(1e-9), t_stop=8e-3, lib_path=lib),
@@ -296,6 +300,7 @@ def test_neuron_fires_periodically_above_rheobase(run, lib, name):
 
 
 @pytest.mark.parametrize("name", ["sky130", "sky130_lean"])
+@pytest.mark.sky130
 def test_neuron_silent_below_rheobase(run, lib, name):
     d = _design(name)
     res = run(neuron_netlist(d, DC(0.25e-9), t_stop=20e-3, lib_path=lib),
@@ -305,6 +310,7 @@ def test_neuron_silent_below_rheobase(run, lib, name):
 
 
 @pytest.mark.parametrize("topology", TOPOLOGIES)
+@pytest.mark.sky130
 def test_comparator_lets_go_only_outside_its_hysteresis(run, lib, topology):
     """Sky130Neuron.hysteresis_width (2 n U_T atanh(i_hys / i_cmp)) is where the comparator
     lets go: with the 50 mV reset swing of sky130_linear, i_hys giving a 44 mV width fires
@@ -332,6 +338,7 @@ def test_comparator_lets_go_only_outside_its_hysteresis(run, lib, topology):
             assert len(spikes) >= n_spikes
 
 
+@pytest.mark.sky130
 def test_mismatch_seed_reproducible(run, lib):
     """tt_mm: the seed fixes the per-instance draws; another seed gives another neuron."""
     mm = str(pdk.corner_lib("tt", mismatch=True))
