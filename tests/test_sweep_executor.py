@@ -21,6 +21,7 @@ def beh():
     return load_design("behavioral")
 
 
+@pytest.mark.slow
 def test_a_sample_past_the_time_limit_fails_alone_and_the_rest_is_measured(beh):
     i = 2 * beh.saturating_params().rheobase
     spec = SampleSpec(design=beh, seed=5, currents=(i,), spreads=Spreads())
