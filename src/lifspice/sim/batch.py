@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lifspice.sim.pyspice_library import INSTALL_HINT
 from lifspice.sim.result import (
     NgspiceNotFoundError,
     SimResult,
@@ -26,7 +27,7 @@ from lifspice.sim.result import (
     build_result,
     fatal_log_lines,
 )
-from lifspice.sim.shared import BASE_INIT_COMMANDS, INSTALL_HINT
+from lifspice.sim.shared import BASE_INIT_COMMANDS
 
 logger = logging.getLogger(__name__)
 
