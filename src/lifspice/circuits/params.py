@@ -25,8 +25,12 @@ def check_finite(owner: str, **values: float | None) -> None:
                 f"{owner}.{name} must be a number in SI units, got {value!r} "
                 f"({type(value).__name__})"
             )
-        if not math.isfinite(value):
-            raise ParameterError(f"{owner}.{name} must be finite, got {value!r}")
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int beyond float range (a 400-digit JSON number)
+            finite = False
+        if not finite:
+            raise ParameterError(f"{owner}.{name} must be finite, got {value!r:.40}")
 
 
 def check_positive(owner: str, unit: str, **values: float) -> None:
@@ -35,6 +39,31 @@ def check_positive(owner: str, unit: str, **values: float) -> None:
             raise ParameterError(
                 f"{owner}.{name} must be > 0 {unit}, got {value!r}; "
                 f"give a positive value in SI units ({unit})"
+            )
+
+
+# Physically plausible ranges of the LIF quantities (SI): far wider than any neuron, silicon
+# or biological, but they refuse the absurd values (c_mem = 1e-300 F, g_leak = 1e300 S) that
+# would otherwise reach ngspice as a 5e-315 s time step. name -> (low, high, unit).
+PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "c_mem": (1e-18, 1.0, "F"),
+    "g_leak": (1e-18, 1e3, "S"),
+    "v_rest": (-1e3, 1e3, "V"),
+    "v_th": (-1e3, 1e3, "V"),
+    "v_reset": (-1e3, 1e3, "V"),
+    "t_ref": (0.0, 1e6, "s"),
+    "tau_m": (1e-12, 1e6, "s"),
+}
+
+
+def check_plausible(owner: str, **values: float) -> None:
+    """Raise :class:`ParameterError` for a value outside its :data:`PLAUSIBLE` range."""
+    for name, value in values.items():
+        lo, hi, unit = PLAUSIBLE[name]
+        if not lo <= value <= hi:
+            raise ParameterError(
+                f"{owner}.{name} = {value!r} {unit} is outside the plausible range "
+                f"[{lo:g}, {hi:g}] {unit}; check the units (SI: {unit})"
             )
 
 
@@ -84,6 +113,8 @@ class LifParams:
             )
         if self.t_ref < 0:
             raise ParameterError(f"{owner}.t_ref must be >= 0 s, got {self.t_ref!r}")
+        check_plausible(owner, **{k: getattr(self, k) for k in PLAUSIBLE if k != "tau_m"},
+                        tau_m=self.c_mem / self.g_leak)
 
     @property
     def tau_m(self) -> float:

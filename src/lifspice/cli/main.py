@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -102,6 +103,28 @@ def cmd_designs(args) -> int:
     return 0
 
 
+def check_out_folder(out: Path) -> None:
+    """Refuse, before any simulation, an output folder that cannot be written: an existing
+    file, a path under a file, a folder without write permission."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                what = "is a file" if folder == out else f"is under the file {folder}"
+                raise ParameterError(f"--out {out} {what}; give a folder (new or existing)")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise ParameterError(f"--out {out}: {folder} is not writable; give a folder "
+                                     "you may write to")
+            return
+
+
+def _interrupted(args) -> str:
+    hint = ""
+    if args.command == "montecarlo":
+        hint = (f"; finished batches are kept in {args.out}: run the same command with "
+                "--resume to continue")
+    return f"lifspice: interrupted{hint}"
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -111,11 +134,17 @@ def main(argv=None) -> int:
                 "designs": cmd_designs}
     handler = getattr(args, "handler", None) or handlers[args.command]
     try:
+        out = getattr(args, "out", None)
+        if isinstance(out, Path):  # a folder; for export, the file's
+            check_out_folder(out.parent if args.command == "export" else out)
         return handler(args)
     except (ParameterError, FileNotFoundError, NgspiceNotFoundError, PdkNotFoundError,
             SimulationError) as e:
         print(f"lifspice: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(_interrupted(args), file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,7 +31,7 @@ from lifspice.analysis.plots.characterization import fi_figure, membrane_figure,
 from lifspice.analysis.theory.comparator import rate_with_delay
 from lifspice.circuits.bench import Bench
 from lifspice.circuits.kinds import make_bench
-from lifspice.circuits.params import SaturatingLifParams
+from lifspice.circuits.params import ParameterError, SaturatingLifParams
 from lifspice.circuits.stimulus import DC
 from lifspice.flows.fi import FiPoint, default_currents, run_fi
 from lifspice.io.design import load_design
@@ -264,9 +264,11 @@ def _firing_transient(bench: Bench, sim: Simulator, pre: SaturatingLifParams,
     spikes = extract.spike_times(t, res[pr.spike], pr.spike_level)
     pulses = extract.reset_pulses(t, res[pr.reset], pr.reset_level)
     if spikes.size < 2 or pulses.start.size < 1:
-        raise RuntimeError(
-            f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A in {t_stop:.3g} s: "
-            "cannot extract threshold, reset and refractory time (is it a spiking design?)"
+        raise ParameterError(
+            f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A (twice its measured "
+            f"rheobase) in {t_stop:.3g} s, so threshold, reset and refractory time cannot be "
+            "measured; check that the design spikes and resets (v_th, v_reset, t_ref, and "
+            "for a transistor design its comparator and reset biases)"
         )
     return _Transient(
         i=i_tr, t=t, v=v, extra={k: res[k] for k in pr.transient_vectors if k != pr.mem},

@@ -57,9 +57,15 @@ def read_design_file(spec: str | Path) -> dict[str, Any]:
     """The raw key/value table of a design file or of a reference design named ``spec``."""
     path = Path(spec)
     if path.suffix.lower() in (".toml", ".json") or path.exists():
+        if path.is_dir():
+            raise ParameterError(f"design {path} is a folder; give a .toml or .json file")
         if not path.is_file():
             raise FileNotFoundError(f"design file {path} does not exist")
-        text = path.read_text()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise ParameterError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); "
+                                 "save the design file as UTF-8") from None
         if path.suffix.lower() == ".json":
             try:
                 data = json.loads(text)
@@ -72,7 +78,7 @@ def read_design_file(spec: str | Path) -> dict[str, Any]:
                 raise ParameterError(f"{path}: not valid TOML ({e})") from None
         if not isinstance(data, dict):
             raise ParameterError(f"{path}: a design file holds a table of keys")
-        return data
+        return check_values(data, str(path))
     name = str(spec)
     if name not in reference_designs():
         raise ParameterError(
@@ -80,6 +86,19 @@ def read_design_file(spec: str | Path) -> dict[str, Any]:
             f"designs: {', '.join(reference_designs())}"
         )
     return tomllib.loads(_shipped_text(name))
+
+
+def check_values(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """Refuse values no design key takes: JSON null, tables and lists (every key is a
+    number in SI units or a short text such as ``circuit``)."""
+    for key, value in data.items():
+        if value is None:
+            raise ParameterError(f"{where}: key {key!r} is null; give a number in SI units "
+                                 "or leave the key out for its default")
+        if isinstance(value, (dict, list)):
+            raise ParameterError(f"{where}: key {key!r} holds a {type(value).__name__}; "
+                                 "design keys are flat: a number in SI units or a text")
+    return data
 
 
 def behavioral_keys() -> list[str]:
@@ -98,7 +117,8 @@ def load_design(spec: str | Path | Mapping[str, Any] | None = None):
     if not isinstance(spec, (str, Path, Mapping)):
         kind_of(spec)  # a design object: TypeError when it is no known kind
         return spec
-    data = dict(spec) if isinstance(spec, Mapping) else read_design_file(spec)
+    data = (check_values(dict(spec), "design") if isinstance(spec, Mapping)
+            else read_design_file(spec))
     circuit = data.pop("circuit", "behavioral")
     if circuit not in KINDS:
         raise ParameterError(f"unknown circuit {circuit!r}; choose one of {sorted(KINDS)}")

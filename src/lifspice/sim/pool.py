@@ -24,6 +24,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -97,10 +98,22 @@ class SimPool:
             )
 
     def close(self, *, cancel: bool = False) -> None:
-        """Wait for running items and stop the workers; ``cancel`` drops queued items."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=cancel)
-            self._executor = None
+        """Wait for running items and stop the workers. ``cancel`` (an error or Ctrl-C in
+        the caller) drops queued items and ends the workers at once, also one blocked in a
+        long ngspice run, instead of waiting for it."""
+        if self._executor is None:
+            return
+        executor, self._executor = self._executor, None
+        if not cancel:
+            executor.shutdown(wait=True)
+            return
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.join(timeout=5)
 
     def as_completed(
         self,
@@ -187,6 +200,9 @@ def _init_worker(backend: str, init_commands: tuple[str, ...], options: dict[str
 
     global _worker_sim, _worker_error
     _exit_with_parent(os.getppid())
+    # Ctrl-C reaches the whole process group: the parent alone handles it (and ends the
+    # workers), so that one interrupt prints one message, not one traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Before the library (and libgomp with it) loads; num_threads=1 is sent to ngspice too.
     os.environ["OMP_NUM_THREADS"] = "1"
     try:

@@ -151,7 +151,7 @@ class Sky130Neuron:
         if self.ota_bulk not in ("vdd", "source"):
             raise ParameterError(f"{owner}.ota_bulk must be 'vdd' or 'source', "
                                  f"got {self.ota_bulk!r}")
-        if self.ota_degeneration not in (0, 1, 2) or isinstance(self.ota_degeneration, bool):
+        if type(self.ota_degeneration) is not int or self.ota_degeneration not in (0, 1, 2):
             raise ParameterError(f"{owner}.ota_degeneration must be 0, 1 or 2, "
                                  f"got {self.ota_degeneration!r}")
         if not -55.0 <= self.temperature_c <= 150.0:
