@@ -230,9 +230,9 @@ def test_auto_draw_falls_back_to_reset_where_alter_cannot_draw(tmp_path, monkeyp
     plan = SweepPlan(design=design, n_samples=2, seed=1, floor_reruns=0)
     res = run_sweep(plan, tmp_path / "mc", workers=1)
     assert "setseed + reset" in res.summary["draw_note"]
-    from lifspice.cli.montecarlo import summary_text
+    from lifspice.io.summaries import montecarlo_summary
 
-    assert f"note: {res.summary['draw_note']}" in summary_text(res.summary)
+    assert f"note: {res.summary['draw_note']}" in montecarlo_summary(res.summary)
     assert json.loads((tmp_path / "mc" / "sweep.json").read_text())["draw"] == "reset"
     assert res.summary["n_failed"] == 0
     explicit = SweepPlan(design=design, n_samples=2, seed=1, draw="alter")

@@ -19,6 +19,7 @@ from lifspice.flows.montecarlo.measurers import measurer_of
 from lifspice.flows.montecarlo.sample import Spreads
 from lifspice.flows.montecarlo.sweep import SweepPlan, run_sweep
 from lifspice.io.design import load_design
+from lifspice.io.summaries import montecarlo_summary
 
 
 def _amps_or_multiple(text: str) -> str:
@@ -149,7 +150,7 @@ def cmd_montecarlo(args) -> int:
                     resume=args.resume, progress=_bar("montecarlo"),
                     time_limit_s=args.time_limit or None)
     s = res.summary
-    print(summary_text(s))
+    print(montecarlo_summary(s))
     pngs = []
     if not args.no_plots:
 
@@ -157,37 +158,6 @@ def cmd_montecarlo(args) -> int:
     print(f"wrote {args.out / 'summary.json'}, samples.csv, batches/"
           + "".join(f", {p}" for p in pngs))
     return 0
-
-
-def summary_text(s: dict) -> str:
-    """Short text of a summary.json: n, failures, mean/std/cv per quantity, the floor."""
-    lines = [f"{s['n_samples']} samples ({s['n_failed']} failed), seed {s['seed']}, "
-             f"corner {s['corner']}, {s.get('samples_per_s', 0):.3g} samples/s",
-             f"{'quantity':<20}{'mean':>12}{'std':>12}{'cv':>9}{'n':>6}{'floor/std':>11}"]
-    for k in s["quantities"]:
-        q = s[k]
-        if q["mean"] is None:
-            continue
-        cv = f"{q['cv']:9.4f}" if q.get("cv") is not None else f"{'-':>9}"
-        fl = q.get("floor_over_std")
-        lines.append(f"{k:<20}{q['mean']:12.5g}{(q['std'] or 0):12.4g}{cv}{q['n']:6d}"
-                     + (f"{fl:11.3g}" if fl is not None else f"{'-':>11}"))
-    nf = s.get("noise_floor")
-    if nf:
-        verdict = "under" if nf["under_limit"] else "NOT under"
-        single = nf.get("worst_single_sample_over_std")
-        lines.append(f"numerical floor ({nf.get('samples', 1)} samples rerun with 1 uV nudges, "
-                     f"{nf['reruns']} runs): worst floor/std {nf['worst_floor_over_std']:.3g}"
-                     + (f" (noisiest single sample {single:.3g})" if single is not None else "")
-                     + f", {verdict} the {nf['limit']:g} limit"
-                     + (f" (no resolved spread, not counted: {', '.join(nf['no_resolved_spread'])})"
-                        if nf.get("no_resolved_spread") else ""))
-    for f in s["failures"][:5]:
-        lines.append(f"failed sample {f['sample']} (seed {f['seed']}): {f['error']}")
-    for key in ("process_mc_note", "draw_note"):
-        if s.get(key):
-            lines.append(f"note: {s[key]}")
-    return "\n".join(lines)
 
 
 def cmd_corners(args) -> int:

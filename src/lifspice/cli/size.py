@@ -15,6 +15,7 @@ from lifspice.analysis.sizing import SizingTargets
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.gmid import gmid_tables
 from lifspice.flows.sizing import load_inputs, size_and_verify, write_sizing
+from lifspice.io.summaries import sizing_summary
 from lifspice.pdk.sky130 import spiceinit_lines
 from lifspice.sim.backends import make_simulator
 
@@ -147,43 +148,6 @@ def cmd_size(args) -> int:
     result = size_and_verify(targets, tables=tables, mismatch=mm, sim=sim, tol=args.tol,
                              progress=progress)
     paths = write_sizing(result, args.out)
-    print(summary_text(result))
+    print(sizing_summary(result))
     print(f"\nwrote {paths['design']}, {paths['sizing']}, {args.out / 'netlists'}/")
     return 0 if result.success else 1
-
-
-def summary_text(result) -> str:
-    """A few lines: targets, chosen sizes, predicted and simulated tau_m."""
-    d, n = result.design, result.neuron
-    um = 1e6
-    lines = [
-        f"tau_m target {d.targets.tau_m * 1e3:.4g} ms: tables predict "
-        f"{result.tau_predicted * 1e3:.4g} ms, first simulation {result.history[0][1] * 1e3:.4g}"
-        f" ms; final {result.tau_simulated * 1e3:.4g} ms ({result.error * 100:+.2f} %, "
-        f"{len(result.history)} simulation(s))",
-        f"C_mem {n.c_mem_nominal * 1e12:.4g} pF (MIM {n.mim_size[0] * um:.3g} um square), "
-        f"i_b {n.i_b * 1e12:.4g} pA",
-        f"OTA pair W/L {n.w_ota_in * um:g}/{n.l_ota_in * um:g} um, mirror "
-        f"{n.w_ota_mirror * um:g}/{n.l_ota_mirror * um:g}, tail {n.w_ota_tail * um:g}/"
-        f"{n.l_ota_tail * um:g}; comparator pair {n.w_cmp_in * um:g}/{n.l_cmp_in * um:g}; "
-        f"reset {n.w_reset * um:g}/{n.l_reset * um:g}",
-        f"refractory c_ref {n.c_ref * 1e15:.3g} fF, i_ref {n.i_ref * 1e12:.3g} pA"
-        + ("" if result.t_ref_simulated is None else
-           f": t_ref simulated {result.t_ref_simulated * 1e3:.4g} ms (target "
-           f"{d.targets.t_ref * 1e3:.4g} ms)"),
-        "leakage into the membrane: " + ", ".join(
-            f"{v * 1e12:.3g} pA at {t:g} C" for t, v in d.leakage.items()),
-        f"sigma(tau)/tau {d.sigma_tau_rel * 100:.2g} %, sigma(V_th) {d.sigma_vth * 1e3:.3g} mV,"
-        f" area {d.area['total'] * 1e12:.0f} um^2, static power {d.power * 1e9:.3g} nW",
-    ]
-    rng = f"input current range: rheobase ~{d.rheobase * 1e12:.4g} pA"
-    if result.i_in_max is not None:
-        rng += (f" .. {result.i_in_max * 1e12:.4g} pA for {d.targets.max_rate:g} Hz "
-                f"(simulated {result.rate_at_i_in_max:.4g} Hz; predicted "
-                f"{d.i_in_max * 1e12:.4g} pA)")
-    lines.append(rng)
-    for temp, tau in result.tau_by_temperature.items():
-        lines.append(f"simulated tau_m at {temp:g} C: "
-                     + ("no fit" if tau is None else f"{tau * 1e3:.4g} ms"))
-    lines += list(d.notes) + [result.message]
-    return "\n".join(lines)

@@ -35,7 +35,8 @@ from lifspice.circuits.params import ParameterError, SaturatingLifParams
 from lifspice.circuits.stimulus import DC
 from lifspice.flows.fi import FiPoint, default_currents, run_fi
 from lifspice.io.design import load_design
-from lifspice.io.report import report_dict, summary_text, write_report
+from lifspice.io.report import report_dict, write_report
+from lifspice.io.summaries import characterization_summary
 from lifspice.sim.backends import make_simulator
 from lifspice.sim.pool import SimPool
 from lifspice.sim.result import Simulator
@@ -107,7 +108,7 @@ class Characterization:
 
     def summary(self) -> str:
         """A few lines for the terminal, then how far silicon is from theory, in words."""
-        return f"{summary_text(self.report())}\n\n{deviation_text(self)}"
+        return f"{characterization_summary(self.report())}\n\n{deviation_text(self)}"
 
     def save(self, folder: str | Path, *, plots: bool = True) -> Path:
         """Write what ``lifspice characterize`` writes into ``folder``: ``report.json``,

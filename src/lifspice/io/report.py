@@ -132,39 +132,3 @@ def write_report(ch, out_dir: Path) -> dict:
         for row in zip(ch.currents, ch.rates, ch.theory_fi(), ch.predicted_fi(), strict=True):
             w.writerow([repr(float(x)) for x in row])
     return rep
-
-
-def summary_text(rep: dict) -> str:
-    """A few lines for the terminal."""
-
-    def si(x, unit):
-        if x is None:
-            return "n/a"
-        for scale, prefix in ((1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "u"),
-                              (1e-3, "m"), (1.0, "")):
-            if abs(x) < scale * 1000:
-                return f"{x / scale:.4g} {prefix}{unit}"
-        return f"{x:.4g} {unit}"
-
-    fit = rep["fit"]
-    fp = fit["params"]
-    lines = [
-        f"circuit        {rep['circuit']}",
-        f"tau_m          {si(rep['tau_m_s'], 's')} (step)   C/g_m {si(rep['tau_pred_s'], 's')}"
-        f"   g_m {si(rep['gm_S'], 'S')}",
-        f"V_th           {si(rep['v_th_V'], 'V')}   V_reset {si(rep['v_reset_V'], 'V')}"
-        f"   t_ref {si(rep['t_ref_s'], 's')}",
-        f"rheobase       {si(rep['rheobase_A'], 'A')}",
-        f"ideal LIF fit  C {si(fp['c_mem'], 'F')}  g {si(fp['g_leak'], 'S')}"
-        f"  tau {si(fp['c_mem'] / fp['g_leak'], 's')}  t_ref {si(fp['t_ref'], 's')}"
-        f"  RMS error {100 * (fit['rms_rel_error'] or math.nan):.3g}%",
-        f"saturating fit RMS error "
-        f"{100 * (rep['fit_saturating']['rms_rel_error'] or math.nan):.3g}%"
-        f"   prediction (no fit) {100 * (rep['prediction_rms_rel_error'] or math.nan):.3g}%",
-    ]
-    if rep.get("spontaneous"):
-        lines.append("spontaneous    v_rest >= v_th: this neuron fires with no input")
-    if "energy_per_spike_J" in rep:
-        lines.append(f"energy/spike   {si(rep['energy_per_spike_J'], 'J')}"
-                     f"   static power {si(rep.get('static_power_W'), 'W')}")
-    return "\n".join(lines)
