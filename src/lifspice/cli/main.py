@@ -104,8 +104,8 @@ def cmd_designs(args) -> int:
 
 
 def check_out_folder(out: Path) -> None:
-    """Refuse, before any simulation, an output folder that cannot be written: an existing
-    file, a path under a file, a folder without write permission."""
+    """Make the output folder, or refuse it before any simulation: an existing file, a path
+    under a file, a folder without write permission."""
     for folder in (out, *out.parents):
         if folder.exists():
             if not folder.is_dir():
@@ -114,7 +114,12 @@ def check_out_folder(out: Path) -> None:
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise ParameterError(f"--out {out}: {folder} is not writable; give a folder "
                                      "you may write to")
-            return
+            break
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ParameterError(f"--out {out}: cannot create it ({e.strerror}); give a folder "
+                             "you may write to") from None
 
 
 def _interrupted(args) -> str:
