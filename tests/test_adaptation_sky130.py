@@ -76,12 +76,13 @@ def test_sky130_adaptation_extracted_and_against_theory(runs):
     tau_decay = threshold_trace_tau(decay.time, decay["v(vth)"], sp_d[-1] + 0.5e-3, rest)
     # measured: jump 9.0 mV vs fitted 8.8 mV; decay 7.9 ms vs fitted 8.6 ms (the follower's
     # tanh makes the decay of the larger, accumulated excess slower than that of the tail)
+    # (1.8 % and 8.7 % apart); the guesses from the sizes are off by 6.9 % and 11.8 %
     assert fit.dv_th == pytest.approx(jump, rel=0.06)
     assert fit.tau_a == pytest.approx(tau_decay, rel=0.15)
     assert fit.dv_th == pytest.approx(ADAPT.dv_th_guess(t_pulse), rel=0.25)
     assert fit.tau_a == pytest.approx(ADAPT.tau_a_guess(design.temperature_c), rel=0.3)
     # adapted rate: the event map on the measured free membrane (no LIF model assumed),
-    # with the plain neuron's effective threshold and hold; measured -0.7 %
+    # with the plain neuron's effective threshold and hold; measured -0.68 %
     late = 1 / np.mean(np.diff(sp)[-3:])
     f_plain = 1 / np.mean(np.diff(sp0))
     assert late < 0.97 * f_plain
@@ -90,6 +91,6 @@ def test_sky130_adaptation_extracted_and_against_theory(runs):
     f_theory = ta.adapted_rate_trajectory(traj.time[m], traj["v(mem)"][m], float(np.mean(th0)),
                                           t_hold, fit.dv_th, fit.tau_a)
     assert f_theory == pytest.approx(late, rel=0.02)
-    # and with no adaptation the map gives back the plain rate
+    # and with no adaptation the map gives back the plain rate (measured 3.3e-5)
     assert ta.adapted_rate_trajectory(traj.time[m], traj["v(mem)"][m], float(np.mean(th0)),
-                                      t_hold, 0.0, 1.0) == pytest.approx(f_plain, rel=2e-3)
+                                      t_hold, 0.0, 1.0) == pytest.approx(f_plain, rel=1.5e-4)
