@@ -275,6 +275,7 @@ def test_raw_reader_agrees_with_spicelib(tmp_path):
             np.testing.assert_array_equal(data[name], ref.get_trace(name).get_wave())
 
 
+@pytest.mark.slow  # worker start-up: 2.6 s measured
 def test_pool_matches_serial_loop(shared):
     currents = [0.6e-6, 1e-6, 2e-6, 3e-6, 1.5e-6]
     serial = [spike_times(shared, i) for i in currents]
@@ -289,6 +290,7 @@ def test_pool_matches_serial_loop(shared):
     np.testing.assert_array_equal(first_two[1], serial[1])
 
 
+@pytest.mark.slow  # worker start-up: 2.8 s measured
 def test_pool_errors_and_init_commands():
     with SimPool(workers=2, init_commands=["set ngbehavior=hsa"]) as pool:
         logs = pool.map(run_log, [RC, RC])
@@ -305,6 +307,7 @@ def test_pool_errors_and_init_commands():
     discard_kept(err.netlist_path)
 
 
+@pytest.mark.slow  # worker start-up: 3.6 s measured
 def test_pool_batch_backend(tmp_path):
     opts = {"workdir": tmp_path, "timeout": 60}
     with SimPool(workers=2, backend="batch", backend_options=opts) as pool:
