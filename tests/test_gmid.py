@@ -16,7 +16,7 @@ from lifspice.analysis.gmid import GmidTable
 from lifspice.flows import gmid as gs
 from lifspice.pdk import sky130 as pdk
 
-pytestmark = pytest.mark.sky130  # the gm/Id tables are swept from the installed models
+pytestmark = [pytest.mark.sky130, pytest.mark.slow]  # gm/Id tables swept from the models (~85 s)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from lifspice.circuits.params import ParameterError
 from lifspice.circuits.sky130.neuron import Sky130Neuron
 from lifspice.flows import gmid as gs
 
-pytestmark = pytest.mark.sky130  # sizing reads gm/Id tables swept from the installed models
+pytestmark = [pytest.mark.sky130, pytest.mark.slow]  # gm/Id tables swept from the models (~85 s)
 
 
 @pytest.fixture(scope="session")
