@@ -114,12 +114,13 @@ script with the fitted LIF (numpy code generation, no compiler) and
 neuron per row, e.g. a Monte Carlo `samples.csv`) exports the same way."""),
     new_code_cell("""import importlib.util
 
-from lifspice.flows.characterize import characterize
-from lifspice.cli.main import main
-from lifspice.io.report import write_report
+import lifspice as ls
+from lifspice.cli import main
 
 out = Path(tempfile.mkdtemp(prefix="lifspice-export-"))
-rep = write_report(characterize(BehavioralNeuron(lif=pa), sim=sim, n_fi=8), out)
+ch = ls.characterize(BehavioralNeuron(lif=pa), points=8, workers=2)
+ch.save(out, plots=False)
+rep = ch.report()
 main(["export", "--to", "brian2", str(out / "report.json"), "--out", str(out / "model.py")])
 main(["export", "--to", "nest", str(out / "report.json"), "--out", str(out / "nest.json")])
 print(json.dumps(json.loads((out / "nest.json").read_text())["params"][0], indent=1))

@@ -58,12 +58,11 @@ def characterize(design: Any = "behavioral", *, points: int = 16, currents=None,
 
 
 def nominal_rheobase(design: Any) -> float:
-    """The rheobase the design is meant to have, A (a sky130 design at tt, 27 degC): the
-    reference for currents given as multiples (``"2x"``)."""
-    design = load_design(design)
-    if kind_of(design).name == "sky130":
-        design = replace(design, corner="tt", temperature_c=27.0)
-    return float(kind_of(design).bench(design).guess().rheobase)
+    """The rheobase the design is meant to have at its nominal conditions (a PDK design:
+    typical corner, 27 degC), from its values alone, A: the reference for currents given as
+    multiples (``"2x"``)."""
+    kind = kind_of(design := load_design(design))
+    return float(kind.guess(kind.nominal(design)).rheobase)
 
 
 def currents_in_amps(currents: Sequence[float | str], design: Any) -> tuple[float, ...]:

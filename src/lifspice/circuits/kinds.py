@@ -8,12 +8,13 @@ bench (:class:`lifspice.circuits.bench.Bench`).  A new kind of neuron adds one
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lifspice.circuits.behavioral.bench import BehavioralBench
 from lifspice.circuits.behavioral.neuron import BehavioralNeuron
 from lifspice.circuits.bench import Bench
+from lifspice.circuits.params import SaturatingLifParams
 from lifspice.circuits.sky130.bench import Sky130Bench
 from lifspice.circuits.sky130.neuron import Sky130Neuron
 
@@ -32,18 +33,32 @@ class Kind:
         Design from the flat keys of a design file (``circuit`` and ``name`` removed).
     bench : callable
         Bench of a design (may locate models: a PDK's library).
+    guess : callable
+        The saturating-leak LIF a design is meant to be, from its values alone (no models,
+        no simulation).
+    nominal : callable
+        The design at its nominal conditions (a PDK design: typical corner, 27 degC), where
+        currents given as multiples of the rheobase are reckoned.
     """
 
     name: str
     design_type: type
     from_dict: Callable[[Mapping[str, Any]], Any]
     bench: Callable[[Any], Bench]
+    guess: Callable[[Any], SaturatingLifParams]
+    nominal: Callable[[Any], Any]
+
+
+def _sky130_nominal(design: Sky130Neuron) -> Sky130Neuron:
+    return replace(design, corner="tt", temperature_c=27.0)
 
 
 KINDS: dict[str, Kind] = {
     "behavioral": Kind("behavioral", BehavioralNeuron, BehavioralNeuron.from_dict,
-                       BehavioralBench.for_design),
-    "sky130": Kind("sky130", Sky130Neuron, Sky130Neuron.from_dict, Sky130Bench.for_design),
+                       BehavioralBench.for_design, BehavioralNeuron.saturating_params,
+                       lambda design: design),
+    "sky130": Kind("sky130", Sky130Neuron, Sky130Neuron.from_dict, Sky130Bench.for_design,
+                   Sky130Neuron.lif_guess, _sky130_nominal),
 }
 
 
