@@ -61,7 +61,7 @@ def noisy_fi_figure(points: Sequence, p: LifParams, *, n_curve: int = 60):
 def isi_histogram_figure(points: Sequence, p: LifParams, *, reference_isis: int = 4000,
                          seed: int = 0, bins: int = 30):
     """One panel per point: histogram of the SPICE ISIs over that of the numerical
-    reference (:func:`lifspice.analysis.theory.noise.simulate_noisy`, ``reference_isis``
+    reference (:func:`lifspice.analysis.theory.noise_sim.simulate_noisy`, ``reference_isis``
     intervals from ``seed``), with the Siegert mean ISI marked."""
     plt = _plt()
     n = len(points)

@@ -1,7 +1,7 @@
-"""The LIF neuron driven by white noise: Siegert rate, ISI CV, and a stochastic simulator.
+"""The LIF neuron driven by white noise: Siegert rate and ISI CV.
 
-Model and conventions (SI units throughout, tied to :class:`~lifspice.LifParams`)
---------------------------------------------------------------------------------
+Model and conventions (SI units throughout, tied to :class:`~lifspice.circuits.params.LifParams`)
+-----------------------------------------------------------------------------------------------
 The input current is a mean plus Gaussian white noise::
 
     c_mem dV/dt = -g_leak (V - v_rest) + mu + sigma xi(t),   <xi(t) xi(t')> = delta(t - t')
@@ -33,10 +33,12 @@ and the ISI coefficient of variation (Brunel & Hakim 1999, Brunel 2000; Tuckwell
 so rates far below 1 Hz, CVs near 1 (Poisson) and the ``sigma -> 0`` limit (the
 deterministic F-I curve, :func:`lifspice.analysis.theory.rate`) are all stable.
 
-The simulators (:mod:`.noise_sim`, re-exported here) are the independent numerical
-reference: :func:`simulate_noisy` (exact Ornstein-Uhlenbeck update between grid points plus
-a Brownian-bridge test for crossings between them, many neurons at once, explicit seed) and
-:func:`simulate_interpolated_noise` (ngspice-style sampled, linearly interpolated noise).
+The simulators (:mod:`lifspice.analysis.theory.noise_sim`) are the independent numerical
+reference: :func:`~lifspice.analysis.theory.noise_sim.simulate_noisy` (exact
+Ornstein-Uhlenbeck update between grid points plus a Brownian-bridge test for crossings
+between them, many neurons at once, explicit seed) and
+:func:`~lifspice.analysis.theory.noise_sim.simulate_interpolated_noise` (ngspice-style
+sampled, linearly interpolated noise).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Stochastic simulators of the noisy LIF: the numerical references for
-:mod:`.theory_noise` (conventions there: ``mu`` in A, ``sigma`` in A s^(1/2)).
+:mod:`lifspice.analysis.theory.noise` (conventions there: ``mu`` in A, ``sigma`` in A s^(1/2)).
 
 * :func:`simulate_noisy`: white noise, exact Ornstein-Uhlenbeck update plus a
   Brownian-bridge crossing test; many independent neurons at once.

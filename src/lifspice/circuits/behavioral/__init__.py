@@ -1,4 +1,4 @@
-"""The behavioral (ideal-element) LIF neuron: netlists (:mod:`.neuron`), bench (:mod:`.bench`)."""
+"""The behavioral (ideal-element) LIF neuron: netlists (``neuron``) and its bench (``bench``)."""
 
 from lifspice.circuits.behavioral.bench import BehavioralBench
 from lifspice.circuits.behavioral.neuron import (

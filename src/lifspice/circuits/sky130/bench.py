@@ -44,7 +44,7 @@ class Sky130Bench:
     ----------
     design : Sky130Neuron
     model_library : Path
-        The corner library the netlists ``.include`` (from :func:`pdk.corner_lib`).
+        The corner library the netlists ``.include`` (from :func:`lifspice.pdk.sky130.corner_lib`).
     init_commands : tuple of str
         ngspice commands the models need (``ngbehavior=hsa``, ...), sent once per session.
     """

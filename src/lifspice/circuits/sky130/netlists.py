@@ -165,7 +165,8 @@ def step_netlist(
     ``v_rest``, input 0 until ``t_step`` then ``i_step`` (default: a ~3 mV step).
 
     Defaults: ``t_step = tau/2``, ``t_stop = t_step + 8 tau`` with tau from
-    :meth:`Sky130Neuron.lif_guess`, ``max_step = tau/200``. The membrane starts at the
+    :meth:`~lifspice.circuits.sky130.neuron.Sky130Neuron.lif_guess`,
+    ``max_step = tau/200``. The membrane starts at the
     leak's equilibrium (DC operating point), so before ``t_step`` it is flat.
     """
     guess = design.lif_guess()
@@ -182,7 +183,8 @@ def step_netlist(
 
 
 def rheobase_guess(design: Sky130Neuron) -> float:
-    """Rheobase predicted by :meth:`Sky130Neuron.lif_guess` (saturating leak), A."""
+    """Rheobase predicted by
+    :meth:`~lifspice.circuits.sky130.neuron.Sky130Neuron.lif_guess` (saturating leak), A."""
     return design.lif_guess().rheobase
 
 
