@@ -85,6 +85,7 @@ def test_cli_characterize_writes_report_and_plots(tmp_path, capsys):
     # (it did: a 'trip point' of 597 mV and a no-fit prediction 0.95 % off instead of 0.2 %)
     assert rep["comparator"] is None
     assert rep["prediction_rms_rel_error"] < 0.005
+    assert set(rep["netlists"]) == {"leak_dc", "step", "transient"}
     for path in rep["netlists"].values():
         assert (out / path).read_text().rstrip().endswith(".end")
     for png in ("membrane.png", "fi.png"):
