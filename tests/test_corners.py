@@ -28,6 +28,7 @@ def _cell(rows, corner, t):
     return r
 
 
+@pytest.mark.slow
 def test_files_and_table(table):
     out, rows, design = table
     i = default_current(design)
@@ -44,6 +45,7 @@ def test_files_and_table(table):
         assert r["ok"] or r["error"]
 
 
+@pytest.mark.slow
 def test_corners_are_physically_ordered(table):
     """What a device physicist expects of this circuit:
 
@@ -76,6 +78,7 @@ def test_corners_are_physically_ordered(table):
         assert r["rate_Hz"] > 0
 
 
+@pytest.mark.slow
 def test_cli_corners(tmp_path, capsys):
     from lifspice.cli.main import main
 
