@@ -18,7 +18,9 @@ import pytest
 from lifspice.analysis.stats import summarize
 from lifspice.analysis.theory.saturating import SaturatingLifParams, rate_saturating
 from lifspice.circuits.kinds import KINDS, kind_of, make_bench
+from lifspice.circuits.params import ParameterError
 from lifspice.flows.montecarlo.behavioral_sample import draw_behavioral
+from lifspice.flows.montecarlo.executor import Executor
 from lifspice.flows.montecarlo.measurers import MEASURERS, measure_sample, measurer_of
 from lifspice.flows.montecarlo.sample import SampleSpec, Spreads
 from lifspice.flows.montecarlo.sweep import (
@@ -56,7 +58,7 @@ def test_sample_seeds_depend_only_on_master_seed_and_index():
 
 @pytest.mark.parametrize("seed", [-1, 1.5, True])
 def test_a_bad_master_seed_is_named_in_the_error(seed):
-    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+    with pytest.raises(ValueError, match=r"seed \(--seed\) must be an integer >= 0"):
         SweepPlan(design=load_design("behavioral"), n_samples=10, seed=seed)
 
 
@@ -195,18 +197,27 @@ def test_failing_samples_are_recorded_and_the_sweep_goes_on(beh, tmp_path):
 def test_a_sample_silent_at_the_reference_current_is_a_failed_sample(beh, tmp_path):
     """Below rheobase no firing cycle comes, however long the run (the window is doubled
     twice): the sample is recorded as failed, saying so and how long it was simulated
-    (4 x (12 tau_m + t_ref) = 0.488 s for the default behavioral neuron)."""
+    (4 x (12 tau_m + t_ref) = 0.488 s for the default behavioral neuron). A sweep whose
+    nominal neuron is that silent stops after it, with its reason, and writes nothing."""
     p = beh.saturating_params()
     none = Spreads(sigma_c_rel=0, sigma_gm_rel=0, sigma_v_th=0, sigma_v_reset=0,
                    sigma_t_ref_rel=0)
     plan = SweepPlan(design=beh, n_samples=2, seed=4, currents=(0.5 * p.rheobase,),
                      spreads=none, floor_reruns=0)
-    res = run_sweep(plan, tmp_path, workers=1)
-    assert not res.table["ok"].any() and res.summary["n_failed"] == 2
-    err = res.table["error"][0]
+    ex = Executor(beh, workers=1)
+    try:
+        ((_, rows),) = ex.map([(0, [plan.spec(0)])])
+    finally:
+        ex.close()
+    assert not rows[0]["ok"]
+    err = rows[0]["error"]
     assert "silent: no whole firing cycle (0 spike(s))" in err
     assert f"{4 * (12 * p.tau_m + p.t_ref):.4g} s" in err
     assert "below this sample's rheobase" in err
+    with pytest.raises(ParameterError, match="the nominal neuron .* fails") as e:
+        run_sweep(plan, tmp_path, workers=1)
+    assert "silent: no whole firing cycle" in str(e.value)
+    assert sorted(q.name for q in tmp_path.iterdir()) == []  # nothing run, nothing written
 
 
 @pytest.mark.slow
@@ -229,7 +240,7 @@ def test_resume_redoes_no_finished_batch(beh, tmp_path):
     assert 2 <= len(written) < 4
     stamps = {p.name: p.stat().st_mtime_ns for p in written}
     assert not (tmp_path / "a" / "summary.json").exists()
-    with pytest.raises(FileExistsError):
+    with pytest.raises(ParameterError, match="already holds a Monte Carlo sweep"):
         run_sweep(plan, tmp_path / "a", workers=2)
     with pytest.raises(ValueError, match="different sweep"):
         run_sweep(replace(plan, seed=10), tmp_path / "a", workers=2, resume=True)

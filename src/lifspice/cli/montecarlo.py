@@ -7,13 +7,16 @@ level. The progress bar (tqdm) lives here only; the engine takes a callback.
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
+import math
 from dataclasses import replace
 from pathlib import Path
 
 from lifspice.analysis.plots.montecarlo import save_mc_figures
+from lifspice.circuits.params import ParameterError
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.montecarlo.corners import corners_table, run_corners
+from lifspice.flows.montecarlo.dask_run import NO_WORKER_TIMEOUT_S
 from lifspice.flows.montecarlo.executor import SAMPLE_TIME_LIMIT_S
 from lifspice.flows.montecarlo.measurers import measurer_of
 from lifspice.flows.montecarlo.sample import Spreads
@@ -72,9 +75,12 @@ def register(sub) -> None:
     m.add_argument("--resume", action="store_true",
                    help="finish the sweep in --out without redoing written batches")
     m.add_argument("--time-limit", type=float, default=SAMPLE_TIME_LIMIT_S, metavar="S",
-                   help="per-sample time limit, s, on the local pool: a sample still running "
-                   "after it is recorded as failed and its worker replaced (default "
-                   f"{SAMPLE_TIME_LIMIT_S:g}; 0: none)")
+                   help="per-sample time limit, s: a sample still running after it is "
+                   "recorded as failed and its worker replaced (Dask: a batch gets S times "
+                   f"its samples; default {SAMPLE_TIME_LIMIT_S:g}; 0: none)")
+    m.add_argument("--no-worker-timeout", type=float, default=NO_WORKER_TIMEOUT_S,
+                   metavar="S", help="Dask: stop when the cluster has had no worker for S "
+                   f"seconds (default {NO_WORKER_TIMEOUT_S:g}); finished batches are kept")
     m.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     m.add_argument("--out", type=Path, required=True, help="output folder")
     m.set_defaults(handler=cmd_montecarlo)
@@ -105,8 +111,19 @@ def _bar(desc: str):
     return lambda done, total: printer(desc, done, total)
 
 
-def _current(spec: str, rheobase: float) -> float:
-    return float(spec[:-1]) * rheobase if spec.endswith("x") else float(spec)
+def _current(spec: str, rheobase: float, option: str = "--currents") -> float:
+    i = float(spec[:-1]) * rheobase if spec.endswith("x") else float(spec)
+    if not (math.isfinite(i) and i > 0):
+        raise ParameterError(f"{option} {spec}: a current must be finite and > 0 A; give a "
+                             "current in A or a multiple of the rheobase like 2x")
+    return i
+
+
+def _quiet_dask(args) -> None:
+    """One line per failure: distributed's own logs (reconnect attempts, lost workers) only
+    with -v."""
+    if args.scheduler and not getattr(args, "verbose", False):
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 def _spreads(items):
@@ -115,15 +132,43 @@ def _spreads(items):
              "v_reset": "sigma_v_reset", "t_ref_rel": "sigma_t_ref_rel"}
     kw = {}
     for item in items:
-        key, _, value = item.partition("=")
+        key, eq, value = item.partition("=")
         if key not in names:
-            raise ValueError(f"--sigma: unknown {key!r}; use {', '.join(names)}")
-        kw[names[key]] = float(value)
+            raise ParameterError(f"--sigma {item}: unknown spread {key!r}; use NAME=VALUE "
+                                 f"with NAME one of {', '.join(names)}")
+        try:
+            kw[names[key]] = float(value) if eq else None
+        except ValueError:
+            kw[names[key]] = None
+        if kw[names[key]] is None or not (math.isfinite(kw[names[key]])
+                                          and kw[names[key]] >= 0):
+            raise ParameterError(f"--sigma {item}: {key} must be a finite number >= 0 "
+                                 f"(a standard deviation), like {key}=0.01")
     return Spreads(**kw)
+
+
+def _check_counts(args) -> None:
+    """The options a sweep cannot start with, named before anything is loaded or run."""
+    for option, value, low in (("--samples", args.samples, 1), ("--batch-size",
+                               args.batch_size, 1), ("--seed", args.seed, 0)):
+        if value < low:
+            raise ParameterError(f"{option} {value}: must be an integer >= {low}")
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(f"--workers {args.workers}: must be >= 1 (or leave it out: all "
+                             "cores)")
+    if not (math.isfinite(args.time_limit) and args.time_limit >= 0):
+        raise ParameterError(f"--time-limit {args.time_limit:g}: must be a finite number of "
+                             "seconds >= 0 (0: no limit)")
+    if not (math.isfinite(args.no_worker_timeout) and args.no_worker_timeout > 0):
+        raise ParameterError(f"--no-worker-timeout {args.no_worker_timeout:g}: must be a "
+                             "finite number of seconds > 0")
 
 
 def cmd_montecarlo(args) -> int:
 
+    _check_counts(args)
+    spreads = _spreads(args.sigma)
+    _quiet_dask(args)
     design = load_design(args.design)
     on_pdk = measurer_of(design).pdk is not None  # draws the PDK's mismatch, has corners
     if on_pdk:
@@ -133,22 +178,24 @@ def cmd_montecarlo(args) -> int:
         rheobase = replace(design, corner="tt", temperature_c=27.0).lif_guess().rheobase
     else:
         if args.corner or args.mc or args.temp is not None:
-            print("lifspice: error: --corner/--temp/--mc apply to designs on a PDK (sky130) "
-                  "only", file=sys.stderr)
-            return 2
+            raise ParameterError("--corner/--temp/--mc apply to designs on a PDK (sky130) "
+                                 "only; drop them for this design")
         rheobase = design.saturating_params().rheobase
     currents = tuple(_current(c, rheobase) for c in args.currents)
     if args.draw == "alter" and (args.mc or args.no_mismatch):
-        print("lifspice: error: --draw alter draws device mismatch only: drop --mc and "
-              "--no-mismatch, or use --draw reset", file=sys.stderr)
-        return 2
+        raise ParameterError("--draw alter draws device mismatch only: drop --mc and "
+                             "--no-mismatch, or use --draw reset")
+    if args.sigma and on_pdk:
+        raise ParameterError("--sigma sets the spreads of a behavioral design; a design on a "
+                             "PDK draws the PDK's own mismatch: drop --sigma")
     plan = SweepPlan(design=design, n_samples=args.samples, seed=args.seed,
                      mismatch=not args.no_mismatch, mc=args.mc, currents=currents,
-                     spreads=None if on_pdk else _spreads(args.sigma),
+                     spreads=None if on_pdk else spreads,
                      batch_size=args.batch_size, draw=args.draw)
     res = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
                     resume=args.resume, progress=_bar("montecarlo"),
-                    time_limit_s=args.time_limit or None)
+                    time_limit_s=args.time_limit or None,
+                    no_worker_timeout_s=args.no_worker_timeout)
     s = res.summary
     print(montecarlo_summary(s))
     pngs = []
@@ -162,12 +209,16 @@ def cmd_montecarlo(args) -> int:
 
 def cmd_corners(args) -> int:
 
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(f"--workers {args.workers}: must be >= 1 (or leave it out: all "
+                             "cores)")
+    _quiet_dask(args)
     design = load_design(args.design)
     if measurer_of(design).pdk is None:
-        print("lifspice: error: corners need a design on a PDK (sky130)", file=sys.stderr)
-        return 2
+        raise ParameterError(f"--design {args.design}: corners need a design on a PDK "
+                             "(sky130)")
     rheobase = replace(design, corner="tt", temperature_c=27.0).lif_guess().rheobase
-    current = _current(args.current, rheobase)
+    current = _current(args.current, rheobase, "--current")
     rows = run_corners(design, args.out, corners=args.corners, temperatures_c=args.temps,
                        current=current, workers=args.workers, scheduler=args.scheduler,
                        progress=_bar("corners"))

@@ -18,6 +18,12 @@ def characterization_summary(rep: dict) -> str:
                 return f"{x / scale:.4g} {prefix}{unit}"
         return f"{x:.4g} {unit}"
 
+    def rms(fit):
+        if fit.get("rms_rel_error") is None:  # exactly determined: the message says so
+            return "RMS error n/a (" + str(fit.get("message", "no error estimate")).split(
+                ":")[0] + ")"
+        return f"RMS error {100 * fit['rms_rel_error']:.3g}%"
+
     fit = rep["fit"]
     fp = fit["params"]
     lines = [
@@ -29,9 +35,8 @@ def characterization_summary(rep: dict) -> str:
         f"rheobase       {si(rep['rheobase_A'], 'A')}",
         f"ideal LIF fit  C {si(fp['c_mem'], 'F')}  g {si(fp['g_leak'], 'S')}"
         f"  tau {si(fp['c_mem'] / fp['g_leak'], 's')}  t_ref {si(fp['t_ref'], 's')}"
-        f"  RMS error {100 * (fit['rms_rel_error'] or math.nan):.3g}%",
-        f"saturating fit RMS error "
-        f"{100 * (rep['fit_saturating']['rms_rel_error'] or math.nan):.3g}%"
+        f"  {rms(fit)}",
+        f"saturating fit {rms(rep['fit_saturating'])}"
         f"   prediction (no fit) {100 * (rep['prediction_rms_rel_error'] or math.nan):.3g}%",
     ]
     if rep.get("spontaneous"):
@@ -42,31 +47,41 @@ def characterization_summary(rep: dict) -> str:
     return "\n".join(lines)
 
 
+def _num(x, spec: str) -> str:
+    """``format(x, spec)``, or ``-`` padded to the same width for None / not a number."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return format(x, spec)
+    width = "".join(c for c in spec.split(".")[0] if c.isdigit())
+    return format("-", f">{width or 1}")
+
+
 def montecarlo_summary(s: dict) -> str:
-    """Short text of a summary.json: n, failures, mean/std/cv per quantity, the floor."""
-    lines = [f"{s['n_samples']} samples ({s['n_failed']} failed), seed {s['seed']}, "
-             f"corner {s['corner']}, {s.get('samples_per_s', 0):.3g} samples/s",
+    """Short text of a summary.json: n, failures, mean/std/cv per quantity, the floor.
+    Missing or None values print as ``-`` (a sweep whose samples all failed has no mean)."""
+    lines = [f"{s.get('n_samples')} samples ({s.get('n_failed')} failed), seed {s.get('seed')}, "
+             f"corner {s.get('corner')}, {_num(s.get('samples_per_s'), '.3g')} samples/s",
              f"{'quantity':<20}{'mean':>12}{'std':>12}{'cv':>9}{'n':>6}{'floor/std':>11}"]
-    for k in s["quantities"]:
-        q = s[k]
-        if q["mean"] is None:
+    for k in s.get("quantities", []):
+        q = s.get(k) or {}
+        if q.get("mean") is None:
             continue
-        cv = f"{q['cv']:9.4f}" if q.get("cv") is not None else f"{'-':>9}"
-        fl = q.get("floor_over_std")
-        lines.append(f"{k:<20}{q['mean']:12.5g}{(q['std'] or 0):12.4g}{cv}{q['n']:6d}"
-                     + (f"{fl:11.3g}" if fl is not None else f"{'-':>11}"))
+        lines.append(f"{k:<20}{_num(q['mean'], '12.5g')}{_num(q.get('std'), '12.4g')}"
+                     f"{_num(q.get('cv'), '9.4f')}{_num(q.get('n'), '6d')}"
+                     f"{_num(q.get('floor_over_std'), '11.3g')}")
     nf = s.get("noise_floor")
     if nf:
-        verdict = "under" if nf["under_limit"] else "NOT under"
+        verdict = "under" if nf.get("under_limit") else "NOT under"
         single = nf.get("worst_single_sample_over_std")
         lines.append(f"numerical floor ({nf.get('samples', 1)} samples rerun with 1 uV nudges, "
-                     f"{nf['reruns']} runs): worst floor/std {nf['worst_floor_over_std']:.3g}"
-                     + (f" (noisiest single sample {single:.3g})" if single is not None else "")
-                     + f", {verdict} the {nf['limit']:g} limit"
+                     f"{nf.get('reruns')} runs): worst floor/std "
+                     f"{_num(nf.get('worst_floor_over_std'), '.3g')}"
+                     + (f" (noisiest single sample {_num(single, '.3g')})" if single is not None
+                        else "")
+                     + f", {verdict} the {_num(nf.get('limit'), 'g')} limit"
                      + (f" (no resolved spread, not counted: {', '.join(nf['no_resolved_spread'])})"
                         if nf.get("no_resolved_spread") else ""))
-    for f in s["failures"][:5]:
-        lines.append(f"failed sample {f['sample']} (seed {f['seed']}): {f['error']}")
+    for f in s.get("failures", [])[:5]:
+        lines.append(f"failed sample {f.get('sample')} (seed {f.get('seed')}): {f.get('error')}")
     for key in ("process_mc_note", "draw_note"):
         if s.get(key):
             lines.append(f"note: {s[key]}")

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from lifspice.circuits.params import ParameterError
 from lifspice.flows.montecarlo.executor import Executor, run_specs
 from lifspice.flows.montecarlo.measurers import measurer_of
 from lifspice.flows.montecarlo.sample import SampleSpec
@@ -57,14 +59,17 @@ def run_corners(
     if measurer_of(design).pdk is None:
         raise TypeError("corners need a design on a PDK (circuit = 'sky130')")
     i = default_current(design) if current is None else float(current)
-    if not i > 0:
-        raise ValueError(f"current must be > 0 A, got {i!r}")
+    if not (math.isfinite(i) and i > 0):
+        raise ParameterError(f"current (--current) must be finite and > 0 A, got {i:g}; give "
+                             "a current in A or a multiple of the rheobase like 2x")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     cells = [(c, float(t)) for c in corners for t in temperatures_c]
     jobs = [(k, [SampleSpec(design=replace(design, corner=c, temperature_c=t), seed=None,
                             index=k, mismatch=False, currents=(i,))])
             for k, (c, t) in enumerate(cells)]
     rows: list[dict | None] = [None] * len(cells)
-    ex = Executor(design, workers, scheduler, client)
+    ex = Executor(design, workers, scheduler, client, scratch=out)
     try:
         for n, (k, (row,)) in enumerate(ex.map(jobs), 1):
             c, t = cells[k]
@@ -77,8 +82,6 @@ def run_corners(
         ex.close(cancel=True)
         raise
     ex.close()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     write_corners(out, rows, i, design)
     return rows
 

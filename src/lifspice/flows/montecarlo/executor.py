@@ -8,7 +8,12 @@ worker's watchdog thread writes a marker naming the sample and exits the process
 is then broken; :class:`Executor` reads the markers, records those samples as failed
 (``ok=0`` and the reason), starts a new pool and runs the batches that were in flight again
 without them. A worker that dies without a marker (a crash in ngspice) still stops the
-sweep; the written batches stay and ``resume`` continues. Dask runs without a time limit.
+sweep; the written batches stay and ``resume`` continues. On Dask a batch gets the limit
+times its samples (:mod:`lifspice.flows.montecarlo.dask_run`).
+
+The markers go to ``<scratch>/.timeouts`` when the caller gives a ``scratch`` folder (the
+sweep's output folder: a run killed with SIGKILL leaves nothing in the system's temporary
+folder, and the next run clears it), else to a temporary folder removed on ``close``.
 """
 
 from __future__ import annotations
@@ -25,8 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lifspice.circuits.kinds import make_bench
+from lifspice.flows.montecarlo.dask_run import (
+    NO_WORKER_TIMEOUT_S,
+    close_quietly,
+    connect,
+    dask_map,
+)
 from lifspice.flows.montecarlo.measurers import measure_sample
-from lifspice.sim.backends import NgspiceShared
 from lifspice.sim.pool import SimPool
 
 if TYPE_CHECKING:  # light at import: the CLI reads SAMPLE_TIME_LIMIT_S from here
@@ -78,60 +88,44 @@ def run_specs(sim, specs: Sequence[SampleSpec], *, time_limit_s: float | None = 
     return rows
 
 
-def timed_out_row(spec: SampleSpec, limit: float) -> dict:
-    return {"index": spec.index, "seed": spec.seed, "ok": False,
-            "error": f"TimeoutError: no result within the per-sample time limit of {limit:g} s "
-                     "(its worker was stopped and replaced)"}
-
-
-_dask_sim = None  # this Dask worker process's simulator, made on first use
-
-
-def _dask_batch(specs: Sequence[SampleSpec]) -> list[dict]:
-    global _dask_sim
-    if _dask_sim is None:
-        os.environ["OMP_NUM_THREADS"] = "1"
-
-        _dask_sim = NgspiceShared(make_bench(specs[0].design).init_commands)
-    return run_specs(_dask_sim, specs)
-
-
-# executors ------------------------------------------------------------------------------
-def _dask_map(jobs: list[tuple[int, list[SampleSpec]]], client) -> Iterator[tuple[int, list]]:
-    from distributed import as_completed
-
-    futures = {client.submit(_dask_batch, specs, pure=False): key for key, specs in jobs}
-    try:
-        for fut in as_completed(futures):
-            yield futures[fut], fut.result()
-    finally:
-        for fut in futures:
-            fut.cancel()
+def timed_out_row(spec: SampleSpec, limit: float, where: str = "") -> dict:
+    if where == "Dask":
+        why = (f"its batch got no result from Dask within the per-sample time limit of "
+               f"{limit:g} s times its samples (its worker was restarted)")
+    else:
+        why = (f"no result within the per-sample time limit of {limit:g} s (its worker was "
+               "stopped and replaced)")
+    return {"index": spec.index, "seed": spec.seed, "ok": False, "error": f"TimeoutError: {why}"}
 
 
 class Executor:
     """Maps batches of specs to rows on the local pool or a Dask client.
 
-    ``time_limit_s`` (local pool only; ``None``: no limit) bounds each sample's time.
+    ``time_limit_s`` (``None``: no limit) bounds each sample's time; ``scratch`` is a folder
+    for the limit's markers (module docstring); ``no_worker_timeout_s`` (Dask) how long the
+    cluster may have no worker before the map stops with an error.
     """
 
     def __init__(self, design, workers=None, scheduler=None, client=None, *,
-                 time_limit_s: float | None = SAMPLE_TIME_LIMIT_S):
+                 time_limit_s: float | None = SAMPLE_TIME_LIMIT_S, scratch: Path | None = None,
+                 no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S):
         self.design, self.workers = design, workers
         self.client, self._own, self._pool = client, None, None
         self.time_limit_s = time_limit_s
+        self.no_worker_timeout_s = no_worker_timeout_s
+        self._scratch = None if scratch is None else Path(scratch) / ".timeouts"
         self._markers: str | None = None
         self.timed_out: list[dict] = []  # rows of the samples stopped by the limit
         if client is None and scheduler is not None:
-            from distributed import Client
-
-            self.client = self._own = Client(scheduler)
+            self.client = self._own = connect(scheduler)
 
     def map(self, jobs):
         if not jobs:
             return iter(())
         if self.client is not None:
-            return _dask_map(jobs, self.client)
+            return dask_map(jobs, self.client, run_specs, time_limit_s=self.time_limit_s,
+                            no_worker_timeout_s=self.no_worker_timeout_s,
+                            timed_out_row=partial(timed_out_row, where="Dask"))
         return self._local_map(jobs)
 
     def _start_pool(self):
@@ -139,7 +133,12 @@ class Executor:
         # fail on every sample, so say it once, here
         init_commands = make_bench(self.design).init_commands
         if self.time_limit_s is not None and self._markers is None:
-            self._markers = tempfile.mkdtemp(prefix="lifspice-timeouts-")
+            if self._scratch is None:
+                self._markers = tempfile.mkdtemp(prefix="lifspice-timeouts-")
+            else:  # a killed run's markers are stale: start empty
+                shutil.rmtree(self._scratch, ignore_errors=True)
+                self._scratch.mkdir(parents=True)
+                self._markers = str(self._scratch)
         # max_pending 2 per worker: few batches in flight, so an interrupt loses little
         self._pool = SimPool(self.workers, init_commands=init_commands,
                              max_pending=2 * (self.workers or os.cpu_count() or 1))
@@ -182,7 +181,8 @@ class Executor:
             self._pool.close(cancel=cancel)
             self._pool = None
         if self._own is not None:
-            self._own.close()
+            close_quietly(self._own)
+            self._own = None
         if self._markers is not None:
             shutil.rmtree(self._markers, ignore_errors=True)
             self._markers = None

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import numbers
 import os
 import time
 from collections.abc import Callable
@@ -39,15 +40,27 @@ import numpy as np
 
 from lifspice.analysis.stats import sweep_summary
 from lifspice.circuits.kinds import kind_of
-from lifspice.flows.montecarlo.executor import SAMPLE_TIME_LIMIT_S, Executor
+from lifspice.circuits.params import ParameterError
+from lifspice.flows.montecarlo.executor import NO_WORKER_TIMEOUT_S, SAMPLE_TIME_LIMIT_S, Executor
 from lifspice.flows.montecarlo.measurers import measurer_of, quantity_keys
 from lifspice.flows.montecarlo.sample import NUDGE_V, SampleSpec, Spreads, draw_mode, nudged
 from lifspice.flows.montecarlo.sweep_files import (
     batch_path,
     concat_tables,
+    json_row,
+    load_sweep,
     read_rows,
     write_rows,
     write_table,
+)
+from lifspice.flows.montecarlo.sweep_folder import (
+    NOMINAL,
+    check_folder,
+    read_nominal,
+    read_table_or_set_aside,
+    remove_stale_tmp,
+    write_manifest,
+    written_batches,
 )
 
 log = logging.getLogger(__name__)
@@ -98,12 +111,22 @@ class SweepPlan:
     draw: str = "auto"
 
     def __post_init__(self) -> None:
-        if self.n_samples < 1 or self.batch_size < 1 or self.floor_samples < 1:
-            raise ValueError("n_samples, batch_size and floor_samples must be >= 1")
-        if self.floor_reruns < 0:
-            raise ValueError(f"floor_reruns must be >= 0, got {self.floor_reruns!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
+        for name, option, low in (("n_samples", "--samples", 1), ("batch_size", "--batch-size", 1),
+                                  ("seed", "--seed", 0), ("floor_samples", "", 1),
+                                  ("floor_reruns", "", 0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
+                raise ParameterError(f"{name}{f' ({option})' if option else ''} must be an "
+                                     f"integer >= {low}, got {v!r}")
+        if not all(math.isfinite(i) and i > 0 for i in self.currents):
+            raise ParameterError(f"currents (--currents) must be finite and > 0 A, got "
+                                 f"{', '.join(f'{i:g}' for i in self.currents)}; give "
+                                 "currents in A or multiples of the rheobase like 2x")
+        corner = getattr(self.design, "corner", "tt")
+        if self.mc and corner != "tt":
+            raise ParameterError(f"--mc (process variation) exists for the typical corner "
+                                 f"only, not --corner {corner}: use --corner tt with --mc, "
+                                 "or drop --mc to sample the device mismatch at that corner")
         self.spec(0)  # checks the draw mode against mismatch / mc (needs a valid seed)
         if not measurer_of(self.design).draws_pdk_mismatch and self.spreads is None:
             object.__setattr__(self, "spreads", Spreads())
@@ -202,6 +225,7 @@ class _SweepFolder:
     plan: SweepPlan
     plan_dict: dict
     keys: list[str]
+    written: dict[int, dict] = field(default_factory=dict)  # batch -> columns, files found
 
     @property
     def attrs(self) -> dict:
@@ -231,6 +255,7 @@ def run_sweep(
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
     time_limit_s: float | None = SAMPLE_TIME_LIMIT_S,
+    no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S,
 ) -> SweepResult:
     """Run (or finish) a sweep into ``out_dir``.
 
@@ -245,20 +270,32 @@ def run_sweep(
     progress : callable, optional
         ``progress(samples_done, n_samples)`` after each batch (reused ones included).
     time_limit_s : float or None
-        Per-sample time limit on the local pool, s (``None``: none): a sample still running
-        after it is recorded as failed and its worker replaced
-        (:mod:`lifspice.flows.montecarlo.executor`).
+        Per-sample time limit, s (``None``: none): on the local pool a sample still running
+        after it is recorded as failed and its worker replaced; on Dask a batch gets the
+        limit times its samples (:mod:`lifspice.flows.montecarlo.executor`).
+    no_worker_timeout_s : float
+        Dask: stop with an error when the cluster has had no worker this long, s.
+
+    Raises
+    ------
+    ParameterError
+        Before any simulation: ``out_dir`` holds a sweep (and not ``resume``), or another
+        plan or an unreadable ``sweep.json`` (``resume``); after the nominal neuron alone,
+        when it fails (every sample would): nothing else is run or written.
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     plan, draw_note = resolve_draw(plan)
     plan_dict = plan.to_dict()
-    _write_or_check_manifest(out, plan_dict, resume)
+    check_folder(out, plan_dict, resume)
+    remove_stale_tmp(out)
     folder = _SweepFolder(out, plan, plan_dict, quantity_keys(plan.design, len(plan.currents)))
-    ex = Executor(plan.design, workers, scheduler, client, time_limit_s=time_limit_s)
+    ex = Executor(plan.design, workers, scheduler, client, time_limit_s=time_limit_s,
+                  scratch=out, no_worker_timeout_s=no_worker_timeout_s)
     try:
         nominal = _nominal(ex, folder)
+        write_manifest(out, plan_dict)
         jobs, done_b = _pending_jobs(folder, nominal_windows(nominal, plan))
         fresh = _run_jobs(ex, folder, jobs, done_b, progress)
     except BaseException:
@@ -282,30 +319,19 @@ def run_sweep(
                        batches_reused=len(done_b), elapsed_s=summary["elapsed_s"])
 
 
-def _write_or_check_manifest(out: Path, plan_dict: dict, resume: bool) -> None:
-    """Write ``sweep.json``, or check that the one ``out`` holds is this plan's (resume)."""
-    manifest = out / "sweep.json"
-    if not manifest.exists():
-        manifest.write_text(json.dumps(plan_dict, indent=2) + "\n")
-        return
-    old = json.loads(manifest.read_text())
-    old.setdefault("floor_samples", plan_dict["floor_samples"])  # sweeps before the key
-    if not resume:
-        raise FileExistsError(f"{out} already holds a sweep: pass resume=True (--resume) "
-                              "to finish it, or choose another folder")
-    if old != json.loads(json.dumps(plan_dict)) and not _same_plan(old, plan_dict):
-        raise ValueError(f"{out} holds a different sweep ({manifest}); cannot resume it "
-                         "with other settings")
-
-
 def _nominal(ex: Executor, folder: _SweepFolder) -> dict:
-    """The nominal neuron's row: read from ``nominal.json``, or measured and written there."""
-    path = folder.out / "nominal.json"
-    if path.exists():
-        return json.loads(path.read_text())
+    """The nominal neuron's row: read from ``nominal.json``, or measured and written there.
+    A nominal neuron that fails stops the sweep here: every sample would fail the same way."""
+    nominal = read_nominal(folder.out)
+    if nominal is not None:
+        return nominal
     (_, rows), = ex.map([(-1, [nominal_spec(folder.plan)])])
-    nominal = _json_row(rows[0])
-    path.write_text(json.dumps(nominal, indent=2) + "\n")
+    nominal = json_row(rows[0])
+    if not nominal["ok"]:
+        raise ParameterError(
+            f"the nominal neuron (no draw) fails, so every sample would: {nominal['error']}; "
+            "no sample was run: check the design, --currents and --time-limit")
+    (folder.out / NOMINAL).write_text(json.dumps(nominal, indent=2) + "\n")
     return nominal
 
 
@@ -314,7 +340,12 @@ def _pending_jobs(folder: _SweepFolder, windows: tuple[float, ...],
     """(jobs still to run, batches already written). A job is (batch, its specs); the floor
     samples' reruns are one job each, keyed -2, -3, ... (until ``floor.nc`` is written)."""
     plan = folder.plan
-    done_b = {b for b in range(plan.n_batches) if batch_path(folder.out, b).exists()}
+    folder.written.update(written_batches(
+        folder.out, plan.n_batches, plan.batch_indices,
+        lambda b: [sample_seed(plan.seed, k) for k in plan.batch_indices(b)]))
+    done_b = set(folder.written)
+    if folder.floor_path.exists():
+        read_table_or_set_aside(folder.floor_path)  # one that cannot be read is redone
     jobs = [(b, [plan.spec(k, windows) for k in plan.batch_indices(b)])
             for b in range(plan.n_batches) if b not in done_b]
     runs = plan.floor_reruns + 1
@@ -352,27 +383,13 @@ def _run_jobs(ex: Executor, folder: _SweepFolder, jobs, done_b: set[int],
 def _summarize(folder: _SweepFolder, fresh: dict[int, dict[str, np.ndarray]], nominal: dict):
     """(summary, per-sample table, floor table) of the finished sweep."""
     plan, out = folder.plan, folder.out
-    table = concat_tables([fresh[b] if b in fresh else read_rows(batch_path(out, b))
-                           for b in range(plan.n_batches)])
+    table = concat_tables([fresh[b] if b in fresh else folder.written.get(b) or
+                           read_rows(batch_path(out, b)) for b in range(plan.n_batches)])
     floor = read_rows(folder.floor_path) if plan.floor_reruns else {}
     summary = sweep_summary(table, folder.keys, floor=floor, plan=folder.plan_dict,
                             nominal=nominal)
     return summary, table, floor
 
 
-def _same_plan(old: dict, new: dict) -> bool:
-    """Equal plans (design floats compared after a JSON round trip)."""
-    return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
-
-
-def _json_row(row: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else
-                (float(v) if isinstance(v, np.floating) else v)) for k, v in row.items()}
-
-
-def load_sweep(out_dir: str | os.PathLike[str]) -> tuple[dict, dict[str, np.ndarray]]:
-    """(summary.json, per-sample table) of a finished sweep folder."""
-    out = Path(out_dir)
-    summary = json.loads((out / "summary.json").read_text())
-    files = sorted((out / "batches").glob("batch_*.nc"))
-    return summary, concat_tables([read_rows(p) for p in files])
+__all__ = ["SweepPlan", "SweepResult", "load_sweep", "nominal_spec", "nominal_windows",
+           "resolve_draw", "run_sweep", "sample_seed"]

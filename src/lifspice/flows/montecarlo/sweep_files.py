@@ -84,3 +84,17 @@ def write_table(path: Path, table: dict[str, np.ndarray], keys: Sequence[str]) -
         for r in range(len(table["sample"])):
             w.writerow([int(table["sample"][r]), int(table["seed"][r]), int(table["ok"][r]),
                         *(repr(float(table[k][r])) for k in keys), table["error"][r]])
+
+
+def json_row(row: dict) -> dict:
+    """A sample's row with JSON types (non-finite floats as None)."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else
+                (float(v) if isinstance(v, np.floating) else v)) for k, v in row.items()}
+
+
+def load_sweep(out_dir: str | os.PathLike[str]) -> tuple[dict, dict[str, np.ndarray]]:
+    """(summary.json, per-sample table) of a finished sweep folder."""
+    out = Path(out_dir)
+    summary = json.loads((out / "summary.json").read_text())
+    files = sorted((out / "batches").glob("batch_*.nc"))
+    return summary, concat_tables([read_rows(p) for p in files])
