@@ -105,6 +105,7 @@ def test_draw_coefficients_are_the_pdks_pelgrom_coefficients(calibrated):
     assert checked == 33
 
 
+@pytest.mark.slow
 def test_alter_sets_exactly_what_ngspice_draws_and_its_draws_are_standard_normal(calibrated):
     """For ngspice's own draws (setseed + reset, unmodified library), z = (v - a) / b put
     back through ``alter`` gives the same instance values to 1e-12; over 8 seeds the 264 z
@@ -211,6 +212,7 @@ def test_calibration_on_the_pdks_own_library_is_refused():
         calibrate(ses, [x.path for x in drawn_instances(net)])
 
 
+@pytest.mark.slow
 def test_auto_draw_falls_back_to_reset_where_alter_cannot_draw(tmp_path, monkeypatch):
     """If the explicit-draw library cannot be made (an older open_pdks layout, say), an
     ``auto`` sweep draws with setseed + reset, records that in sweep.json and says why in

@@ -52,6 +52,7 @@ def pelgrom_coefficient(model: str) -> tuple[float, float]:
     return a, factor
 
 
+@pytest.mark.slow
 def test_pair_offset_follows_pelgrom_with_the_pdk_coefficient():
     """sigma(V_GS1 - V_GS2) of two diode-connected 4 um x 4 um pfet_01v8 at the same current
     equals sqrt(2) A_VT / sqrt(W L) with A_VT from models_global.spice (5.856 mV um): within
@@ -75,6 +76,7 @@ def test_pair_offset_follows_pelgrom_with_the_pdk_coefficient():
     np.testing.assert_allclose(y, x[:100] / 2, rtol=0.02, atol=2e-6)
 
 
+@pytest.mark.slow
 def test_tau_spread_shrinks_as_one_over_sqrt_area(tmp_path):
     """Scale every leak-OTA device by 2 in W and L (area x4): sigma(tau_m)/tau_m must fall
     to 1/2 (Pelgrom: the tail mirror's offset sets g_m = I_tail/(2 n U_T)). Both sweeps use
@@ -116,6 +118,7 @@ def _one_device_vgs(lib: Path, seeds=(None,)) -> np.ndarray:
     return np.array(out)
 
 
+@pytest.mark.slow
 def test_process_mc_note_is_true_of_these_models(tmp_path):
     """The kit says (summary.json ``process_mc_note``, CLI note) when the PDK's ``mc`` section
     draws no global threshold shift for nfet_01v8/pfet_01v8, as read from the model files.
