@@ -17,6 +17,7 @@ from lifspice.cli import montecarlo as cli_montecarlo
 from lifspice.cli import size as cli_size
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.characterize import characterize
+from lifspice.flows.fi import MIN_FIRING_POINTS
 from lifspice.io.design import design_summary, load_design, reference_designs
 from lifspice.io.golden import design_netlists
 from lifspice.io.netlists import write_netlists
@@ -61,8 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "plots into --out and print a summary.")
     _add_design(c)
     c.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
-    c.add_argument("--points", type=int, default=16, help="F-I points (default 16)")
-    c.add_argument("--workers", type=int, default=None,
+    c.add_argument("--points", default=16,
+                   type=cli_size.whole_number(MIN_FIRING_POINTS, "fewer points leave the "
+                                              "fits no error estimate"),
+                   help=f"F-I points (default 16; at least {MIN_FIRING_POINTS}, which all "
+                        "fire: every point beyond that up to 3 goes below rheobase)")
+    c.add_argument("--workers", type=cli_size.whole_number(1, cli_size.WORKERS_HINT),
+                   default=None,
                    help="parallel ngspice processes for the F-I curve (default: all cores)")
     c.add_argument("--backend", choices=("shared", "batch"), default="shared",
                    help="ngspice shared library in-process (default) or `ngspice -b`")

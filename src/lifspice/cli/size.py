@@ -7,16 +7,18 @@ what they need.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from pathlib import Path
 
 from lifspice.analysis.plots.gmid import save_gmid_figures
 from lifspice.analysis.sizing import SizingTargets
+from lifspice.circuits.sky130.neuron import TEMPERATURE_RANGE_C
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.gmid import gmid_tables
 from lifspice.flows.sizing import load_inputs, size_and_verify, write_sizing
 from lifspice.io.summaries import sizing_summary
-from lifspice.pdk.sky130 import spiceinit_lines
+from lifspice.pdk.sky130 import CORNERS, spiceinit_lines
 from lifspice.sim.backends import make_simulator
 
 _PREFIX = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "m": 1e-3, "": 1.0,
@@ -47,26 +49,72 @@ def parse_si(text: str, unit: str = "") -> float:
     return float(value) * _PREFIX[prefix]
 
 
-def _si(unit: str = ""):
+def _si(unit: str = "", *, positive: bool = False):
     def conv(text: str) -> float:
         try:
-            return parse_si(text, unit)
+            value = parse_si(text, unit)
         except ValueError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
+        if not math.isfinite(value) or (positive and not value > 0):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} must be a finite{' positive' if positive else ''} value"
+                + (f" in {unit}" if unit else ""))
+        return value
     conv.__name__ = f"value in {unit}" if unit else "number"
     return conv
+
+
+def whole_number(minimum: int = 1, hint: str = ""):
+    """argparse type: a whole number >= ``minimum`` (``--workers 0`` is refused, not read as
+    "all cores"); ``hint`` says how to get what a smaller value might have meant."""
+    def conv(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"must be >= {minimum}, got {value}" + (f"; {hint}" if hint else ""))
+        return value
+    conv.__name__ = "whole number"
+    return conv
+
+
+WORKERS_HINT = "leave --workers out to use all cores"
+
+
+def _temperature(text: str) -> float:
+    """One temperature in degC inside the models' range (:data:`TEMPERATURE_RANGE_C`)."""
+    lo, hi = TEMPERATURE_RANGE_C
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a temperature in degC: {text!r}") from None
+    if not lo <= value <= hi:  # also NaN
+        raise argparse.ArgumentTypeError(
+            f"{text!r} degC is outside {lo:g} .. {hi:g} degC, where the sky130 models are "
+            "valid; give a temperature in degC inside it")
+    return value
 
 
 def _temps(text: str) -> tuple[float, ...]:
     """``-40,85`` or ``-40..85`` (the two ends and 27 degC) or ``27``."""
     parts = re.split(r"\s*(?:,|\.\.)\s*", text.strip())
-    try:
-        values = [float(p) for p in parts if p]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"temperatures in degC, e.g. -40,85: {text!r}") from None
+    values = [_temperature(p) for p in parts if p]
+    if not values:
+        raise argparse.ArgumentTypeError(f"temperatures in degC, e.g. -40,85: {text!r}")
     if ".." in text and len(values) == 2 and values[0] < 27 < values[1]:
         values.append(27.0)
     return tuple(sorted(set(values)))
+
+
+def _fraction(text: str) -> float:
+    """A tolerance: a fraction in (0, 0.5], e.g. 0.02 or 2%."""
+    value = parse_si(text)
+    if not 0 < value <= 0.5:  # also NaN
+        raise argparse.ArgumentTypeError(f"{text!r} must be a fraction in (0, 0.5], e.g. "
+                                         "0.02 or 2%")
+    return value
 
 
 def register(subparsers) -> None:
@@ -75,14 +123,17 @@ def register(subparsers) -> None:
         description="Sweep nfet_01v8 and pfet_01v8 with ngspice (L, W, V_GS, V_DS, V_SB), "
         "cache the tables and plot gm/Id against I_D/W, the intrinsic gain gm/gds and "
         "gm/(2 pi Cgg) into PNGs; the tables are also written as NetCDF (or .npz).")
-    g.add_argument("--corner", default="tt", help="process corner (default tt)")
+    g.add_argument("--corner", default="tt", choices=CORNERS, help="process corner (default tt)")
     g.add_argument("--temp", type=_temps, default=(27.0,),
-                   help="temperature(s) in degC, e.g. 27 or -40,27,85 (default 27)")
+                   help="temperature(s) in degC, e.g. 27 or -40,27,85 (default 27; the models hold "
+                        "over -40 .. 125 degC)")
     g.add_argument("--out", type=Path, default=Path("gmid"), help="output folder (default gmid)")
     g.add_argument("--use-cache", action="store_true",
                    help="reuse cached tables instead of sweeping again")
     g.add_argument("--vds", type=_si("V"), default=0.9, help="V_DS of the plots (default 0.9)")
-    g.add_argument("--workers", type=int, default=2, help="parallel ngspice processes (2)")
+    g.add_argument("--workers", type=whole_number(1, "--workers 1 runs the sweeps one by one"),
+                   default=2,
+                   help="parallel ngspice processes (2)")
     g.set_defaults(handler=cmd_gmid)
 
     s = subparsers.add_parser(
@@ -93,27 +144,31 @@ def register(subparsers) -> None:
         "`lifspice characterize --design`), DIR/netlists/ and DIR/sizing.json. Values take "
         "SI prefixes: 20ms, 100us, 5pF, 1uW.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    s.add_argument("--tau", type=_si("s"), required=True, help="target tau_m, e.g. 20ms")
+    s.add_argument("--tau", type=_si("s", positive=True), required=True,
+                   help="target tau_m, e.g. 20ms")
     s.add_argument("--vth", type=_si("V"), default=0.8, help="threshold, V")
     s.add_argument("--vrest", type=_si("V"), default=0.4, help="resting potential, V")
     s.add_argument("--vreset", type=_si("V"), default=0.4, help="reset potential, V")
-    s.add_argument("--tref", type=_si("s"), default=2e-3, help="refractory time, s")
-    s.add_argument("--max-rate", type=_si("Hz"), default=None,
+    s.add_argument("--tref", type=_si("s", positive=True), default=2e-3, help="refractory time, s")
+    s.add_argument("--max-rate", type=_si("Hz", positive=True), default=None,
                    help="highest firing rate wanted, Hz (reports the input current it needs)")
-    s.add_argument("--sigma-tau", type=_si(), default=0.05,
+    s.add_argument("--sigma-tau", type=_si(positive=True), default=0.05,
                    help="budget of sigma(tau_m)/tau_m (0.05 or 5%%)")
-    s.add_argument("--sigma-vth", type=_si("V"), default=0.01, help="budget of sigma(V_th), V")
-    s.add_argument("--area", type=_si("um2"), default=20000e-12,
+    s.add_argument("--sigma-vth", type=_si("V", positive=True), default=0.01,
+                   help="budget of sigma(V_th), V")
+    s.add_argument("--area", type=_si("um2", positive=True), default=20000e-12,
                    help="area budget, m^2 or e.g. 20000um2")
-    s.add_argument("--power", type=_si("W"), default=1e-6, help="static power budget, W")
-    s.add_argument("--corner", default="tt", help="process corner")
-    s.add_argument("--temp", type=float, default=27.0, help="degC at which tau_m is met")
+    s.add_argument("--power", type=_si("W", positive=True), default=1e-6,
+                   help="static power budget, W")
+    s.add_argument("--corner", default="tt", choices=CORNERS, help="process corner")
+    s.add_argument("--temp", type=_temperature, default=27.0,
+                   help="degC at which tau_m is met (-40 .. 125)")
     s.add_argument("--temp-range", type=_temps, default=None,
                    help="degC where the design must work (leakage), e.g. -40..85 "
                         "(default: --temp only)")
     s.add_argument("--topology", choices=("reference", "lean"), default="reference",
                    help="sky130 topology: reference (31 transistors) or lean (24)")
-    s.add_argument("--tol", type=_si(), default=0.02, help="tolerance on simulated tau_m")
+    s.add_argument("--tol", type=_fraction, default=0.02, help="tolerance on simulated tau_m")
     s.add_argument("--backend", choices=("shared", "batch"), default="shared",
                    help="ngspice backend for the verification")
     s.add_argument("--out", type=Path, required=True, help="output folder")

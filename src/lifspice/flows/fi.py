@@ -17,7 +17,7 @@ from scipy.optimize import brentq
 
 from lifspice.analysis import extract
 from lifspice.analysis.theory.saturating import isi_saturating, rate_saturating
-from lifspice.circuits.params import SaturatingLifParams
+from lifspice.circuits.params import ParameterError, SaturatingLifParams
 
 STEPS_PER_ISI = 200
 N_ISI = 3.6
@@ -90,16 +90,36 @@ def current_for_rate_saturating(p: SaturatingLifParams, f: float) -> float:
     return brentq(lambda x: float(rate_saturating(p, x)) - f, lo, hi, rtol=1e-12)
 
 
+MIN_FIRING_POINTS = 6
+"""Firing points the default currents give at the least: the most free parameters of a
+characterization's fits (3) plus 3, so that every fit has degrees of freedom left for an
+error estimate (3 free parameters on 3 firing points fit exactly, with an RMS error of
+1e-14 that says nothing)."""
+N_BELOW = 3  # points below rheobase, when there are points to spare
+
+
 def default_currents(p: SaturatingLifParams, n: int = 16) -> np.ndarray:
-    """F-I currents, A: a few below rheobase, the rest from 1.05x rheobase up to the current
-    at which t_ref takes half the period (or 20 / tau_m if t_ref = 0), denser near rheobase."""
+    """F-I currents, A: up to :data:`N_BELOW` below rheobase (only the points beyond
+    :data:`MIN_FIRING_POINTS`), the rest from 1.05x rheobase up to the current at which
+    t_ref takes half the period (or 20 / tau_m if t_ref = 0), denser near rheobase.
+
+    ``n`` >= :data:`MIN_FIRING_POINTS` gives at least that many points above the rheobase
+    of ``p``; fewer points are all placed above it (the fits then say they are exactly
+    determined or underdetermined).
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"the number of F-I points must be a whole number >= 1 (n_fi, "
+                             f"--points), got {n!r}; give at least {MIN_FIRING_POINTS + 1}")
     f_max = 0.5 / p.t_ref if p.t_ref > 0 else 20.0 / p.tau_m
     i_max = current_for_rate_saturating(p, f_max)
     rh = p.rheobase
     if rh <= 0:
         return np.linspace(0.0, i_max, n)
-    below = rh * np.array([0.5, 0.9, 0.98])
-    x = np.linspace(0.0, 1.0, max(n - below.size, 2)) ** 2
+    below = rh * np.array([0.5, 0.9, 0.98])[N_BELOW - min(N_BELOW, max(n - MIN_FIRING_POINTS, 0)):]
+    n_above = n - below.size
+    if n_above == 1:
+        return np.concatenate([below, [0.5 * (rh * 1.05 + i_max)]])
+    x = np.linspace(0.0, 1.0, n_above) ** 2
     above = rh * 1.05 + (i_max - rh * 1.05) * x
     return np.concatenate([below, above])
 

@@ -30,6 +30,8 @@ import numpy as np
 from lifspice.analysis.gmid import KINDS, QUANTITIES, GmidTable, GmidTables
 from lifspice.analysis.sizing import Mismatch
 from lifspice.circuits.netlist import assemble, spice_number
+from lifspice.circuits.params import ParameterError
+from lifspice.circuits.sky130.neuron import TEMPERATURE_RANGE_C
 from lifspice.pdk import sky130 as pdk
 from lifspice.sim.batch import NgspiceBatch
 
@@ -167,6 +169,24 @@ def table_path(kind: str, corner: str, temperature_c: float, grid: GmidGrid,
             / f"{kind}_{corner}_{temperature_c:g}C_{g}.npz")
 
 
+def check_sweep_request(corner: str, temperatures: Sequence[float], workers: int) -> None:
+    """Refuse, before any sweep, a corner the PDK lacks, a temperature outside the models'
+    :data:`TEMPERATURE_RANGE_C` (1000 degC would sweep for minutes to no purpose) or fewer
+    than one worker; :class:`ParameterError` names the option."""
+    if corner not in pdk.CORNERS:
+        raise ParameterError(f"unknown sky130 corner {corner!r} (corner, --corner); choose "
+                             f"one of {', '.join(pdk.CORNERS)}")
+    lo, hi = TEMPERATURE_RANGE_C
+    for t in temperatures:
+        if isinstance(t, bool) or not isinstance(t, (int, float, np.number)) or not lo <= t <= hi:
+            raise ParameterError(f"temperature {t!r} degC is outside {lo:g} .. {hi:g} degC "
+                                 "(temperature_c, --temp), where the sky130 models are "
+                                 "valid; give temperatures in degC inside it")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ParameterError(f"workers must be a whole number >= 1 (workers, --workers), got "
+                             f"{workers!r}; 1 runs the sweeps one by one")
+
+
 def _simulator(timeout: float = 600.0):
     """``ngspice -b`` with the sky130 ``.spiceinit`` (one process per sweep)."""
 
@@ -180,6 +200,7 @@ def sweep_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
 
     ``workers`` > 1 runs the V_SB sweeps in parallel, each its own ngspice process.
     """
+    check_sweep_request(corner, (temperature_c,), workers)
     grid = grid or GmidGrid()
     lib_path = str(pdk.corner_lib(corner, lib=lib))
     sim = _simulator()
@@ -195,7 +216,7 @@ def sweep_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
     done = 0
     if progress:
         progress(f"gm/Id {kind} {corner} {temperature_c:g} C", 0, len(grid.vsb))
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+    with ThreadPoolExecutor(max_workers=workers) as ex:
         for k, res in ex.map(one, range(len(grid.vsb))):
             _collect(kind, grid, res, out, k)
             done += 1
@@ -220,7 +241,7 @@ def gmid_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
     corner : str
         Process corner (``tt ss ff sf fs``).
     temperature_c : float
-        degC.
+        degC, inside -40 .. 125 (:data:`TEMPERATURE_RANGE_C`, where the models hold).
     grid : GmidGrid, optional
         Sweep grid (default :class:`GmidGrid`). Part of the cache key.
     regenerate : bool
@@ -230,6 +251,7 @@ def gmid_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
     progress : callable(stage, done, total), optional
         Called as the sweeps finish.
     """
+    check_sweep_request(corner, (temperature_c,), workers)
     grid = grid or GmidGrid()
     path = table_path(kind, corner, temperature_c, grid, lib)
     if path.is_file() and not regenerate:
@@ -250,6 +272,7 @@ def gmid_tables(corner: str = "tt", temperatures: Sequence[float] = (27.0,), *,
                 grid: GmidGrid | None = None, regenerate: bool = False, workers: int = 2,
                 progress: Progress | None = None) -> GmidTables:
     """nfet and pfet tables at every temperature in ``temperatures`` (degC), cached."""
+    check_sweep_request(corner, temperatures, workers)
     tables = {}
     for t in temperatures:
         for kind in KINDS:

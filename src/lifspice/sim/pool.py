@@ -28,6 +28,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from numbers import Integral
 from typing import Any, TypeVar
 
 from lifspice.sim.backends import make_simulator
@@ -46,7 +47,8 @@ class SimPool:
     Parameters
     ----------
     workers : int, optional
-        Number of processes (default: the CPUs this process may use).
+        Number of processes, >= 1 (default None: the CPUs this process may use; 0 is
+        refused rather than read as the default).
     init_commands : sequence of str
         Sent once per worker before any circuit, e.g. ``("set ngbehavior=hsa",)``.
     backend : {"shared", "batch"}
@@ -71,9 +73,12 @@ class SimPool:
         worker_setup: Callable[[Simulator], None] | None = None,
         max_pending: int | None = None,
     ):
-        self.workers = int(workers or _usable_cpus())
-        if self.workers < 1:
-            raise ValueError(f"workers must be >= 1, got {workers!r}")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(
+                workers, Integral) or workers < 1):
+            # 0 is refused, not read as "all cores": leave workers out (None) for that
+            raise ValueError(f"workers must be a whole number >= 1 (workers, --workers), got "
+                             f"{workers!r}; leave it out to use all cores")
+        self.workers = int(workers if workers is not None else _usable_cpus())
         self.max_pending = int(max_pending or 4 * self.workers)
         self._initargs = (backend, tuple(init_commands), dict(backend_options or {}),
                           worker_setup)

@@ -8,7 +8,14 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.sky130.neuron import TOPOLOGIES, Sky130Neuron
+from lifspice.circuits.sky130.neuron import (
+    CURRENT_RANGE,
+    TEMPERATURE_RANGE_C,
+    TOPOLOGIES,
+    VDD_RANGE,
+    Sky130Neuron,
+)
+from lifspice.pdk.sky130 import CORNERS
 
 
 class InfeasibleTarget(ParameterError):
@@ -20,9 +27,44 @@ class InfeasibleTarget(ParameterError):
 
 
 
+# The CLI option (``lifspice size``) of each target, for the messages.
+OPTIONS = {"tau_m": "--tau", "v_rest": "--vrest", "v_th": "--vth", "v_reset": "--vreset",
+           "t_ref": "--tref", "max_rate": "--max-rate", "sigma_tau_rel": "--sigma-tau",
+           "sigma_vth": "--sigma-vth", "area_max": "--area", "power_max": "--power",
+           "corner": "--corner", "temperature_c": "--temp", "temperature_range": "--temp-range",
+           "topology": "--topology"}
+# Plausible ranges of the targets (SI): what a sky130 neuron of 0.25 .. 80 pF MIM and
+# 0.1 pA .. 10 uA biases can reach, with margins. name -> (low, high, unit).
+PLAUSIBLE_TARGETS: dict[str, tuple[float, float, str]] = {
+    "tau_m": (1e-6, 10.0, "s"),
+    "t_ref": (1e-7, 1.0, "s"),
+    "max_rate": (1e-3, 1e6, "Hz"),
+    "sigma_tau_rel": (1e-4, 1.0, ""),
+    "sigma_vth": (1e-5, 0.5, "V"),
+    "area_max": (1e-10, 1e-5, "m^2"),   # 100 um^2 .. 10 mm^2
+    "power_max": (1e-12, 1e-2, "W"),
+    "c_min": (1e-14, 1e-10, "F"),
+    "leak_margin": (1.0, 1e4, ""),
+    "i_b_floor": CURRENT_RANGE + ("A",),
+    "i_cmp": CURRENT_RANGE + ("A",),
+}
+
+
+def _key(name: str) -> str:
+    option = OPTIONS.get(name)
+    return f"{name}, {option}" if option else name
+
+
 @dataclass(frozen=True, kw_only=True)
 class SizingTargets:
-    """What the designer asks for (SI units; temperatures in degC)."""
+    """What the designer asks for (SI units; temperatures in degC).
+
+    Checked on construction, before any table or simulation: every value finite and
+    inside :data:`PLAUSIBLE_TARGETS` (tau_m 1 us .. 10 s, t_ref 0.1 us .. 1 s, ...), the
+    voltages inside the supply (``0 < v_reset < v_th < vdd``, ``v_rest < v_th``), vdd in
+    1.2 .. 1.98 V, temperatures in -40 .. 125 degC, ``max_rate < 1 / t_ref``, a sky130
+    corner and topology.
+    """
 
     tau_m: float                        # s, membrane time constant at temperature_c
     v_rest: float = 0.4                 # V
@@ -48,18 +90,64 @@ class SizingTargets:
         for name in ("tau_m", "t_ref", "sigma_tau_rel", "sigma_vth", "area_max", "power_max",
                      "vdd", "c_min", "leak_margin", "i_cmp", "i_b_floor"):
             v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-                raise ParameterError(f"SizingTargets.{name} must be > 0 (SI units), got {v!r}")
-        if not 0 < self.v_reset < self.v_th < self.vdd or not 0 < self.v_rest < self.v_th:
-            raise ParameterError("SizingTargets: need 0 < v_reset < v_th < vdd and "
-                                 f"v_rest < v_th (got {self.v_reset}, {self.v_th}, {self.vdd})")
-        if self.max_rate is not None and not self.max_rate > 0:
-            raise ParameterError(f"SizingTargets.max_rate must be > 0 Hz, got {self.max_rate!r}")
+            if isinstance(v, bool) or not (isinstance(v, (int, float)) and math.isfinite(v)
+                                           and v > 0):
+                raise ParameterError(f"SizingTargets.{name} must be a finite value > 0 "
+                                     f"({_key(name)}), got {v!r}; give it in SI units")
+        for name, (lo, hi, unit) in PLAUSIBLE_TARGETS.items():
+            v = getattr(self, name)
+            if v is not None and not lo <= v <= hi:
+                raise ParameterError(
+                    f"SizingTargets.{name} = {v!r} {unit} is outside the plausible range "
+                    f"{lo:g} .. {hi:g} {unit} ({_key(name)}); check the value and its units")
+        self._check_voltages()
+        self._check_choices()
+        if self.max_rate is not None and self.max_rate * self.t_ref >= 1:
+            raise ParameterError(
+                f"SizingTargets.max_rate {self.max_rate:g} Hz is unreachable with t_ref "
+                f"{self.t_ref:g} s (max_rate, --max-rate): a neuron fires below 1/t_ref; "
+                "lower --max-rate or --tref")
+
+    def _check_voltages(self) -> None:
+        lo, hi = VDD_RANGE
+        if not lo <= self.vdd <= hi:
+            raise ParameterError(f"SizingTargets.vdd = {self.vdd!r} V is outside {lo:g} .. "
+                                 f"{hi:g} V (vdd); give a supply inside the devices' rating")
+        for name in ("v_rest", "v_th", "v_reset"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < self.vdd:
+                raise ParameterError(f"SizingTargets.{name} = {v!r} V is outside the supply "
+                                     f"0 .. {self.vdd:g} V ({_key(name)}); give a voltage "
+                                     "inside it")
+        if not self.v_reset < self.v_th:
+            raise ParameterError(f"SizingTargets: v_th ({self.v_th!r} V) must be above v_reset "
+                                 f"({self.v_reset!r} V) (--vth, --vreset); raise v_th or "
+                                 "lower v_reset")
+        if not self.v_rest < self.v_th:
+            raise ParameterError(f"SizingTargets: v_rest ({self.v_rest!r} V) must be below "
+                                 f"v_th ({self.v_th!r} V) (--vrest, --vth), else the neuron "
+                                 "fires with no input; lower v_rest or raise v_th")
+
+    def _check_choices(self) -> None:
+        if self.corner not in CORNERS:
+            raise ParameterError(f"SizingTargets.corner {self.corner!r} is not a sky130 "
+                                 f"corner (corner, --corner); choose one of "
+                                 f"{', '.join(CORNERS)}")
         if self.topology not in TOPOLOGIES:
-            raise ParameterError(f"SizingTargets.topology must be one of {TOPOLOGIES}, "
-                                 f"got {self.topology!r}")
+            raise ParameterError(f"SizingTargets.topology must be one of {TOPOLOGIES} "
+                                 f"(topology, --topology), got {self.topology!r}")
         if not self.temperature_range:
-            raise ParameterError("SizingTargets.temperature_range is empty")
+            raise ParameterError("SizingTargets.temperature_range is empty (--temp-range); "
+                                 "give at least one temperature in degC")
+        lo, hi = TEMPERATURE_RANGE_C
+        for name, temps in (("temperature_c", (self.temperature_c,)),
+                            ("temperature_range", self.temperature_range)):
+            for t in temps:
+                if isinstance(t, bool) or not isinstance(t, (int, float)) or not lo <= t <= hi:
+                    raise ParameterError(
+                        f"SizingTargets.{name}: {t!r} degC is outside {lo:g} .. {hi:g} degC "
+                        f"({_key(name)}), where the sky130 models are valid; give "
+                        "temperatures inside it")
 
     @property
     def temperatures(self) -> list[float]:

@@ -63,6 +63,14 @@ L_MIN = 0.15e-6      # m, shortest channel of the model bins
 _W_MIN, _L_MAX, _SIZE_MAX = 0.42e-6, 20e-6, 1e-3  # m, model bins
 _MIM_MIN, _MIM_MAX = 2e-6, 200e-6  # m, MIM side
 
+# Plausible ranges (SI; the checks refuse values outside them before any netlist is made):
+TEMPERATURE_RANGE_C = (-40.0, 125.0)  # degC: where the sky130 models are characterized
+# A: every bias current (i_b, i_cmp, i_hys, i_ref, i_lim). The neuron biases its devices in
+# weak inversion at pA .. nA; below 0.1 pA the junction leakage into its nodes (fA .. pA)
+# would set the currents, above 10 uA its um-sized devices are far in strong inversion and
+# each bias alone burns 18 uW
+CURRENT_RANGE = (1e-13, 1e-5)
+VDD_RANGE = (1.2, 1.98)  # V: the 1.8 V devices' rating (+10 %) down to where the stacks bias
 TOPOLOGIES = ("reference", "lean")
 # n U_T of the comparator's input pair, V: fitted to where the simulated comparator lets go
 # (see Sky130Neuron.hysteresis_width); the models' slope factor falls as the temperature
@@ -84,6 +92,22 @@ class Sky130Neuron:
     value is drawn) or as ``mim_w`` and ``mim_l`` (m; then ``c_mem`` must be ``None``).
     ``i_b`` is the designer's knob for ``tau_m = c_mem / g_m``; ``i_ref`` (with ``c_ref``)
     for ``t_ref``. Sweep with :func:`dataclasses.replace`.
+
+    Plausible ranges (checked on construction, before any netlist):
+
+    ==============================  ===========================================
+    ``temperature_c``               -40 .. 125 degC (:data:`TEMPERATURE_RANGE_C`)
+    ``vdd``                         1.2 .. 1.98 V (:data:`VDD_RANGE`)
+    ``v_rest``, ``v_th``, ``v_reset``  inside 0 .. vdd, ``v_reset < v_th`` by more than
+                                    the comparator's hysteresis
+    ``i_b i_cmp i_hys i_ref i_lim``  0.1 pA .. 10 uA (:data:`CURRENT_RANGE`);
+                                    ``i_hys < i_cmp`` (lean: ``>= 0.4 i_cmp``)
+    ``w_*``                         0.42 um .. 1 mm
+    ``l_*``                         0.15 um .. 20 um
+    ``c_mem``, ``c_ref``            a square MIM of 2 .. 200 um side: ~9.2 fF .. 80 pF
+    ``mim_w``, ``mim_l``            2 .. 200 um
+    ``corner``                      tt ss ff sf fs
+    ==============================  ===========================================
     """
 
     corner: str = "tt"                # tt ss ff sf fs
@@ -154,9 +178,11 @@ class Sky130Neuron:
         if type(self.ota_degeneration) is not int or self.ota_degeneration not in (0, 1, 2):
             raise ParameterError(f"{owner}.ota_degeneration must be 0, 1 or 2, "
                                  f"got {self.ota_degeneration!r}")
-        if not -55.0 <= self.temperature_c <= 150.0:
-            raise ParameterError(f"{owner}.temperature_c must be in -55 .. 150 degC, "
-                                 f"got {self.temperature_c!r}")
+        lo, hi = TEMPERATURE_RANGE_C
+        if not lo <= self.temperature_c <= hi:
+            raise ParameterError(f"{owner}.temperature_c = {self.temperature_c!r} degC is "
+                                 f"outside {lo:g} .. {hi:g} degC (temperature_c), where the "
+                                 "sky130 models are valid; give a temperature in degC inside it")
 
     def _check_biases(self, owner: str) -> None:
         """Positive currents, c_ref and vdd; i_hys against i_cmp (per topology)."""
@@ -164,6 +190,13 @@ class Sky130Neuron:
                        i_ref=self.i_ref, i_lim=self.i_lim)
         check_positive(owner, "F", c_ref=self.c_ref)
         check_positive(owner, "V", vdd=self.vdd)
+        lo, hi = CURRENT_RANGE
+        for name in ("i_b", "i_cmp", "i_hys", "i_ref", "i_lim"):
+            value = getattr(self, name)
+            if not lo <= value <= hi:
+                raise ParameterError(
+                    f"{owner}.{name} = {value!r} A is outside the plausible range {lo:g} .. "
+                    f"{hi:g} A ({name}); give the bias current in amperes (300 pA is 3e-10)")
         if self.topology == "lean" and self.i_hys < LEAN_HYS_MIN * self.i_cmp:
             raise ParameterError(
                 f"{owner}: the lean topology needs i_hys >= {LEAN_HYS_MIN:g} i_cmp (got "
@@ -178,6 +211,10 @@ class Sky130Neuron:
     def _check_voltages(self, owner: str) -> None:
         """v_reset < v_th < vdd with room for the hysteresis, v_rest inside the supply, vdd
         within the devices' rating."""
+        lo, hi = VDD_RANGE
+        if not lo <= self.vdd <= hi:
+            raise ParameterError(f"{owner}.vdd = {self.vdd!r} V is outside {lo:g} .. {hi:g} V "
+                                 "(vdd), the 1.8 V devices' rating; give a supply inside it")
         if not 0 < self.v_reset < self.v_th < self.vdd:
             raise ParameterError(f"{owner}: need 0 < v_reset < v_th < vdd, got v_reset="
                                  f"{self.v_reset!r}, v_th={self.v_th!r}, vdd={self.vdd!r} V")
@@ -192,8 +229,6 @@ class Sky130Neuron:
                 "(~4 sigma, ~30 mV at the reference sizes)")
         if not 0 < self.v_rest < self.vdd:
             raise ParameterError(f"{owner}.v_rest must be inside 0 .. vdd, got {self.v_rest!r}")
-        if self.vdd > 1.98:
-            raise ParameterError(f"{owner}.vdd {self.vdd!r} V exceeds the 1.8 V devices' rating")
 
     def _check_sizes(self, owner: str) -> None:
         """Every transistor width and length inside the models' bins."""
@@ -335,6 +370,7 @@ def mim_side(c: float) -> float:
 
 
 __all__ = [
-    "CIRCUIT", "L_MIN", "LEAN_HYS_MIN", "MIM_CA", "MIM_DW", "NUT_CMP", "Q_OVER_K", "TOPOLOGIES",
+    "CIRCUIT", "CURRENT_RANGE", "L_MIN", "TEMPERATURE_RANGE_C", "VDD_RANGE",
+    "LEAN_HYS_MIN", "MIM_CA", "MIM_DW", "NUT_CMP", "Q_OVER_K", "TOPOLOGIES",
     "Sky130Neuron", "mim_side", "ref_swing",
 ]
