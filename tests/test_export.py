@@ -16,11 +16,13 @@ from lifspice.analysis import theory
 from lifspice.circuits.params import LifParams
 from lifspice.cli.main import main
 from lifspice.io.export import (
+    KEYS,
     ExportError,
     brian2_script,
     load_population,
     nest_params,
     params_from_row,
+    saturation_warning,
 )
 
 P = LifParams(c_mem=1e-12, g_leak=1e-10, v_rest=0.2, v_th=0.6, v_reset=0.1, t_ref=2e-3)
@@ -135,3 +137,42 @@ def test_exported_nest_matches_fit(spice_report, tmp_path):
     i = np.array(rep["fi"]["i_A"])
     np.testing.assert_allclose(theory.rate(back, i), theory.rate(fit, i), rtol=1e-9)
     assert not math.isnan(row["I_e"])
+
+
+def _report(v_lin: float, tau_ratio: float, swing: float = 0.4) -> dict:
+    """A report.json's parameter sections: measured C = 4 pF, g_m = 4 nS (C/g_m = 1 ms),
+    ``swing`` from rest to threshold, leak linear range ``v_lin`` (V); the ideal fit's tau =
+    tau_ratio x C/g_m."""
+    meas = {"c_mem": 4e-12, "g_leak": 4e-9, "v_rest": 0.4, "v_th": 0.4 + swing, "v_reset": 0.4,
+            "t_ref": 1e-4, "i_b": 4e-9 * v_lin}
+    fit = {**{k: meas[k] for k in KEYS}, "g_leak": 4e-9 / tau_ratio}
+    return {"measured_params": meas, "fit": {"params": fit}}
+
+
+@pytest.mark.parametrize("to", ["nest", "brian2"])
+def test_saturating_leak_export_warns(tmp_path, capsys, to):
+    """The sky130 reference design: v_lin 82 mV against a 400 mV climb, free ideal fit tau
+    4.4-5.4 x C/g_m (README: meaningless). Exported, it gets one warning line that says
+    why and names --params measured; the measured parameters go out without one."""
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(_report(v_lin=0.082, tau_ratio=5.37)))
+    out = tmp_path / "x"
+    assert main(["export", "--to", to, str(path), "--out", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lifspice: warning:"), err
+    assert "saturates" in err[0] and "5.37 x C/g_m" in err[0] and "--params measured" in err[0]
+    assert out.exists()
+    assert main(["export", "--to", to, str(path), "--params", "measured", "--out",
+                 str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("v_lin,tau_ratio,swing,warned", [
+    (0.169, 1.07, 0.05, False),  # sky130_linear: 169 mV against 50 mV, fit tau 1.07 x C/g_m
+    (0.5, 2.0, 0.4, True),       # linear leak, but the fit's tau far from C/g_m
+    (0.3, 1.0, 0.4, True),       # fit agrees, but the swing passes the linear range
+])
+def test_saturation_warning_rule(v_lin, tau_ratio, swing, warned):
+    rep = _report(v_lin, tau_ratio, swing)
+    assert (saturation_warning(rep) is not None) == warned
+    assert saturation_warning(rep, "measured") is None

@@ -13,6 +13,7 @@ from lifspice.analysis import theory as th
 from lifspice.analysis.fit import FitIdentifiabilityWarning, LifFit, fit_fi, fit_trace
 from lifspice.analysis.theory import saturating as ths
 from lifspice.circuits.params import LifParams, SaturatingLifParams
+from lifspice.io.summaries import characterization_summary
 
 TRUE = LifParams(c_mem=1e-12, g_leak=1e-9, v_rest=0.3, v_th=0.8, v_reset=0.2, t_ref=1e-4)
 TRUE_SAT = SaturatingLifParams(**TRUE.as_dict(), i_b=0.3e-9)  # swing 1.7 x v_lin
@@ -239,3 +240,37 @@ def test_threshold_at_spikes_when_reset_leads_the_spike_edge():
     v = np.where(t <= 0.5e-3, 0.4 + 0.4 * t / 0.5e-3, 0.8 - 400.0 * (t - 0.5e-3))
     assert threshold_at_spikes(t, v, np.array([0.52e-3]))[0] == pytest.approx(0.8, abs=1e-9)
     assert threshold_at_spikes(t, v, np.array([0.25e-3]))[0] == pytest.approx(0.6, abs=1e-9)
+
+
+def test_exactly_determined_fit_says_so():
+    """3 free parameters on 3 firing points (--points 6 with the old default currents: 3 of
+    them below rheobase) go through every point: the 'RMS error' was 3.85e-14 %, a number
+    the construction sets, not a measure. The fit now says it is exactly determined, is not
+    a success and reports no RMS error; one firing point more gives an error estimate."""
+    i = np.r_[0.1e-9, 0.25e-9, 0.4e-9, 1e-9, 3e-9, 8e-9]  # 3 silent, 3 firing
+    f = noisy(np.asarray(th.rate(TRUE, i), float), 0)
+    assert np.sum(f > 0) == 3
+    with pytest.warns(FitIdentifiabilityWarning, match="exactly determined"):
+        fit = fit_fi(i, f, model="ideal", initial=TRUE)
+    assert not fit.success
+    assert fit.message.startswith("exactly determined, no error estimate")
+    assert math.isnan(fit.rms_rel_error)
+    d = json.loads(json.dumps(fit.to_dict()))
+    assert d["rms_rel_error"] is None and d["success"] is False
+    # the summary a user reads says it in words, with no made-up percentage
+    fit_d = d
+    rep = {"circuit": "behavioral", "tau_m_s": 1e-3, "tau_pred_s": 1e-3, "gm_S": 1e-9,
+           "v_th_V": 0.8, "v_reset_V": 0.2, "t_ref_s": 1e-4, "rheobase_A": 5e-10,
+           "fit": fit_d, "fit_saturating": fit_d, "prediction_rms_rel_error": 0.01}
+    text = characterization_summary(rep)
+    assert text.count("RMS error n/a (exactly determined, no error estimate)") == 2
+    assert "e-14" not in text and "nan" not in text.split("prediction")[0]
+    # fewer firing points than free parameters: underdetermined, also flagged
+    with pytest.warns(FitIdentifiabilityWarning):
+        under = fit_fi(i[:5], f[:5], model="ideal", initial=TRUE)
+    assert not under.success and under.message.startswith("underdetermined")
+    # a fourth firing point leaves one degree of freedom: an error estimate again
+    i4 = np.r_[i, 5e-9]
+    f4 = noisy(np.asarray(th.rate(TRUE, i4), float), 0)
+    fit4 = fit_fi(i4, f4, model="ideal", initial=TRUE)
+    assert fit4.success and 0 < fit4.rms_rel_error < 0.02  # noise 0.5 %: measured 0.3 %

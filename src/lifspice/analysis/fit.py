@@ -54,10 +54,14 @@ class LifFit:
         for parameters the data do not determine.
     rms_rel_error : float
         F-I fits: RMS of ``(f_model - f)/f`` over points with ``f > 0``. Trace fits: RMS of
-        ``(V_model - V) / (v_th - v_reset)`` over the fitted samples.
+        ``(V_model - V) / (v_th - v_reset)`` over the fitted samples. NaN (``None`` in
+        :meth:`to_dict`) when the fit is exactly determined or underdetermined (no more data
+        points than free parameters): its residual is ~1e-14 by construction, not a measure.
     residuals : numpy.ndarray
         The residual vector minimised (one per data point for F-I fits), dimensionless.
     success : bool
+        False also when the fit is exactly determined or underdetermined; ``message`` then
+        starts with "exactly determined, no error estimate" (or "underdetermined, ...").
     message : str
     fitted : tuple of str
         Names of the free parameters.
@@ -168,25 +172,16 @@ def _solve(residual: Callable[[LifParams], np.ndarray], initial, free, t_scale, 
         except ParameterError:
             return np.full(m, 1e3)  # left the valid region (e.g. v_th <= v_reset): a wall
 
-    res = least_squares(
-        fun,
-        np.zeros(n),
-        jac="3-point",
-        bounds=tr.bounds,
-        x_scale=1.0,
-        method="trf",
-        xtol=1e-12,
-        ftol=1e-12,
-        gtol=1e-12,
-        max_nfev=200 * (n + 1),
-    )
+    res = least_squares(fun, np.zeros(n), jac="3-point", bounds=tr.bounds, x_scale=1.0,
+                        method="trf", xtol=1e-12, ftol=1e-12, gtol=1e-12,
+                        max_nfev=200 * (n + 1))
     params = tr.params(res.x)
     notes: list[str] = []
     _, sv, vt = np.linalg.svd(res.jac, full_matrices=False)
     dof = n_obs - n
     s2 = 2 * res.cost / dof if dof > 0 else math.nan
     if dof <= 0:
-        notes.append(f"{n_obs} data points for {n} free parameters: no error estimate")
+        notes.append(_undetermined(n_obs, n))
     keep = sv > _RCOND * sv[0] if sv[0] > 0 else np.zeros_like(sv, dtype=bool)
     cov_x = (vt[keep].T / sv[keep] ** 2) @ vt[keep] * s2
     sx = np.sqrt(np.abs(np.diag(cov_x)))
@@ -214,6 +209,24 @@ def _solve(residual: Callable[[LifParams], np.ndarray], initial, free, t_scale, 
     return params, se, res, tuple(notes)
 
 
+def _undetermined(n_obs: int, n_free: int) -> str:
+    """The note of a fit with no degrees of freedom left (it starts with "exactly
+    determined" or "underdetermined")."""
+    what = "exactly determined" if n_obs == n_free else "underdetermined"
+    return (f"{what}, no error estimate: {n_obs} data point(s) for {n_free} free "
+            "parameters; a fit through every point has nothing left to measure its error "
+            "(give more points, e.g. F-I points above rheobase, or fix parameters)")
+
+
+def _result(params, se, res, notes, free, rms: float, n_obs: int) -> LifFit:
+    """The :class:`LifFit`: not a success, with its note as the message and no RMS error,
+    when the free parameters use up every data point."""
+    if n_obs <= len(free):
+        return LifFit(params, se, math.nan, res.fun.copy(), False, _undetermined(n_obs, len(free)),
+                      free, notes)
+    return LifFit(params, se, rms, res.fun.copy(), bool(res.success), res.message, free, notes)
+
+
 def _check_xy(x, y, xname, yname) -> tuple[np.ndarray, np.ndarray]:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if x.ndim != 1 or x.shape != y.shape or x.size == 0:
@@ -223,15 +236,9 @@ def _check_xy(x, y, xname, yname) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def fit_fi(
-    i,
-    f,
-    *,
-    model: str = "ideal",
-    initial: LifParams,
-    free: Sequence[str] | None = None,
-    fixed: Mapping[str, float] | None = None,
-) -> LifFit:
+def fit_fi(i, f, *, model: str = "ideal", initial: LifParams,
+           free: Sequence[str] | None = None,
+           fixed: Mapping[str, float] | None = None) -> LifFit:
     """Fit the LIF F-I curve to measured firing rates.
 
     Residuals are relative, ``(f_model - f)/f``, on points with ``f > 0``. Where the
@@ -288,7 +295,7 @@ def fit_fi(
     )
     fm = np.asarray(rate_fn(params, i), dtype=float)
     rms = float(np.sqrt(np.mean((fm[pos] / f[pos] - 1.0) ** 2)))
-    return LifFit(params, se, rms, res.fun.copy(), bool(res.success), res.message, free, notes)
+    return _result(params, se, res, notes, free, rms, int(np.sum(pos)))
 
 
 def _detect_resets(t, v, drop) -> np.ndarray:
@@ -296,19 +303,10 @@ def _detect_resets(t, v, drop) -> np.ndarray:
     return t[idx]
 
 
-def fit_trace(
-    t,
-    v,
-    i_pwl_t,
-    i_pwl_i,
-    *,
-    model: str = "ideal",
-    initial: LifParams,
-    free: Sequence[str] = ("c_mem", "g_leak", "v_rest"),
-    fixed: Mapping[str, float] | None = None,
-    spikes=None,
-    t_exclude: float | None = None,
-) -> LifFit:
+def fit_trace(t, v, i_pwl_t, i_pwl_i, *, model: str = "ideal", initial: LifParams,
+              free: Sequence[str] = ("c_mem", "g_leak", "v_rest"),
+              fixed: Mapping[str, float] | None = None, spikes=None,
+              t_exclude: float | None = None) -> LifFit:
     """Fit the subthreshold membrane of a trace between spikes.
 
     The trace is cut into windows between spikes (dropping ``t_exclude`` after each spike:
@@ -364,7 +362,7 @@ def fit_trace(
 
     params, se, res, notes = _solve(model_residual, initial, free, max(initial.t_ref, 1e-9))
     rms = float(np.sqrt(np.mean(res.fun**2))) if used.size else math.nan
-    return LifFit(params, se, rms, res.fun.copy(), bool(res.success), res.message, free, notes)
+    return _result(params, se, res, notes, free, rms, int(used.size))
 
 
 def _windows_between_spikes(t: np.ndarray, v: np.ndarray, initial: LifParams, spikes,

@@ -5,19 +5,24 @@ Imports nothing heavy at module level (the parser is built for every command).
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
-from lifspice.io.export import ExportError, export
+from lifspice.io.export import ExportError, export, saturation_warning
 
 
 def _parse_set(items: list[str] | None) -> dict[str, float]:
     out = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set wants key=value (SI), got {item!r}")
-        out[key.strip()] = float(value)
+        try:
+            out[key.strip()] = float(value) if sep else None
+        except ValueError:
+            out[key.strip()] = None
+        if out[key.strip()] is None or not math.isfinite(out[key.strip()]):
+            raise ExportError(f"--set wants key=value with a finite number (SI), got "
+                              f"{item!r}; e.g. --set v_rest=0.2")
     return out
 
 
@@ -25,9 +30,13 @@ def cmd_export(args) -> int:
 
     try:
         text = export(args.report, args.to, which=args.params, defaults=_parse_set(args.set))
+        warning = (None if args.report.suffix.lower() == ".csv"
+                   else saturation_warning(args.report, args.params))
     except (ExportError, ValueError, OSError) as exc:
         print(f"lifspice: error: {exc}", file=sys.stderr)
         return 2
+    if warning:
+        print(f"lifspice: warning: {warning}", file=sys.stderr)
     if args.out is None:
         sys.stdout.write(text)
     else:
@@ -49,7 +58,10 @@ def register(subparsers) -> None:
     p.add_argument("--to", choices=("brian2", "nest"), required=True, help="target simulator")
     p.add_argument("--out", type=Path, default=None, help="output file (default: stdout)")
     p.add_argument("--params", choices=("fit", "measured"), default="fit",
-                   help="report.json: the fitted ideal LIF (default) or the measured values")
+                   help="report.json: the fitted ideal LIF (default) or the measured values "
+                        "(C, g_m: the circuit's own tau_m). A design whose leak saturates "
+                        "(sky130) gets a warning with the fit: neither target has a "
+                        "saturating leak")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="value (SI) for a parameter missing from the table, e.g. "
                         "--set v_rest=0.2 (repeatable)")

@@ -108,20 +108,82 @@ def params_from_row(row: Mapping[str, object], defaults: Mapping[str, float] | N
         raise ExportError(f"{where}: {exc}") from exc
 
 
+def _report_dict(report: Mapping | str | os.PathLike) -> Mapping:
+    """A report.json as a dict, or :class:`ExportError` naming what else the file holds."""
+    if isinstance(report, Mapping):
+        return report
+    rep = json.loads(Path(report).read_text())
+    if not isinstance(rep, Mapping):
+        raise ExportError(
+            f"{report}: a JSON {type(rep).__name__}, not a lifspice report (report: an object "
+            "with 'fit' and 'measured_params'); give the report.json that `lifspice "
+            "characterize` wrote, or a population table as .csv")
+    return rep
+
+
 def load_report_params(report: Mapping | str | os.PathLike, which: str = "fit") -> LifParams:
     """The LIF parameters of a ``report.json`` (dict or path): ``fit`` (the fitted ideal
     LIF, default) or ``measured`` (``measured_params``)."""
-    rep = report if isinstance(report, Mapping) else json.loads(Path(report).read_text())
+    rep = _report_dict(report)
     if which == "fit":
-        section = (rep.get("fit") or {}).get("params")
+        fit = rep.get("fit")
+        section = fit.get("params") if isinstance(fit, Mapping) else None
     elif which == "measured":
         section = rep.get("measured_params")
     else:
         raise ExportError(f"which must be 'fit' or 'measured', got {which!r}")
     if not isinstance(section, Mapping):
-        raise ExportError(f"the report has no {which!r} parameters (is it a lifspice "
-                          "report.json?)")
+        raise ExportError(f"the report has no {which!r} parameters (--params {which}); give "
+                          "the report.json that `lifspice characterize` wrote")
     return params_from_row(section, where=f"report {which}")
+
+
+# A leak "saturates" when the membrane's swing from rest passes the OTA's linear range
+# (the leak current at the swing is then >= 24 % below g_m x swing: tanh(1) = 0.76), or
+# when the ideal fit's tau_m is off C/g_m by more than these factors: the free ideal fit
+# then trades tau_m for the missing current and its tau_m means nothing physical (sky130
+# reference design: v_lin 82 mV against 400 mV, fitted tau 4.4-5.4 x C/g_m).
+SATURATION_SWING_OVER_V_LIN = 1.0
+TAU_FIT_RATIO_RANGE = (0.8, 1.25)
+
+
+def saturation_warning(report: Mapping | str | os.PathLike, which: str = "fit") -> str | None:
+    """Why exporting a report's ideal LIF ``which`` misrepresents its neuron, or None.
+
+    The targets have no saturating leak (NEST's ``iaf_psc_delta`` cannot hold one; the
+    Brian2 script is the textbook LIF too), so a report whose leak saturates (measured
+    ``v_lin = i_b / g_leak`` below the swing, or the ideal fit's tau_m far from C/g_m)
+    gets a one-line warning that says why and which ``--params`` to choose.
+    """
+    rep = _report_dict(report)
+    meas = rep.get("measured_params")
+    fit = rep.get("fit")
+    if which != "fit" or not isinstance(meas, Mapping) or not isinstance(fit, Mapping):
+        return None
+    reasons = []
+    try:
+        swing = max(abs(meas["v_th"] - meas["v_rest"]), abs(meas["v_reset"] - meas["v_rest"]))
+        v_lin = meas["i_b"] / meas["g_leak"]
+        if swing > SATURATION_SWING_OVER_V_LIN * v_lin:
+            reasons.append(f"its leak saturates (linear range v_lin {v_lin * 1e3:.3g} mV "
+                           f"against a {swing * 1e3:.3g} mV swing)")
+    except (KeyError, TypeError, ZeroDivisionError):
+        pass
+    fp = fit.get("params") if isinstance(fit.get("params"), Mapping) else {}
+    try:
+        ratio = (fp["c_mem"] / fp["g_leak"]) / (meas["c_mem"] / meas["g_leak"])
+        if not TAU_FIT_RATIO_RANGE[0] <= ratio <= TAU_FIT_RATIO_RANGE[1]:
+            reasons.append(f"the ideal fit's tau_m is {ratio:.3g} x C/g_m")
+    except (KeyError, TypeError, ZeroDivisionError):
+        pass
+    if not reasons:
+        return None
+    return ("exporting the free ideal-LIF fit of a neuron whose F-I curve it cannot "
+            "describe: " + " and ".join(reasons) + "; its tau_m is an effective value, not "
+            "the circuit's (the targets have no saturating leak). --params measured exports "
+            "the measured C, g_m, V_th, V_reset, t_ref instead (the circuit's own tau_m = "
+            "C/g_m, but with a linear leak: rheobase too high, rates too low; the report's "
+            "theory_rms_rel_error says by how much)")
 
 
 def load_population(path: str | os.PathLike,
