@@ -133,11 +133,13 @@ def _spreads(items):
     kw = {}
     for item in items:
         key, eq, value = item.partition("=")
+        if not eq:
+            raise ParameterError(f"--sigma {item}: give NAME=VALUE, like c_rel=0.01")
         if key not in names:
             raise ParameterError(f"--sigma {item}: unknown spread {key!r}; use NAME=VALUE "
                                  f"with NAME one of {', '.join(names)}")
         try:
-            kw[names[key]] = float(value) if eq else None
+            kw[names[key]] = float(value)
         except ValueError:
             kw[names[key]] = None
         if kw[names[key]] is None or not (math.isfinite(kw[names[key]])
