@@ -12,6 +12,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.slow  # fresh interpreters, a pool: ~15 s
+
 RUN = textwrap.dedent("""
     import sys
     from lifspice.sim.backends import make_simulator
