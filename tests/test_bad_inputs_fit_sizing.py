@@ -50,6 +50,7 @@ CASES = [
     # size: options and targets
     (size("--tau=-1ms"), ["--tau", "positive"], {}),
     (size("--tau", "1000s"), ["tau_m", "--tau", "plausible"], {}),
+    (size("--tau", "1ns"), ["tau_m", "--tau", "plausible"], {}),
     (size("--tref", "0"), ["--tref", "positive"], {}),
     (size("--vth", "0.3", "--vreset", "0.4"), ["v_th", "v_reset", "--vth"], {}),
     (size("--vrest", "0.9"), ["v_rest", "--vrest"], {}),

@@ -36,7 +36,7 @@ OPTIONS = {"tau_m": "--tau", "v_rest": "--vrest", "v_th": "--vth", "v_reset": "-
 # Plausible ranges of the targets (SI): what a sky130 neuron of 0.25 .. 80 pF MIM and
 # 0.1 pA .. 10 uA biases can reach, with margins. name -> (low, high, unit).
 PLAUSIBLE_TARGETS: dict[str, tuple[float, float, str]] = {
-    "tau_m": (1e-6, 10.0, "s"),
+    "tau_m": (1e-8, 10.0, "s"),
     "t_ref": (1e-7, 1.0, "s"),
     "max_rate": (1e-3, 1e6, "Hz"),
     "sigma_tau_rel": (1e-4, 1.0, ""),
@@ -60,7 +60,7 @@ class SizingTargets:
     """What the designer asks for (SI units; temperatures in degC).
 
     Checked on construction, before any table or simulation: every value finite and
-    inside :data:`PLAUSIBLE_TARGETS` (tau_m 1 us .. 10 s, t_ref 0.1 us .. 1 s, ...), the
+    inside :data:`PLAUSIBLE_TARGETS` (tau_m 10 ns .. 10 s, t_ref 0.1 us .. 1 s, ...), the
     voltages inside the supply (``0 < v_reset < v_th < vdd``, ``v_rest < v_th``), vdd in
     1.2 .. 1.98 V, temperatures in -40 .. 125 degC, ``max_rate < 1 / t_ref``, a sky130
     corner and topology.
@@ -103,7 +103,7 @@ class SizingTargets:
         self._check_voltages()
         self._check_choices()
         if self.max_rate is not None and self.max_rate * self.t_ref >= 1:
-            raise ParameterError(
+            raise InfeasibleTarget(
                 f"SizingTargets.max_rate {self.max_rate:g} Hz is unreachable with t_ref "
                 f"{self.t_ref:g} s (max_rate, --max-rate): a neuron fires below 1/t_ref; "
                 "lower --max-rate or --tref")
