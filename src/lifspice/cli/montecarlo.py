@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import signal
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,11 +106,51 @@ def register(sub) -> None:
     c.set_defaults(handler=cmd_corners)
 
 
-def _bar(desc: str):
-    """``progress(done, total)`` drawing one progress bar with ETA, counted in samples."""
+def _bar(desc: str, ctrl_c: _CtrlC | None = None):
+    """``progress(done, total)`` drawing one progress bar with ETA, counted in samples; with
+    ``ctrl_c``, it raises the KeyboardInterrupt a finalizer swallowed."""
 
     printer = progress_printer(unit="sample", smoothing=0.1)
-    return lambda done, total: printer(desc, done, total)
+
+    def progress(done, total):
+        if ctrl_c is not None:
+            ctrl_c.check()
+        printer(desc, done, total)
+
+    return progress
+
+
+class _CtrlC:
+    """SIGINT handler: KeyboardInterrupt as usual, and remembered. Python runs a signal
+    handler wherever the main thread is, a weakref callback or ``__del__`` included, and
+    there the KeyboardInterrupt is printed as "Exception ignored" and lost; ``check()``
+    (after each batch) raises it again, so one Ctrl-C always stops the sweep."""
+
+    def __init__(self):
+        self.seen = False
+        self._old = None
+
+    def __enter__(self):
+        self._old = signal.signal(signal.SIGINT, self)
+        self._hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._old)
+        sys.unraisablehook = self._hook
+
+    def _unraisable(self, info):
+        if not isinstance(info.exc_value, KeyboardInterrupt):  # ours: raised again later
+            self._hook(info)
+
+    def __call__(self, signum, frame):
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def check(self):
+        if self.seen:
+            raise KeyboardInterrupt
 
 
 def _current(spec: str, rheobase: float, option: str = "--currents") -> float:
@@ -194,10 +236,12 @@ def cmd_montecarlo(args) -> int:
                      mismatch=not args.no_mismatch, mc=args.mc, currents=currents,
                      spreads=None if on_pdk else spreads,
                      batch_size=args.batch_size, draw=args.draw)
-    res = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
-                    resume=args.resume, progress=_bar("montecarlo"),
-                    time_limit_s=args.time_limit or None,
-                    no_worker_timeout_s=args.no_worker_timeout)
+    with _CtrlC() as ctrl_c:
+        res = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
+                        resume=args.resume, progress=_bar("montecarlo", ctrl_c),
+                        time_limit_s=args.time_limit or None,
+                        no_worker_timeout_s=args.no_worker_timeout)
+        ctrl_c.check()
     s = res.summary
     print(montecarlo_summary(s))
     pngs = []

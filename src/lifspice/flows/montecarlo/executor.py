@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -98,6 +99,23 @@ def timed_out_row(spec: SampleSpec, limit: float, where: str = "") -> dict:
     return {"index": spec.index, "seed": spec.seed, "ok": False, "error": f"TimeoutError: {why}"}
 
 
+def _spawn_deaf_to_ctrl_c(pool: SimPool) -> None:
+    """Start ``pool``'s workers now, with SIGINT ignored from birth (an ignored signal stays
+    ignored across exec). Ctrl-C reaches the whole process group; a worker still importing
+    (before its initializer ignores SIGINT) would print a traceback of its own. Uses the
+    process pool's private ``_adjust_process_count`` (one worker per call), where it exists;
+    otherwise the workers start lazily as before."""
+    adjust = getattr(getattr(pool, "_executor", None), "_adjust_process_count", None)
+    if adjust is None or threading.current_thread() is not threading.main_thread():
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for _ in range(pool.workers):
+            adjust()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 class Executor:
     """Maps batches of specs to rows on the local pool or a Dask client.
 
@@ -143,6 +161,7 @@ class Executor:
         self._pool = SimPool(self.workers, init_commands=init_commands,
                              max_pending=2 * (self.workers or os.cpu_count() or 1))
         self._pool.start()
+        _spawn_deaf_to_ctrl_c(self._pool)
 
     def _local_map(self, jobs) -> Iterator[tuple[int, list]]:
         remaining = dict(jobs)

@@ -47,8 +47,12 @@ def write_rows(path: Path, rows: list[dict], keys: Sequence[str],
                     attrs={k: json.dumps(v) for k, v in attrs.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    ds.to_netcdf(tmp, engine="h5netcdf")
-    os.replace(tmp, path)
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+        os.replace(tmp, path)
+    except BaseException:  # Ctrl-C or a full disk: no half-written file left behind
+        tmp.unlink(missing_ok=True)
+        raise
     return cols
 
 
