@@ -441,3 +441,25 @@ def test_cli_montecarlo_behavioral(tmp_path, capsys):
     s = json.loads((out / "summary.json").read_text())
     assert s["currents_A"] == pytest.approx([1.5 * 4e-11, 3 * 4e-11], rel=0.01)
     assert (out / "hist.png").stat().st_size > 0 and (out / "fi_band.png").exists()
+
+
+@pytest.mark.slow
+def test_resume_sets_aside_a_truncated_batch_and_stale_tmp_files(beh, tmp_path, caplog):
+    """A batch file cut short (a kill while the disk was full) and a killed run's .tmp file:
+    --resume names the bad file, renames it to .bad, runs its batch again and removes the
+    .tmp; the result equals an uninterrupted sweep's. An unreadable floor.nc is redone too."""
+    plan = SweepPlan(design=beh, n_samples=6, seed=13, currents=(1e-10,), batch_size=2,
+                     floor_reruns=1, floor_samples=1)
+    full = run_sweep(plan, tmp_path / "a", workers=2)
+    bad = tmp_path / "a" / "batches" / "batch_00001.nc"
+    bad.write_bytes(bad.read_bytes()[:300])
+    (tmp_path / "a" / "floor.nc").write_bytes(b"\x89HDF\r\n")
+    stale = tmp_path / "a" / "batches" / ".batch_00002.nc.999999999.tmp"
+    stale.write_bytes(b"half")
+    with caplog.at_level("WARNING"):
+        res = run_sweep(plan, tmp_path / "a", workers=2, resume=True)
+    assert "batch_00001.nc cannot be read" in caplog.text and "floor.nc" in caplog.text
+    assert bad.with_name("batch_00001.nc.bad").exists() and not stale.exists()
+    assert res.batches_run == 1 and res.batches_reused == 2
+    for k in ("seed", "tau_m_s", "v_th_V", "rate_Hz_i0"):
+        np.testing.assert_array_equal(res.table[k], full.table[k])
