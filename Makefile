@@ -59,9 +59,7 @@ netlists: setup
 # formatting is reported only. NITPICKY=1 also lists unresolved Python cross-references.
 docs: setup
 	rm -rf docs/_build/html docs/generated && mkdir -p docs/_build
-	$(VENV)/bin/sphinx-build -b html -q --keep-going $(if $(NITPICKY),-n) \
-		-w docs/_build/warnings.txt docs docs/_build/html
-	$(PY) docs/check_warnings.py docs/_build/warnings.txt
+	$(VENV)/bin/sphinx-build -b html -q -W --keep-going docs docs/_build/html
 
 # the README figures (sky130 F-I curve against theory, membrane, Monte Carlo) into docs/figures
 figures: setup

@@ -1,15 +1,15 @@
 """Fit LIF parameters to measured F-I curves and membrane traces.
 
 Least squares (:func:`scipy.optimize.least_squares`) of the closed-form / event-exact theory in
-:mod:`.theory` and :mod:`.theory_saturating`. Positive parameters (c_mem, g_leak, i_b) are
-fitted in log space, voltages and t_ref linearly in scaled units, so the problem is well scaled
-whatever the SI magnitudes.
+:mod:`~lifspice.analysis.theory` and :mod:`lifspice.analysis.theory.saturating`. Positive
+parameters (c_mem, g_leak, i_b) are fitted in log space, voltages and t_ref linearly in scaled
+units, so the problem is well scaled whatever the SI magnitudes.
 
-Identifiability: an F-I curve depends only on tau_m = c_mem/g_leak, g_leak (v_th - v_rest),
-g_leak (v_th - v_reset) and t_ref (plus i_b for the saturating leak). Scaling c_mem and g_leak
-by k and the voltage offsets by 1/k leaves it unchanged, so c_mem, g_leak, v_th and v_reset
-cannot all be free. The default free sets are identifiable given the voltages; a request that
-is not raises :class:`FitIdentifiabilityWarning` and reports ``inf`` standard errors.
+Identifiability: an F-I curve depends only on tau_m = c_mem/g_leak, g_leak (v_th - v_rest), g_leak
+(v_th - v_reset) and t_ref (plus i_b for the saturating leak). Scaling c_mem and g_leak by k and
+the voltage offsets by 1/k leaves it unchanged, so c_mem, g_leak, v_th and v_reset cannot all be
+free. The default free sets are identifiable given the voltages; a request that is not raises
+:class:`~lifspice.analysis.fit.FitIdentifiabilityWarning` and reports ``inf`` standard errors.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """gm/Id lookup tables: the data, interpolation and inversion. Pure (numpy, scipy).
 
-A :class:`GmidTable` holds one device kind (``nfet`` or ``pfet``) at one corner and one
-temperature on a grid of length L, width W, source-bulk V_SB, drain-source V_DS and
+A :class:`~lifspice.analysis.gmid.GmidTable` holds one device kind (``nfet`` or ``pfet``) at one
+corner and one temperature on a grid of length L, width W, source-bulk V_SB, drain-source V_DS and
 gate-source V_GS. Voltages and currents are **magnitudes** for both kinds (a pfet's V_GS of
 0.5 means its gate 0.5 V below its source). Arrays have shape (L, W, V_SB, V_DS, V_GS):
 

@@ -18,7 +18,8 @@ import numpy as np
 from lifspice.analysis.fit import fit_fi
 from lifspice.circuits.params import LifParams, ParameterError
 
-MIN_FIRING_POINTS = 3  # an ideal-LIF F-I curve has three free parameters here
+#: Firing points a sample's F-I fit needs: the ideal LIF has three free parameters here.
+MIN_FIRING_POINTS = 3
 FIT_KEYS = ("fit_tau_m_s", "fit_g_leak_S", "fit_t_ref_s", "fit_rms_rel_error")
 
 

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import stats
 
-FLOOR_LIMIT = 0.1  # the numerical floor must stay under 10 % of the reported sigma
+#: The numerical floor must stay under this fraction (10 %) of the reported sigma.
+FLOOR_LIMIT = 0.1
 CV_RESOLVED = 1e-5  # a relative spread below this is no mismatch (see floor in sweep_summary)
 
 
@@ -29,7 +30,7 @@ def _num(x: float) -> float | None:
 
 
 def summarize(x, level: float = 0.95) -> dict:
-    """``mean``, ``std`` (n-1), ``cv`` (std/|mean|), ``n`` and ``level`` confidence intervals
+    """``mean``, ``std`` (n-1), ``cv`` (std / abs mean), ``n`` and ``level`` confidence intervals
     ``mean_ci95`` and ``std_ci95`` of the finite values of ``x`` (JSON types; None where
     undefined)."""
     x = _clean(x)

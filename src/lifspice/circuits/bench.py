@@ -1,12 +1,12 @@
 """The bench protocol: what the flows need from a neuron of any kind.
 
-A bench turns a design into netlist text for each measurement (neuron transient, leak DC
-sweep, subthreshold step, F-I point), names the nodes extraction reads (:class:`Probes`),
-says which models and ngspice commands the netlists need, and adds what only its kind can
-report.  Benches are pure (netlist text; a sky130 bench has located its model library when
-it was made) and picklable, so F-I points can be shipped to pool workers.  Each neuron kind
-has one (:mod:`lifspice.circuits.kinds` picks it); a new kind of neuron implements
-:class:`Bench` and registers there.
+A bench turns a design into netlist text for each measurement (neuron transient, leak DC sweep,
+subthreshold step, F-I point), names the nodes extraction reads
+(:class:`~lifspice.circuits.bench.Probes`), says which models and ngspice commands the netlists
+need, and adds what only its kind can report.  Benches are pure (netlist text; a sky130 bench has
+located its model library when it was made) and picklable, so F-I points can be shipped to pool
+workers.  Each neuron kind has one (:mod:`lifspice.circuits.kinds` picks it); a new kind of neuron
+implements :class:`~lifspice.circuits.bench.Bench` and registers there.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The neuron kinds lifspice knows: design class, bench and design-file reader of each.
 
-A design file's ``circuit`` key names its kind; :func:`make_bench` gives any design its
-bench (:class:`lifspice.circuits.bench.Bench`).  A new kind of neuron adds one
-:class:`Kind` to :data:`KINDS`; nothing else in the kit switches on the kind.
+A design file's ``circuit`` key names its kind; :func:`~lifspice.circuits.kinds.make_bench` gives
+any design its bench (:class:`lifspice.circuits.bench.Bench`).  A new kind of neuron adds one
+:class:`~lifspice.circuits.kinds.Kind` to :data:`~lifspice.circuits.kinds.KINDS`; nothing else in
+the kit switches on the kind.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _sky130_nominal(design: Sky130Neuron) -> Sky130Neuron:
     return replace(design, corner="tt", temperature_c=27.0)
 
 
+#: The neuron kinds by the ``circuit`` key of their design files.
 KINDS: dict[str, Kind] = {
     "behavioral": Kind("behavioral", BehavioralNeuron, BehavioralNeuron.from_dict,
                        BehavioralBench.for_design, BehavioralNeuron.saturating_params,

@@ -45,6 +45,7 @@ def check_positive(owner: str, unit: str, **values: float) -> None:
 # Physically plausible ranges of the LIF quantities (SI): far wider than any neuron, silicon
 # or biological, but they refuse the absurd values (c_mem = 1e-300 F, g_leak = 1e300 S) that
 # would otherwise reach ngspice as a 5e-315 s time step. name -> (low, high, unit).
+#: name -> (low, high, unit) of each LIF quantity's plausible range, SI.
 PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "c_mem": (1e-18, 1.0, "F"),
     "g_leak": (1e-18, 1e3, "S"),

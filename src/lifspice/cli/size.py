@@ -84,7 +84,8 @@ WORKERS_HINT = "leave --workers out to use all cores"
 
 
 def _temperature(text: str) -> float:
-    """One temperature in degC inside the models' range (:data:`TEMPERATURE_RANGE_C`)."""
+    """One temperature in degC inside the models' range
+    (:data:`~lifspice.circuits.sky130.neuron.TEMPERATURE_RANGE_C`)."""
     lo, hi = TEMPERATURE_RANGE_C
     try:
         value = float(text)

@@ -9,8 +9,8 @@ The flow (each step is one or more simulations of the design's bench):
 5. fits of the textbook and the saturating-leak LIF to the F-I curve, and the prediction
    of the saturating-leak LIF built from the measurements of 1-3 with nothing fitted.
 
-The result is a :class:`Characterization`: ``summary()``, ``report()``, ``save(folder)`` and
-plots; :mod:`lifspice.io.report` writes the files.
+The result is a :class:`~lifspice.flows.characterize.Characterization`: ``summary()``,
+``report()``, ``save(folder)`` and plots; :mod:`lifspice.io.report` writes the files.
 """
 
 from __future__ import annotations

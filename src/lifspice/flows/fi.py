@@ -51,8 +51,8 @@ def transient_window(p: SaturatingLifParams, i: float,
 def fi_point(sim, job: tuple) -> FiPoint:
     """Simulate one F-I point; ``job`` is ``(bench, i)`` or ``(bench, i, model)``.
 
-    ``model`` (a :class:`SaturatingLifParams`, default ``bench.guess()``) predicts the ISI
-    that sets the run length and the step. Runs in a pool worker.
+    ``model`` (a :class:`~lifspice.circuits.params.SaturatingLifParams`, default ``bench.guess()``)
+    predicts the ISI that sets the run length and the step. Runs in a pool worker.
     """
     bench, i, *model = job
     guess = model[0] if model else bench.guess()
@@ -95,7 +95,8 @@ MIN_FIRING_POINTS = 6
 characterization's fits (3) plus 3, so that every fit has degrees of freedom left for an
 error estimate (3 free parameters on 3 firing points fit exactly, with an RMS error of
 1e-14 that says nothing)."""
-N_BELOW = 3  # points below rheobase, when there are points to spare
+#: Points below rheobase, when there are points to spare.
+N_BELOW = 3
 
 
 def default_currents(p: SaturatingLifParams, n: int = 16) -> np.ndarray:

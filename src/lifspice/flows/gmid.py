@@ -171,8 +171,9 @@ def table_path(kind: str, corner: str, temperature_c: float, grid: GmidGrid,
 
 def check_sweep_request(corner: str, temperatures: Sequence[float], workers: int) -> None:
     """Refuse, before any sweep, a corner the PDK lacks, a temperature outside the models'
-    :data:`TEMPERATURE_RANGE_C` (1000 degC would sweep for minutes to no purpose) or fewer
-    than one worker; :class:`ParameterError` names the option."""
+    :data:`~lifspice.circuits.sky130.neuron.TEMPERATURE_RANGE_C` (1000 degC would sweep for minutes
+    to no purpose) or fewer
+    than one worker; :class:`~lifspice.circuits.params.ParameterError` names the option."""
     if corner not in pdk.CORNERS:
         raise ParameterError(f"unknown sky130 corner {corner!r} (corner, --corner); choose "
                              f"one of {', '.join(pdk.CORNERS)}")
@@ -196,7 +197,8 @@ def _simulator(timeout: float = 600.0):
 def sweep_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
                 grid: GmidGrid | None = None, workers: int = 1,
                 progress: Progress | None = None, lib: Path | None = None) -> GmidTable:
-    """Run the sweeps of one device kind (no cache) and return its :class:`GmidTable`.
+    """Run the sweeps of one device kind (no cache) and return its
+    :class:`~lifspice.analysis.gmid.GmidTable`.
 
     ``workers`` > 1 runs the V_SB sweeps in parallel, each its own ngspice process.
     """
@@ -241,7 +243,8 @@ def gmid_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
     corner : str
         Process corner (``tt ss ff sf fs``).
     temperature_c : float
-        degC, inside -40 .. 125 (:data:`TEMPERATURE_RANGE_C`, where the models hold).
+        degC, inside -40 .. 125 (:data:`~lifspice.circuits.sky130.neuron.TEMPERATURE_RANGE_C`,
+        where the models hold).
     grid : GmidGrid, optional
         Sweep grid (default :class:`GmidGrid`). Part of the cache key.
     regenerate : bool
@@ -285,10 +288,10 @@ def gmid_tables(corner: str = "tt", temperatures: Sequence[float] = (27.0,), *,
 def pelgrom_coefficients(corner: str = "tt", lib: Path | None = None):
     """The PDK's own mismatch coefficients, read from the model files the corner includes.
 
-    Returns a :class:`lifspice.analysis.sizing.Mismatch` in SI units: the
-    ``sw_mm_vth0_sky130_fd_pr__{n,p}fet_01v8`` values (V um in the files: per-device
-    sigma(V_th) = value / sqrt(W L / um^2)) and ``sw_mm_cmim`` (sigma(C)/C times sqrt of the
-    area in um^2), converted to V m and m.
+    Returns a :class:`~lifspice.analysis.sizing.mismatch.Mismatch` in SI units: the
+    ``sw_mm_vth0_sky130_fd_pr__{n,p}fet_01v8`` values (V um in the files: per-device sigma(V_th) =
+    value / sqrt(W L / um^2)) and ``sw_mm_cmim`` (sigma(C)/C times sqrt of the area in um^2),
+    converted to V m and m.
     """
 
     names = {"sw_mm_vth0_sky130_fd_pr__nfet_01v8": "a_vt_nfet",

@@ -8,25 +8,25 @@ dropped: it has no refractory hold) are pooled.  The neuron with white noise and
 reset is a renewal process, so the ISIs are independent and
 
 * the rate ``1 / mean ISI`` has relative standard error ``CV / sqrt(n)``;
-* the CV has the delta-method standard error of :func:`cv_standard_error`.
+* the CV has the delta-method standard error of :func:`~lifspice.flows.noise.cv_standard_error`.
 
 Transient noise in ngspice
 --------------------------
-ngspice adds noise to a transient **only through ``trnoise`` / ``trrandom`` sources** in
-the netlist.  Device noise (MOSFET thermal and flicker noise, resistor thermal noise) exists
-only in the small-signal ``.noise`` analysis; a transient of the sky130 neuron is
-noiseless unless a source is added.  To model the transistors' noise in a transient,
-estimate its input-referred current density (from ``.noise``) and feed it in as a
-``NoisyDC``; that is what :func:`noise_fi` does for the input current.
+ngspice adds noise to a transient **only through ``trnoise`` / ``trrandom`` sources** in the
+netlist.  Device noise (MOSFET thermal and flicker noise, resistor thermal noise) exists only in
+the small-signal ``.noise`` analysis; a transient of the sky130 neuron is noiseless unless a source
+is added.  To model the transistors' noise in a transient, estimate its input-referred current
+density (from ``.noise``) and feed it in as a ``NoisyDC``; that is what
+:func:`~lifspice.flows.noise.noise_fi` does for the input current.
 
 ``trnoise(NA NT 0 0)`` draws independent Gaussian samples of rms ``NA`` every ``NT`` s and
-interpolates linearly between them (the first sample is 0).  The waveform's spectrum is
-``NA^2 NT sinc^4(f NT)``: white, of intensity ``sigma^2 = NA^2 NT``, well below ``1/NT``.
-:func:`trnoise_check` measures these facts in ngspice.  The finite correlation time
-lowers the firing rate (a colored-noise effect, Brunel & Sergi 1998, Fourcaud & Brunel
-2002): by ~3-5 % at ``NT = tau_m/200`` and ~1-1.5 % at ``tau_m/400`` for the operating
-points of the tests; the default ``NT`` is ``tau_m / 400``.  ngspice puts a breakpoint at
-every sample, so a run costs ~6 time points per ``NT``.
+interpolates linearly between them (the first sample is 0).  The waveform's spectrum is ``NA^2 NT
+sinc^4(f NT)``: white, of intensity ``sigma^2 = NA^2 NT``, well below ``1/NT``.
+:func:`~lifspice.flows.noise.trnoise_check` measures these facts in ngspice.  The finite
+correlation time lowers the firing rate (a colored-noise effect, Brunel & Sergi 1998, Fourcaud &
+Brunel 2002): by ~3-5 % at ``NT = tau_m/200`` and ~1-1.5 % at ``tau_m/400`` for the operating
+points of the tests; the default ``NT`` is ``tau_m / 400``.  ngspice puts a breakpoint at every
+sample, so a run costs ~6 time points per ``NT``.
 """
 
 from __future__ import annotations

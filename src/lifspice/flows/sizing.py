@@ -2,14 +2,16 @@
 
 1. gm/Id tables of both devices at every temperature of the target's range (cached:
    :func:`lifspice.flows.gmid.gmid_tables`) and the PDK's Pelgrom coefficients;
-2. :func:`lifspice.analysis.sizing.size_neuron` chooses C, i_b, W/L, c_ref, i_ref;
+2. :func:`~lifspice.analysis.sizing.sizer.size_neuron` chooses C, i_b, W/L, c_ref, i_ref;
 3. the sized :class:`~lifspice.circuits.sky130.neuron.Sky130Neuron` is simulated with the
    same subthreshold step and exponential fit as a characterization
-   (:meth:`Sky130Bench.step_test`, :func:`extract.fit_step_response`), and i_b is corrected
-   (secant in log i_b / log tau) until the simulated tau_m is within ``tol`` (2 %);
-4. :func:`write_sizing` writes ``design.toml`` (``lifspice characterize --design``), the
+   (:meth:`~lifspice.circuits.sky130.bench.Sky130Bench.step_test`,
+   :func:`~lifspice.analysis.extract.fit_step_response`), and i_b is corrected (secant in log i_b /
+   log tau) until the simulated tau_m is within ``tol`` (2 %);
+4. :func:`~lifspice.flows.sizing.write_sizing` writes ``design.toml`` (``lifspice characterize
+   --design``), the
    netlists and ``sizing.json`` (targets, sizes, predicted and simulated tau_m).
-"""
+   """
 
 from __future__ import annotations
 

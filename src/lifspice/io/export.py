@@ -23,17 +23,19 @@ Sources
 
 Targets
 -------
-* Brian2: a Python script (:func:`brian2_script`) defining ``PARAMS`` (SI floats, one entry
+* Brian2: a Python script (:func:`~lifspice.io.export.brian2_script`) defining ``PARAMS`` (SI
+  floats, one entry
   per neuron), ``build(n=None, currents=None)`` (a ``NeuronGroup`` with per-neuron constants,
   ``dv/dt = (g_leak (v_rest - v) + I_ext) / c_mem``, threshold ``v > v_th``, reset to
   ``v_reset``, clamped for ``t_ref``) and ``fi_curve(currents, duration)``; run as a script
   it prints an F-I curve.  It uses the numpy code-generation target (no compiler).
-* NEST: a JSON parameter set (:func:`nest_params`) for ``iaf_psc_delta`` (LIF with
+* NEST: a JSON parameter set (:func:`~lifspice.io.export.nest_params`) for ``iaf_psc_delta`` (LIF
+  with
   delta-current synapses, the same hold-at-reset refractoriness), in NEST units: mV, ms,
   pF, pA.  ``nest.Create(d["model"], d["n"], params=d["params"])`` makes the population.
   Both Brian2 and ``iaf_psc_delta`` test the threshold on the time grid (rate bias about
   ``dt / (2 ISI)``); ``iaf_psc_delta_ps`` takes the same parameters and spikes off-grid.
-"""
+  """
 
 from __future__ import annotations
 
@@ -188,7 +190,8 @@ def saturation_warning(report: Mapping | str | os.PathLike, which: str = "fit") 
 
 def load_population(path: str | os.PathLike,
                     defaults: Mapping[str, float] | None = None) -> list[LifParams]:
-    """One :class:`LifParams` per usable row of a CSV table (module docstring)."""
+    """One :class:`~lifspice.circuits.params.LifParams` per usable row of a CSV table (module
+    docstring)."""
     out = []
     with open(path, newline="") as fh:
         for k, row in enumerate(csv.DictReader(fh)):

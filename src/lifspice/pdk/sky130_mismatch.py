@@ -7,15 +7,14 @@ geometry factor), the MIM capacitor's capacitance (``carea * (1 + sw_mm_cmim z /
 sqrt(area))``). So a mismatch sample is one ``z`` per instance, and each instance value is
 ``a + b z`` with ``a`` and ``b`` the PDK's own expressions.
 
-:func:`explicit_mismatch_lib` writes a library that is the corner's ``_mm`` section with
-those device subcircuits copied verbatim except that ``AGAUSS(0,1.0,1)`` reads the global
-parameter ``lifspice_mm_z`` (0 by default). Loaded once, ngspice evaluates ``a`` (at z = 0)
-and ``a + b`` (``alterparam lifspice_mm_z=1`` + ``reset``) for every instance; a sample is
-then ``alter @<device>[<param>] = a + b z`` per instance with ``z`` drawn by numpy, which
-costs microseconds where ``reset`` costs ~0.5 ms per instance. tests/test_mismatch_draw.py
-checks that a neuron altered to the values ngspice drew with ``setseed`` + ``reset`` on the
-unmodified library measures the same, and that the ``z`` ngspice draws are standard normal
-in these units.
+:func:`~lifspice.pdk.sky130_mismatch.explicit_mismatch_lib` writes a library that is the corner's
+``_mm`` section with those device subcircuits copied verbatim except that ``AGAUSS(0,1.0,1)`` reads
+the global parameter ``lifspice_mm_z`` (0 by default). Loaded once, ngspice evaluates ``a`` (at z =
+0) and ``a + b`` (``alterparam lifspice_mm_z=1`` + ``reset``) for every instance; a sample is then
+``alter @<device>[<param>] = a + b z`` per instance with ``z`` drawn by numpy, which costs
+microseconds where ``reset`` costs ~0.5 ms per instance. tests/test_mismatch_draw.py checks that a
+neuron altered to the values ngspice drew with ``setseed`` + ``reset`` on the unmodified library
+measures the same, and that the ``z`` ngspice draws are standard normal in these units.
 
 Pure text and a cached file; no ngspice.
 """

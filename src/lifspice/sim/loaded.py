@@ -1,11 +1,11 @@
 """A netlist kept loaded in this process's ngspice session, analysed command by command.
 
-The Monte Carlo workers keep one circuit loaded and, per sample, redraw its mismatch
-(``alter`` to drawn values, :func:`apply_draw`, or ``setseed`` + ``reset``) and run
-``op``/``ac``/``tran`` commands on it, reading each result plot directly: the model library
-is parsed once per process, not once per sample.
-This drives the process's shared session directly, so a process that also runs netlists
-through :meth:`lifspice.sim.backends.NgspiceShared.run` should use a pool instead.
+The Monte Carlo workers keep one circuit loaded and, per sample, redraw its mismatch (``alter`` to
+drawn values, :func:`~lifspice.sim.loaded.apply_draw`, or ``setseed`` + ``reset``) and run
+``op``/``ac``/``tran`` commands on it, reading each result plot directly: the model library is
+parsed once per process, not once per sample. This drives the process's shared session directly, so
+a process that also runs netlists through :meth:`~lifspice.sim.shared.NgspiceShared.run` should use
+a pool instead.
 """
 
 from __future__ import annotations
@@ -136,8 +136,11 @@ def run_analysis(ses, command: str, *, until: Sequence[str] = (),
         point an ``ac`` keeps with ``.options keepopinfo``); its vectors come back with the
         prefix and a colon, e.g. ``"op:v(mem)"``.
 
-    Raises :class:`SimulationError` with the log when ngspice fails or makes no plot (and
-    forgets the circuit, so it is reloaded next time).
+    Raises
+    ------
+    lifspice.sim.result.SimulationError
+        With the log, when ngspice fails or makes no plot (and forgets the circuit, so it is
+        reloaded next time).
     """
 
     ng = ses._ng

@@ -1,8 +1,9 @@
 """Size the sky130 LIF neuron for a target tau_m from gm/Id tables. Pure: tables in, sizes out.
 
-The leak is a 5-transistor OTA (pMOS pair, nMOS mirror, pMOS tail mirrored from ``i_b``)
-wired as a transconductor, so ``tau_m = C / G`` with ``G = g_m`` of one input device at
-``I_D = i_b / 2`` (plus the output conductances). :func:`size_neuron` chooses, in order:
+The leak is a 5-transistor OTA (pMOS pair, nMOS mirror, pMOS tail mirrored from ``i_b``) wired as a
+transconductor, so ``tau_m = C / G`` with ``G = g_m`` of one input device at ``I_D = i_b / 2``
+(plus the output conductances). :func:`~lifspice.analysis.sizing.sizer.size_neuron` chooses, in
+order:
 
 1. the OTA devices: long channels (4 um pair and mirror: output conductance ~1 % of g_m),
    the tail mirror's area from the tau_m mismatch budget (its current mismatch is the tail
@@ -19,13 +20,15 @@ Both topologies (``SizingTargets.topology``) share the OTA, membrane, comparator
 switch; their refractory swing (:func:`~lifspice.circuits.sky130.neuron.ref_swing`) and count of
 small logic devices differ.
 
-Mismatch uses the PDK's Pelgrom coefficients (:class:`Mismatch`, read from the model files by
-:func:`lifspice.flows.gmid.pelgrom_coefficients`). Units: SI (s, V, A, F, m, m^2, W).
+Mismatch uses the PDK's Pelgrom coefficients (:class:`~lifspice.analysis.sizing.mismatch.Mismatch`,
+read from the model files by :func:`lifspice.flows.gmid.pelgrom_coefficients`). Units: SI (s, V, A,
+F, m, m^2, W).
 
 Modules: :mod:`~lifspice.analysis.sizing.targets` (what is asked, what comes out),
 :mod:`~lifspice.analysis.sizing.mismatch` (Pelgrom coefficients and the comparator's release
 margin), :mod:`~lifspice.analysis.sizing.leak` (the leak OTA and the leakage currents from the
-tables), :mod:`~lifspice.analysis.sizing.sizer` (:func:`size_neuron`, step by step).
+tables), :mod:`~lifspice.analysis.sizing.sizer`
+(:func:`~lifspice.analysis.sizing.sizer.size_neuron`, step by step).
 """
 
 from lifspice.analysis.sizing.mismatch import Mismatch, nfet_mismatch_factor, release_margin

@@ -1,6 +1,7 @@
-"""Mismatch for the sizer: the PDK's Pelgrom coefficients (:class:`Mismatch`), the geometry
-factor of the sky130 nfet's mismatch draw, and how many sigma the comparator has to let go
-after a reset (:func:`release_margin`). Units: SI (V m, m)."""
+"""Mismatch for the sizer: the PDK's Pelgrom coefficients
+(:class:`~lifspice.analysis.sizing.mismatch.Mismatch`), the geometry factor of the sky130 nfet's
+mismatch draw, and how many sigma the comparator has to let go after a reset
+(:func:`~lifspice.analysis.sizing.mismatch.release_margin`). Units: SI (V m, m)."""
 
 from __future__ import annotations
 

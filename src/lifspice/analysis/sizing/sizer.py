@@ -1,6 +1,7 @@
-"""The sizer, step by step (see :mod:`lifspice.analysis.sizing`): :func:`size_neuron` first
-chooses everything that does not depend on the membrane capacitor and i_b (:class:`_Plan`:
-tail mirror, comparator, refractory timer, hysteresis, leakage floor of i_b), then C and i_b
+"""The sizer, step by step (see :mod:`lifspice.analysis.sizing`):
+:func:`~lifspice.analysis.sizing.sizer.size_neuron` first chooses everything that does not depend
+on the membrane capacitor and i_b (:class:`~lifspice.analysis.sizing.sizer._Plan`: tail mirror,
+comparator, refractory timer, hysteresis, leakage floor of i_b), then C and i_b
 for tau_m within the area and power budgets. Units: SI (s, V, A, F, m, m^2, W)."""
 
 from __future__ import annotations

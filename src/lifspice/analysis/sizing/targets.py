@@ -1,5 +1,6 @@
-"""What the sizer is asked for (:class:`SizingTargets`) and what it returns
-(:class:`SizedDesign`, or :class:`InfeasibleTarget` with the nearest feasible design).
+"""What the sizer is asked for (:class:`~lifspice.analysis.sizing.targets.SizingTargets`) and what
+it returns (:class:`~lifspice.analysis.sizing.targets.SizedDesign`, or
+:class:`~lifspice.analysis.sizing.targets.InfeasibleTarget` with the nearest feasible design).
 Units: SI (s, V, A, F, m^2, W); temperatures in degC."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ OPTIONS = {"tau_m": "--tau", "v_rest": "--vrest", "v_th": "--vth", "v_reset": "-
            "topology": "--topology"}
 # Plausible ranges of the targets (SI): what a sky130 neuron of 0.25 .. 80 pF MIM and
 # 0.1 pA .. 10 uA biases can reach, with margins. name -> (low, high, unit).
+#: Plausible ranges of the sizing targets: name -> (low, high, unit), SI.
 PLAUSIBLE_TARGETS: dict[str, tuple[float, float, str]] = {
     "tau_m": (1e-8, 10.0, "s"),
     "t_ref": (1e-7, 1.0, "s"),

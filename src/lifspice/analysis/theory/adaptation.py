@@ -1,12 +1,12 @@
 """LIF with an adaptive threshold (spike-frequency adaptation): event map, adapted F-I curve,
 and extraction of the adaptation from spike thresholds.
 
-Model (SI units): the membrane is the textbook LIF (:mod:`.theory`); the threshold is
-``v_th + a(t)``.  ``a`` decays as ``da/dt = -a / tau_a`` at all times and gains ``dv_th`` (V)
-per spike, the gain counted at the end of the refractory hold (the behavioral circuit,
-:class:`lifspice.circuits.behavioral.neuron.BehavioralNeuron` with ``dv_th``/``tau_a``, charges it
-during the reset pulse so that this holds exactly).  Starting a free phase at ``v_reset``
-with excess ``a0``, the next spike comes after the free time ``T(a0)``, the root of
+Model (SI units): the membrane is the textbook LIF (:mod:`~lifspice.analysis.theory`); the
+threshold is ``v_th + a(t)``.  ``a`` decays as ``da/dt = -a / tau_a`` at all times and gains
+``dv_th`` (V) per spike, the gain counted at the end of the refractory hold (the behavioral
+circuit, :class:`lifspice.circuits.behavioral.neuron.BehavioralNeuron` with ``dv_th``/``tau_a``,
+charges it during the reset pulse so that this holds exactly).  Starting a free phase at
+``v_reset`` with excess ``a0``, the next spike comes after the free time ``T(a0)``, the root of
 
     V(T) = v_th + a0 exp(-T / tau_a),   V(T) = V_inf + (v_reset - V_inf) exp(-T / tau_m),
 

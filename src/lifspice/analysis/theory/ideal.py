@@ -14,7 +14,7 @@ Conventions
   (``LifParams.rheobase`` clips it at 0.)
 * A piecewise-linear input ``(t_pwl, i_pwl)`` holds ``i_pwl[0]`` before ``t_pwl[0]`` and
   ``i_pwl[-1]`` after ``t_pwl[-1]`` (as SPICE does); equal consecutive times are a jump.
-"""
+  """
 
 from __future__ import annotations
 

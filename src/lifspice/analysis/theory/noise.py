@@ -1,7 +1,7 @@
 """The LIF neuron driven by white noise: Siegert rate and ISI CV.
 
 Model and conventions (SI units throughout, tied to :class:`~lifspice.circuits.params.LifParams`)
------------------------------------------------------------------------------------------------
+-------------------------------------------------------------------------------------------------
 The input current is a mean plus Gaussian white noise::
 
     c_mem dV/dt = -g_leak (V - v_rest) + mu + sigma xi(t),   <xi(t) xi(t')> = delta(t - t')
@@ -17,10 +17,10 @@ In membrane units, with ``tau = c_mem / g_leak``::
 
     tau dV/dt = -(V - v_rest) + mu/g_leak + sigma_v sqrt(tau) xi(t)
 
-so ``sigma_v = sigma / sqrt(g_leak c_mem)`` (V) is Brunel's (2000) ``sigma``; the free
-membrane (no threshold) then fluctuates with standard deviation ``sigma_v / sqrt(2)``
-(:func:`membrane_std`).  With ``y = (V - v_rest - mu/g_leak) / sigma_v`` the mean
-first-passage time from ``v_reset`` to ``v_th`` gives the Siegert rate::
+so ``sigma_v = sigma / sqrt(g_leak c_mem)`` (V) is Brunel's (2000) ``sigma``; the free membrane (no
+threshold) then fluctuates with standard deviation ``sigma_v / sqrt(2)``
+(:func:`~lifspice.analysis.theory.noise.membrane_std`).  With ``y = (V - v_rest - mu/g_leak) /
+sigma_v`` the mean first-passage time from ``v_reset`` to ``v_th`` gives the Siegert rate::
 
     1/nu = t_ref + tau sqrt(pi) int_{y_r}^{y_th} e^{u^2} (1 + erf u) du
 
@@ -31,7 +31,7 @@ and the ISI coefficient of variation (Brunel & Hakim 1999, Brunel 2000; Tuckwell
 (``t_ref`` adds to the mean ISI, not to its variance).  The integrands are evaluated as
 ``erfcx(-u) = e^{u^2} (1 + erf u)`` in log space, with the exponential growth factored out,
 so rates far below 1 Hz, CVs near 1 (Poisson) and the ``sigma -> 0`` limit (the
-deterministic F-I curve, :func:`lifspice.analysis.theory.rate`) are all stable.
+deterministic F-I curve, :func:`lifspice.analysis.theory.ideal.rate`) are all stable.
 
 The simulators (:mod:`lifspice.analysis.theory.noise_sim`) are the independent numerical
 reference: :func:`~lifspice.analysis.theory.noise_sim.simulate_noisy` (exact

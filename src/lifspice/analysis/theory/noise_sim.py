@@ -1,9 +1,11 @@
 """Stochastic simulators of the noisy LIF: the numerical references for
 :mod:`lifspice.analysis.theory.noise` (conventions there: ``mu`` in A, ``sigma`` in A s^(1/2)).
 
-* :func:`simulate_noisy`: white noise, exact Ornstein-Uhlenbeck update plus a
+* :func:`~lifspice.analysis.theory.noise_sim.simulate_noisy`: white noise, exact Ornstein-Uhlenbeck
+  update plus a
   Brownian-bridge crossing test; many independent neurons at once.
-* :func:`simulate_interpolated_noise`: ngspice ``trnoise``-style noise (samples every
+* :func:`~lifspice.analysis.theory.noise_sim.simulate_interpolated_noise`: ngspice
+  ``trnoise``-style noise (samples every
   ``nt``, linear in between), integrated exactly: what the finite ``nt`` does to the rate.
 
 Both take an explicit ``numpy.random.Generator`` or seed (recorded in the result).

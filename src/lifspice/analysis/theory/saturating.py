@@ -1,7 +1,8 @@
 """Theory of the LIF neuron whose leak saturates as an OTA's output current does.
 
 ``c_mem dV/dt = I - i_b tanh((V - v_rest) / v_lin)`` with ``v_lin = i_b / g_leak``; threshold,
-reset and refractory hold as in the textbook LIF (:mod:`.theory`). Units are SI (A, V, s, Hz).
+reset and refractory hold as in the textbook LIF (:mod:`~lifspice.analysis.theory`). Units are SI
+(A, V, s, Hz).
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def simulate_saturating(
 
     Returns
     -------
-    LifTrace
+    lifspice.analysis.theory.ideal.LifTrace
         Spike times (s) and the dense membrane solution (V).
     """
     _check(p)
@@ -248,7 +249,8 @@ def membrane_pwl_saturating(
 ) -> np.ndarray:
     """Membrane of the saturating-leak LIF under a PWL input with no threshold, V.
 
-    Same arguments as :func:`.theory.membrane_pwl`; integrated with ``solve_ivp``.
+    Same arguments as :func:`~lifspice.analysis.theory.ideal.membrane_pwl`; integrated with
+    ``solve_ivp``.
     """
     _check(p)
     t = np.asarray(t, dtype=float)

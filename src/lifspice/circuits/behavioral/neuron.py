@@ -125,7 +125,7 @@ class BehavioralNeuron:
 
     @property
     def t_hold(self) -> float:
-        """Length of the reset pulse, s: t_ref, but never shorter than ``t_hold_min``."""
+        """The reset pulse lasts t_ref, but never less than ``t_hold_min`` (s)."""
         floor = self.t_hold_min if self.t_hold_min is not None else 20.0 * self.edge
         return max(self.lif.t_ref, floor)
 

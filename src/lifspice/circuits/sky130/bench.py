@@ -7,9 +7,10 @@ transients), written with the real sky130 models through a small per-corner libr
 current (``Probes.supply``: the report derives the static power and the energy per spike from
 it) and the comparator's offset.
 
-Pure apart from :meth:`Sky130Bench.for_design`, which locates the PDK and writes the corner
-library (once, into the cache folder). The bench is a frozen dataclass so that F-I points
-can be shipped to pool workers. It implements :class:`lifspice.circuits.bench.Bench`.
+Pure apart from :meth:`~lifspice.circuits.sky130.bench.Sky130Bench.for_design`, which locates the
+PDK and writes the corner library (once, into the cache folder). The bench is a frozen dataclass so
+that F-I points can be shipped to pool workers. It implements
+:class:`lifspice.circuits.bench.Bench`.
 """
 
 from __future__ import annotations

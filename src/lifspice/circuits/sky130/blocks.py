@@ -1,9 +1,10 @@
 """Netlist text of the sky130 neuron's sub-blocks: leak OTA, comparator and its
 hysteresis, current-starved inverters, refractory timer (pulse extender), reset switch.
 
-Each block returns a list of netlist lines; :func:`neuron_core` puts them together for a
-topology (the circuit is described in :mod:`lifspice.circuits.sky130.neuron`). Node names
-come from :mod:`lifspice.circuits.sky130.nodes`. Sizes are in metres, written in um. Pure.
+Each block returns a list of netlist lines; :func:`~lifspice.circuits.sky130.blocks.neuron_core`
+puts them together for a topology (the circuit is described in
+:mod:`lifspice.circuits.sky130.neuron`). Node names come from
+:mod:`lifspice.circuits.sky130.nodes`. Sizes are in metres, written in um. Pure.
 """
 
 from __future__ import annotations

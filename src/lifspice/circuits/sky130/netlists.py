@@ -1,6 +1,7 @@
 """Whole ngspice netlists of the sky130 neuron: the firing transient
-(:func:`neuron_netlist`), the leak OTA's DC sweep (:func:`ota_dc_netlist`) and the
-subthreshold step for tau_m (:func:`step_netlist`).
+(:func:`~lifspice.circuits.sky130.netlists.neuron_netlist`), the leak OTA's DC sweep
+(:func:`~lifspice.circuits.sky130.netlists.ota_dc_netlist`) and the subthreshold step for tau_m
+(:func:`~lifspice.circuits.sky130.netlists.step_netlist`).
 
 The devices come from :func:`lifspice.circuits.sky130.blocks.neuron_core`; this module adds
 the model library, options, stimulus, initial conditions and analysis. Pure text: the caller

@@ -33,10 +33,10 @@ the pulse extender's feedback device, and needs i_hys >= 0.4 i_cmp (sky130_lean.
                 crossing still empties ``ext`` completely before the reset pulls the
                 membrane (and with it the comparator) down; i_hys < i_cmp lets it go
 
-Units: SI throughout (A, V, F, s), **sizes in metres** (written to the netlist in um,
-the PDK's unit), temperature in degrees Celsius (``temperature_c``, as SPICE uses).
-Pure: no files, no ngspice. This module holds the parameters (:class:`Sky130Neuron`, its
-checks and its first-order guesses); :mod:`lifspice.circuits.sky130.blocks` writes the
+Units: SI throughout (A, V, F, s), **sizes in metres** (written to the netlist in um, the PDK's
+unit), temperature in degrees Celsius (``temperature_c``, as SPICE uses). Pure: no files, no
+ngspice. This module holds the parameters (:class:`~lifspice.circuits.sky130.neuron.Sky130Neuron`,
+its checks and its first-order guesses); :mod:`lifspice.circuits.sky130.blocks` writes the
 sub-circuits above and :mod:`lifspice.circuits.sky130.netlists` the whole netlists.
 """
 
@@ -64,17 +64,22 @@ _W_MIN, _L_MAX, _SIZE_MAX = 0.42e-6, 20e-6, 1e-3  # m, model bins
 _MIM_MIN, _MIM_MAX = 2e-6, 200e-6  # m, MIM side
 
 # Plausible ranges (SI; the checks refuse values outside them before any netlist is made):
-TEMPERATURE_RANGE_C = (-40.0, 125.0)  # degC: where the sky130 models are characterized
+#: The temperatures where the sky130 models are characterized, degC (the plausible range).
+TEMPERATURE_RANGE_C = (-40.0, 125.0)
 # A: every bias current (i_b, i_cmp, i_hys, i_ref, i_lim). The neuron biases its devices in
 # weak inversion at pA .. nA; below 0.1 pA the junction leakage into its nodes (fA .. pA)
 # would set the currents, above 10 uA its um-sized devices are far in strong inversion and
 # each bias alone burns 18 uW
+#: A, the plausible range of every bias current.
 CURRENT_RANGE = (1e-13, 1e-5)
-VDD_RANGE = (1.2, 1.98)  # V: the 1.8 V devices' rating (+10 %) down to where the stacks bias
+#: The supply's plausible range in V, from the 1.8 V devices' rating (+10 %) down to where
+#: the stacks still bias.
+VDD_RANGE = (1.2, 1.98)
 TOPOLOGIES = ("reference", "lean")
 # n U_T of the comparator's input pair, V: fitted to where the simulated comparator lets go
 # (see Sky130Neuron.hysteresis_width); the models' slope factor falls as the temperature
 # rises, so n U_T stays within ~6 % over -40 .. 85 degC
+#: V, n U_T of the comparator's input pair (fitted to simulated releases).
 NUT_CMP = 43.6e-3
 LEAN_HYS_MIN = 0.4  # smallest i_hys / i_cmp of the lean topology (see Sky130Neuron)
 _SIZES = (
@@ -95,19 +100,19 @@ class Sky130Neuron:
 
     Plausible ranges (checked on construction, before any netlist):
 
-    ==============================  ===========================================
-    ``temperature_c``               -40 .. 125 degC (:data:`TEMPERATURE_RANGE_C`)
-    ``vdd``                         1.2 .. 1.98 V (:data:`VDD_RANGE`)
-    ``v_rest``, ``v_th``, ``v_reset``  inside 0 .. vdd, ``v_reset < v_th`` by more than
-                                    the comparator's hysteresis
-    ``i_b i_cmp i_hys i_ref i_lim``  0.1 pA .. 10 uA (:data:`CURRENT_RANGE`);
-                                    ``i_hys < i_cmp`` (lean: ``>= 0.4 i_cmp``)
-    ``w_*``                         0.42 um .. 1 mm
-    ``l_*``                         0.15 um .. 20 um
-    ``c_mem``, ``c_ref``            a square MIM of 2 .. 200 um side: ~9.2 fF .. 80 pF
-    ``mim_w``, ``mim_l``            2 .. 200 um
-    ``corner``                      tt ss ff sf fs
-    ==============================  ===========================================
+    ====================================  ====================================================
+    ``temperature_c``                     -40 .. 125 degC (:data:`TEMPERATURE_RANGE_C`)
+    ``vdd``                               1.2 .. 1.98 V (:data:`VDD_RANGE`)
+    ``v_rest``, ``v_th``, ``v_reset``     inside 0 .. vdd, ``v_reset < v_th`` by more than
+                                          the comparator's hysteresis
+    ``i_b i_cmp i_hys i_ref i_lim``       0.1 pA .. 10 uA (:data:`CURRENT_RANGE`);
+                                          ``i_hys < i_cmp`` (lean: ``>= 0.4 i_cmp``)
+    ``w_*``                               0.42 um .. 1 mm
+    ``l_*``                               0.15 um .. 20 um
+    ``c_mem``, ``c_ref``                  a square MIM of 2 .. 200 um side: ~9.2 fF .. 80 pF
+    ``mim_w``, ``mim_l``                  2 .. 200 um
+    ``corner``                            tt ss ff sf fs
+    ====================================  ====================================================
     """
 
     corner: str = "tt"                # tt ss ff sf fs
@@ -318,12 +323,12 @@ class Sky130Neuron:
     def lif_guess(self, n: float = 1.5) -> SaturatingLifParams:
         """Nominal LIF parameters predicted from the sizes and biases (not simulated).
 
-        A :class:`SaturatingLifParams` (``i_b`` = the leak's saturation current); use
-        ``.ideal()`` for the textbook :class:`LifParams`.
+        A :class:`~lifspice.circuits.params.SaturatingLifParams` (``i_b`` = the leak's saturation
+        current); use ``.ideal()`` for the textbook :class:`~lifspice.circuits.params.LifParams`.
         """
         return SaturatingLifParams(
-            c_mem=self.c_mem_nominal, g_leak=self.g_m_guess(n), v_rest=self.v_rest,
-            v_th=self.v_th, v_reset=self.v_reset, t_ref=self.t_ref_guess(), i_b=self.i_b)
+            c_mem=self.c_mem_nominal, g_leak=self.g_m_guess(n), v_rest=self.v_rest, v_th=self.v_th,
+            v_reset=self.v_reset, t_ref=self.t_ref_guess(), i_b=self.i_b)
 
     # (de)serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -337,7 +342,8 @@ class Sky130Neuron:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Sky130Neuron:
-        """Inverse of :meth:`to_dict`; unknown keys raise :class:`ParameterError`."""
+        """Inverse of :meth:`to_dict`; unknown keys raise
+        :class:`~lifspice.circuits.params.ParameterError`."""
         data = dict(d)
         circuit = data.pop("circuit", CIRCUIT)
         if circuit != CIRCUIT:

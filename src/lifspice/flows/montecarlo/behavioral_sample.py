@@ -39,9 +39,9 @@ def draw_behavioral(design: BehavioralNeuron, spreads: Spreads,
                     rng: np.random.Generator) -> BehavioralNeuron:
     """A behavioral neuron with its LIF parameters drawn around ``design``'s.
 
-    Always five standard normals in the order C, g_m, V_th, V_reset, t_ref, so a sample's
-    draw does not depend on which spreads are zero. Raises :class:`ParameterError` for an
-    impossible draw.
+    Always five standard normals in the order C, g_m, V_th, V_reset, t_ref, so a sample's draw does
+    not depend on which spreads are zero. Raises :class:`~lifspice.circuits.params.ParameterError`
+    for an impossible draw.
     """
     z = rng.standard_normal(5)
     p, s = design.lif, spreads

@@ -9,8 +9,9 @@ on (at 85 degC a pA-biased OTA can stop working: its own output mirror leaks abo
 its bias).
 
 The default current is twice the nominal rheobase of the design at tt, 27 degC
-(:meth:`Sky130Neuron.lif_guess`, ``i_b tanh((v_th - v_rest)/v_lin)``: 600 pA for the
-reference design), so every corner whose rheobase moves by less than 2x still fires.
+(:meth:`~lifspice.circuits.sky130.neuron.Sky130Neuron.lif_guess`, ``i_b tanh((v_th -
+v_rest)/v_lin)``: 600 pA for the reference design), so every corner whose rheobase moves by less
+than 2x still fires.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from lifspice.io.report import json_number
 
 CORNERS = ("tt", "ss", "ff", "sf", "fs")
 TEMPERATURES_C = (-40.0, 27.0, 85.0)
+#: Quantities of each corner cell, SI units in the names.
 COLUMNS = ("tau_m_s", "v_th_V", "rate_Hz", "gm_S", "v_rest_V", "t_ref_s",
            "energy_per_spike_J")
 

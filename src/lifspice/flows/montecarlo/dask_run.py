@@ -1,16 +1,19 @@
 """Batches of samples on a ``dask.distributed`` cluster, with the failures a cluster has
 turned into one readable error each.
 
-- connecting: a scheduler that does not answer within :data:`CONNECT_TIMEOUT_S` is a
-  :class:`ParameterError` naming ``--scheduler``;
-- a time limit per batch: ``time_limit_s`` times its samples plus :data:`START_SLACK_S`
+- connecting: a scheduler that does not answer within
+  :data:`~lifspice.flows.montecarlo.dask_run.CONNECT_TIMEOUT_S` is a
+  :class:`~lifspice.circuits.params.ParameterError` naming ``--scheduler``;
+- a time limit per batch: ``time_limit_s`` times its samples plus
+  :data:`~lifspice.flows.montecarlo.dask_run.START_SLACK_S`
   (a new worker starts ngspice and loads its models), counted from when the batch is handed
   to a free worker (at most one batch per worker thread is submitted at a time, so a batch
   starts when it is submitted). A batch past its limit is recorded as failed, sample by
   sample, and the worker running it is restarted (an ngspice run cannot be interrupted);
 - no worker: when the cluster has had no worker for ``no_worker_timeout_s`` the sweep stops
-  with a :class:`SimulationError` (the written batches stay);
-- a lost scheduler, or a batch that kept killing its workers, is a :class:`SimulationError`.
+  with a :class:`~lifspice.sim.result.SimulationError` (the written batches stay);
+- a lost scheduler, or a batch that kept killing its workers, is a
+  :class:`~lifspice.sim.result.SimulationError`.
 
 The numbers are those of the local pool: a sample depends only on its spec.
 """
@@ -32,9 +35,11 @@ from lifspice.sim.result import SimulationError
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_S = 5.0  # s, to reach the scheduler
+#: s, to reach the scheduler.
+CONNECT_TIMEOUT_S = 5.0
 NO_WORKER_TIMEOUT_S = 30.0  # s without any worker before a sweep stops
-START_SLACK_S = 60.0  # s added to a batch's limit: a fresh worker loads ngspice and models
+#: s added to a batch's limit: a fresh worker loads ngspice and the models.
+START_SLACK_S = 60.0
 POLL_S = 0.05  # s between looks at the futures
 WORKERS_POLL_S = 1.0  # s between asking the scheduler for its workers
 

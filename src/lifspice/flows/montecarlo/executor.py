@@ -2,14 +2,14 @@
 :class:`~lifspice.flows.montecarlo.sample.SampleSpec` mapped to rows on the local pool or a
 Dask cluster, with a time limit per sample on the local pool.
 
-A sample's ngspice run cannot be interrupted from Python (the call blocks in the library),
-so on the local pool a sample that takes longer than ``time_limit_s`` ends its worker: the
-worker's watchdog thread writes a marker naming the sample and exits the process. The pool
-is then broken; :class:`Executor` reads the markers, records those samples as failed
-(``ok=0`` and the reason), starts a new pool and runs the batches that were in flight again
-without them. A worker that dies without a marker (a crash in ngspice) still stops the
-sweep; the written batches stay and ``resume`` continues. On Dask a batch gets the limit
-times its samples (:mod:`lifspice.flows.montecarlo.dask_run`).
+A sample's ngspice run cannot be interrupted from Python (the call blocks in the library), so on
+the local pool a sample that takes longer than ``time_limit_s`` ends its worker: the worker's
+watchdog thread writes a marker naming the sample and exits the process. The pool is then broken;
+:class:`~lifspice.flows.montecarlo.executor.Executor` reads the markers, records those samples as
+failed (``ok=0`` and the reason), starts a new pool and runs the batches that were in flight again
+without them. A worker that dies without a marker (a crash in ngspice) still stops the sweep; the
+written batches stay and ``resume`` continues. On Dask a batch gets the limit times its samples
+(:mod:`lifspice.flows.montecarlo.dask_run`).
 
 The markers go to ``<scratch>/.timeouts`` when the caller gives a ``scratch`` folder (the
 sweep's output folder: a run killed with SIGKILL leaves nothing in the system's temporary

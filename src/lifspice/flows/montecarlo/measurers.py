@@ -1,10 +1,10 @@
 """Which Monte Carlo sample measurer each kind of neuron has, and the dispatch to it.
 
-A design's kind (:func:`lifspice.circuits.kinds.kind_of`, the ``circuit`` key of its design
-file) names its :class:`SampleMeasurer` in :data:`MEASURERS`. A new kind of neuron adds
-one entry here (and its kind in :data:`lifspice.circuits.kinds.KINDS`); the sweep, the
-executors, the corners and the CLI ask the measurer what they need and never switch on
-the kind themselves.
+A design's kind (:func:`lifspice.circuits.kinds.kind_of`, the ``circuit`` key of its design file)
+names its :class:`~lifspice.flows.montecarlo.measurers.SampleMeasurer` in
+:data:`~lifspice.flows.montecarlo.measurers.MEASURERS`. A new kind of neuron adds one entry here
+(and its kind in :data:`lifspice.circuits.kinds.KINDS`); the sweep, the executors, the corners and
+the CLI ask the measurer what they need and never switch on the kind themselves.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class SampleMeasurer:
         return self.pdk is not None
 
 
+#: The Monte Carlo sample measurer of each neuron kind, by kind name.
 MEASURERS: dict[str, SampleMeasurer] = {
     "behavioral": SampleMeasurer("behavioral", measure_behavioral, behavioral_keys),
     "sky130": SampleMeasurer("sky130", measure_sky130, sky130_keys, pdk="sky130",

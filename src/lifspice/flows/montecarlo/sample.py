@@ -1,25 +1,26 @@
-"""One Monte Carlo sample: what to measure (:class:`SampleSpec`) and the steps every kind
-of neuron shares.
+"""One Monte Carlo sample: what to measure (:class:`~lifspice.flows.montecarlo.sample.SampleSpec`)
+and the steps every kind of neuron shares.
 
-A sample is a picklable :class:`SampleSpec` (the design, the seed of its draws, the
-mismatch / process flags, the input currents); :func:`lifspice.flows.montecarlo.measurers.
-measure_sample` turns it into a flat dict whose keys are those of ``report.json``
-(``tau_m_s``, ``v_th_V``, ``v_reset_V``, ``t_ref_s``, ``gm_S``, ``v_rest_V``,
-``energy_per_spike_J``, ...) plus ``rate_Hz_i<k>``, the steady rate at ``currents[k]``, and
-with three or more currents the ideal LIF fitted to that short F-I curve (``fit_tau_m_s``,
-``fit_g_leak_S``, ``fit_t_ref_s``, ``fit_rms_rel_error``;
+A sample is a picklable :class:`~lifspice.flows.montecarlo.sample.SampleSpec` (the design, the seed
+of its draws, the mismatch / process flags, the input currents);
+:func:`~lifspice.flows.montecarlo.measurers.measure_sample` turns it into a flat dict whose keys
+are those of ``report.json`` (``tau_m_s``, ``v_th_V``, ``v_reset_V``, ``t_ref_s``, ``gm_S``,
+``v_rest_V``, ``energy_per_spike_J``, ...) plus ``rate_Hz_i<k>``, the steady rate at
+``currents[k]``, and with three or more currents the ideal LIF fitted to that short F-I curve
+(``fit_tau_m_s``, ``fit_g_leak_S``, ``fit_t_ref_s``, ``fit_rms_rel_error``;
 :mod:`lifspice.analysis.sample_fit`).
 
-How a sample is drawn and measured depends on the neuron's kind, and each kind has its
-module: :mod:`~lifspice.flows.montecarlo.behavioral_sample` (Gaussian spreads drawn here,
-:class:`Spreads`) and :mod:`~lifspice.flows.montecarlo.sky130_sample` (the PDK's own
-mismatch, the neuron kept loaded in ngspice); :mod:`~lifspice.flows.montecarlo.measurers`
-picks one by the design's kind. Both end in :func:`measure_firing`: one transient per
-current from ``v_reset`` with one spike; the ISI is the time between two upward crossings
-of a level early in the climb (:func:`cycle_level`), the spike and its refractory period
-between them. The rate, and at ``currents[0]`` the threshold, reset voltage, refractory
-time, and (where the bench has a supply probe) the energy per spike and static power over
-that one cycle.
+How a sample is drawn and measured depends on the neuron's kind, and each kind has its module:
+:mod:`~lifspice.flows.montecarlo.behavioral_sample` (Gaussian spreads drawn here,
+:class:`~lifspice.flows.montecarlo.sample.Spreads`) and
+:mod:`~lifspice.flows.montecarlo.sky130_sample` (the PDK's own mismatch, the neuron kept loaded in
+ngspice); :mod:`~lifspice.flows.montecarlo.measurers` picks one by the design's kind. Both end in
+:func:`~lifspice.flows.montecarlo.sample.measure_firing`: one transient per current from
+``v_reset`` with one spike; the ISI is the time between two upward crossings of a level early in
+the climb (:func:`~lifspice.flows.montecarlo.sample.cycle_level`), the spike and its refractory
+period between them. The rate, and at ``currents[0]`` the threshold, reset voltage, refractory
+time, and (where the bench has a supply probe) the energy per spike and static power over that one
+cycle.
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ class SampleSpec:
     nudge_v : float
         Added to the v_th reference, V (numerical-floor reruns).
     draw : {"auto", "alter", "reset"}
-        How a PDK worker redraws the mismatch (:mod:`~lifspice.flows.montecarlo.
-        sky130_sample`): ``"auto"`` is ``"alter"`` for device mismatch alone, ``"reset"``
+        How a PDK worker redraws the mismatch (:mod:`lifspice.flows.montecarlo.sky130_sample`):
+        ``"auto"`` is ``"alter"`` for device mismatch alone, ``"reset"``
         with ``mc``.
     """
 

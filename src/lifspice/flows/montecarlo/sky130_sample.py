@@ -22,10 +22,10 @@ Then
   plus parasitics) and ``tau_m_s = C / g``, the small-signal time constant a subthreshold
   step measures (0.906 ms by AC vs 0.905 ms by a fitted 3 mV step for the same draw);
 * one transient per current from ``v_reset`` with one spike, stopped by ngspice where the
-  firing cycle ends (about 1.15 ISIs in; :func:`~lifspice.flows.montecarlo.sample.
-  measure_firing`; a spike costs ~90 % of the Newton iterations of a transient, the climb
-  is cheap), with the energy per spike and static power over that one cycle.
-"""
+  firing cycle ends (about 1.15 ISIs in; :func:`~lifspice.flows.montecarlo.sample.measure_firing`;
+  a spike costs ~90 % of the Newton iterations of a transient, the climb is cheap), with the energy
+  per spike and static power over that one cycle.
+  """
 
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
 """Monte Carlo engine: many :mod:`lifspice.flows.montecarlo.sample` samples, in batches, on all
 cores or Dask.
 
-A sweep is a :class:`SweepPlan` (design, number of samples, master seed, flags, currents).
-Sample ``k`` gets the seed :func:`sample_seed(seed, k) <sample_seed>`, which depends on
-nothing else, so a sample is reproducible alone and every executor gives the same numbers.
-Samples are grouped in batches of ``batch_size``; a worker measures a whole batch, and the
-parent writes each finished batch at once to ``batches/batch_<b>.nc`` (NetCDF via xarray
-and h5netcdf; seeds, design, corner and flags in the file). A crash or Ctrl-C loses only
-the batches in flight; :func:`run_sweep` with ``resume=True`` skips the written ones.
+A sweep is a :class:`~lifspice.flows.montecarlo.sweep.SweepPlan` (design, number of samples, master
+seed, flags, currents). Sample ``k`` gets the seed :func:`sample_seed(seed, k) <sample_seed>`,
+which depends on nothing else, so a sample is reproducible alone and every executor gives the same
+numbers. Samples are grouped in batches of ``batch_size``; a worker measures a whole batch, and the
+parent writes each finished batch at once to ``batches/batch_<b>.nc`` (NetCDF via xarray and
+h5netcdf; seeds, design, corner and flags in the file). A crash or Ctrl-C loses only the batches in
+flight; :func:`~lifspice.flows.montecarlo.sweep.run_sweep` with ``resume=True`` skips the written
+ones.
 
 Executors (:mod:`lifspice.flows.montecarlo.executor`): local (a
 :class:`lifspice.sim.pool.SimPool`, one long-lived ngspice per process, a time limit per
@@ -85,7 +86,8 @@ class SweepPlan:
     currents : tuple of float
         Input currents, A (the first is the reference current).
     spreads : Spreads, optional
-        Behavioral spreads (default :class:`Spreads()`).
+        Behavioral spreads (default: :class:`~lifspice.flows.montecarlo.sample.Spreads` with its
+        defaults).
     batch_size : int
         Samples per batch (per file, per task).
     floor_reruns : int
