@@ -11,6 +11,7 @@ import pytest
 
 from lifspice.analysis import theory as th
 from lifspice.analysis.fit import FitIdentifiabilityWarning, LifFit, fit_fi, fit_trace
+from lifspice.analysis.sample_fit import fit_keys, fit_sample
 from lifspice.analysis.theory import saturating as ths
 from lifspice.circuits.params import LifParams, SaturatingLifParams
 from lifspice.io.summaries import characterization_summary
@@ -274,3 +275,20 @@ def test_exactly_determined_fit_says_so():
     f4 = noisy(np.asarray(th.rate(TRUE, i4), float), 0)
     fit4 = fit_fi(i4, f4, model="ideal", initial=TRUE)
     assert fit4.success and 0 < fit4.rms_rel_error < 0.02  # noise 0.5 %: measured 0.3 %
+
+
+def test_sample_fit_with_three_currents_solves_without_an_error_estimate():
+    """Three firing points for three free parameters: the Monte Carlo per-sample fit still
+    recovers the parameters (a solve through every point) and reports no RMS error, which
+    would be zero by construction; with four points it reports one."""
+    p = LifParams(c_mem=1e-12, g_leak=1e-10, v_rest=0.2, v_th=0.6, v_reset=0.1, t_ref=2e-3)
+    i3 = p.rheobase * np.array([1.5, 3.0, 6.0])
+    got = fit_sample(i3, th.rate(p, i3), c_mem=1.1e-12, tau_m=12e-3, v_rest=p.v_rest,
+                     v_th=p.v_th, v_reset=p.v_reset, t_ref=1.5e-3)
+    assert set(got) == set(fit_keys(3)) and "fit_rms_rel_error" not in got
+    assert got["fit_tau_m_s"] == pytest.approx(p.tau_m, rel=1e-6)
+    assert got["fit_t_ref_s"] == pytest.approx(p.t_ref, rel=1e-6)
+    i4 = p.rheobase * np.array([1.5, 2.0, 3.0, 6.0])
+    got4 = fit_sample(i4, th.rate(p, i4), c_mem=1.1e-12, tau_m=12e-3, v_rest=p.v_rest,
+                      v_th=p.v_th, v_reset=p.v_reset, t_ref=1.5e-3)
+    assert got4["fit_rms_rel_error"] < 1e-6

@@ -24,8 +24,12 @@ FIT_KEYS = ("fit_tau_m_s", "fit_g_leak_S", "fit_t_ref_s", "fit_rms_rel_error")
 
 
 def fit_keys(n_currents: int) -> list[str]:
-    """The per-sample fit quantities a sweep with ``n_currents`` currents reports."""
-    return list(FIT_KEYS) if n_currents >= MIN_FIRING_POINTS else []
+    """The per-sample fit quantities a sweep with ``n_currents`` currents reports: none below
+    :data:`MIN_FIRING_POINTS`; no RMS error at exactly that many (three points for three
+    parameters are solved, not fitted: the residual is zero by construction)."""
+    if n_currents < MIN_FIRING_POINTS:
+        return []
+    return list(FIT_KEYS) if n_currents > MIN_FIRING_POINTS else list(FIT_KEYS[:-1])
 
 
 def fit_sample(currents: Sequence[float], rates: Sequence[float], *, c_mem: float,
@@ -48,11 +52,12 @@ def fit_sample(currents: Sequence[float], rates: Sequence[float], *, c_mem: floa
     -------
     dict
         ``fit_tau_m_s`` (= fitted c_mem / g_leak), ``fit_g_leak_S``, ``fit_t_ref_s``,
-        ``fit_rms_rel_error`` (RMS relative rate error of the fit). NaN when fewer than
+        ``fit_rms_rel_error`` (RMS relative rate error of the fit; left out with exactly
+        :data:`MIN_FIRING_POINTS` currents, NaN when only that many fire). NaN when fewer than
         :data:`MIN_FIRING_POINTS` currents fire, a measured value is missing, or the fit
         fails.
     """
-    nan = dict.fromkeys(FIT_KEYS, math.nan)
+    nan = dict.fromkeys(fit_keys(len(currents)), math.nan)
     i = np.asarray(currents, float)
     f = np.asarray(rates, float)
     values = (c_mem, tau_m, v_rest, v_th, v_reset, t_ref)
@@ -67,8 +72,11 @@ def fit_sample(currents: Sequence[float], rates: Sequence[float], *, c_mem: floa
             fit = fit_fi(i, f, model="ideal", initial=initial)
     except (ParameterError, ValueError):
         return nan
-    if not fit.success:
+    # exactly determined (as many firing points as parameters): the parameters are the
+    # solution through every point, only the RMS error is no measure (NaN)
+    if not (fit.success or fit.message.startswith("exactly determined")):
         return nan
     p = fit.params
-    return {"fit_tau_m_s": p.c_mem / p.g_leak, "fit_g_leak_S": p.g_leak,
-            "fit_t_ref_s": p.t_ref, "fit_rms_rel_error": float(fit.rms_rel_error)}
+    out = {"fit_tau_m_s": p.c_mem / p.g_leak, "fit_g_leak_S": p.g_leak,
+           "fit_t_ref_s": p.t_ref, "fit_rms_rel_error": float(fit.rms_rel_error)}
+    return {k: out[k] for k in nan}
