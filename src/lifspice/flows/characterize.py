@@ -33,7 +33,7 @@ from lifspice.circuits.bench import Bench
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError, SaturatingLifParams
 from lifspice.circuits.stimulus import DC
-from lifspice.flows.fi import FiPoint, default_currents, run_fi
+from lifspice.flows.fi import FiPoint, FiRange, default_currents, fi_range, run_fi
 from lifspice.io.design import load_design
 from lifspice.io.report import report_dict, write_report
 from lifspice.io.summaries import characterization_summary
@@ -66,6 +66,8 @@ class Characterization:
     fit_ideal: LifFit
     fit_saturating: LifFit
     netlists: dict[str, str] = field(default_factory=dict)  # name -> netlist text
+    fi_range: FiRange | None = None  # the default F-I range and what limits it
+    currents_given: bool = False  # True when the caller chose the F-I currents
 
     @property
     def currents(self) -> np.ndarray:
@@ -192,7 +194,11 @@ def _characterize(bench: Bench, sim: Simulator, pool: SimPool | None, currents, 
     placed = _lif(bench, leak, tr.v_th, tr.v_reset, tr.t_ref)
 
     # 4. F-I curve, placed and timed by the measured model
-    cur = default_currents(placed, n_fi) if currents is None else np.asarray(currents, float)
+    # the range stops at 0.5 / t_ref, 20 / tau_m or where the reset's hold and edges beyond
+    # t_ref stop being negligible, whichever comes first (fi_range)
+    top = fi_range(placed, float(getattr(bench, "reset_overhead", 0.0)))
+    cur = (default_currents(placed, n_fi, top=top) if currents is None
+           else np.asarray(currents, float))
     fi = run_fi(bench, cur, sim=sim, pool=pool, model=placed,
                 progress=(lambda k, n: progress("F-I curve", k, n)) if progress else None)
 
@@ -209,6 +215,7 @@ def _characterize(bench: Bench, sim: Simulator, pool: SimPool | None, currents, 
         trace_v=tr.v, trace_extra=tr.extra, v_th=v_th, v_th_transient=tr.v_th,
         comparator=comp, v_reset=tr.v_reset, t_ref=tr.t_ref, fi=fi,
         measured=measured, fit_ideal=fit_id, fit_saturating=fit_sat, netlists=netlists,
+        fi_range=top, currents_given=currents is not None,
     )
 
 

@@ -99,10 +99,65 @@ error estimate (3 free parameters on 3 firing points fit exactly, with an RMS er
 N_BELOW = 3
 
 
-def default_currents(p: SaturatingLifParams, n: int = 16) -> np.ndarray:
+#: Top of the default F-I range at t_ref = 0, in 1 / tau_m: at tau_m / 20 per ISI the
+#: membrane hardly leaks (the F-I curve is the integrator's I / (C swing), nothing new).
+F_MAX_TAU = 20.0
+#: Largest share of the shortest ISI the reset may take beyond t_ref (hold and edges).
+RESET_SHARE = 1e-3
+
+
+@dataclass(frozen=True)
+class FiRange:
+    """The default F-I range of a design, and what limits its top.
+
+    ``limited_by`` is ``"t_ref"`` (the rate where t_ref takes half the period, 0.5 /
+    t_ref), ``"tau_m"`` (:data:`F_MAX_TAU` / tau_m, when t_ref is 0 or shorter than
+    tau_m / 40) or ``"reset"`` (the rate where the reset's hold and edges beyond t_ref,
+    ``reset_overhead``, reach :data:`RESET_SHARE` of the ISI).
+    """
+
+    i_min: float  # A, the rheobase (0 for a spontaneous neuron)
+    i_max: float  # A
+    f_max: float  # Hz, the model's rate at i_max
+    limited_by: str
+    reset_overhead: float  # s, the reset's time beyond t_ref
+
+    @property
+    def reason(self) -> str:
+        """Why the range stops where it does, in words."""
+        return {
+            "t_ref": "t_ref takes half the period (f_max = 0.5 / t_ref)",
+            "tau_m": f"{F_MAX_TAU:g} / tau_m (t_ref is 0 or under tau_m / {2 * F_MAX_TAU:g})",
+            "reset": f"the reset beyond t_ref ({self.reset_overhead:.3g} s: hold and edges) "
+                     f"reaches {100 * RESET_SHARE:g} % of the ISI",
+        }[self.limited_by]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"i_min_A": self.i_min, "i_max_A": self.i_max, "f_max_Hz": self.f_max,
+                "limited_by": self.limited_by, "reason": self.reason,
+                "reset_overhead_s": self.reset_overhead}
+
+
+def fi_range(p: SaturatingLifParams, reset_overhead: float = 0.0) -> FiRange:
+    """The default F-I range of ``p``: from its rheobase up to the lowest of 0.5 / t_ref,
+    :data:`F_MAX_TAU` / tau_m and the rate at which ``reset_overhead`` (s, the time a
+    reset takes beyond t_ref) is :data:`RESET_SHARE` of the ISI."""
+    limits = {"tau_m": F_MAX_TAU / p.tau_m}
+    if p.t_ref > 0:
+        limits["t_ref"] = 0.5 / p.t_ref
+    if reset_overhead > 0:
+        limits["reset"] = RESET_SHARE / reset_overhead
+    limited_by = min(limits, key=limits.__getitem__)
+    f_max = limits[limited_by]
+    return FiRange(i_min=p.rheobase, i_max=current_for_rate_saturating(p, f_max),
+                   f_max=f_max, limited_by=limited_by, reset_overhead=reset_overhead)
+
+
+def default_currents(p: SaturatingLifParams, n: int = 16, *,
+                     top: FiRange | None = None) -> np.ndarray:
     """F-I currents, A: up to :data:`N_BELOW` below rheobase (only the points beyond
-    :data:`MIN_FIRING_POINTS`), the rest from 1.05x rheobase up to the current at which
-    t_ref takes half the period (or 20 / tau_m if t_ref = 0), denser near rheobase.
+    :data:`MIN_FIRING_POINTS`), the rest from 1.05x rheobase up to ``top.i_max`` (default
+    :func:`fi_range` of ``p``), denser near rheobase.
 
     ``n`` >= :data:`MIN_FIRING_POINTS` gives at least that many points above the rheobase
     of ``p``; fewer points are all placed above it (the fits then say they are exactly
@@ -111,8 +166,7 @@ def default_currents(p: SaturatingLifParams, n: int = 16) -> np.ndarray:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"the number of F-I points must be a whole number >= 1 (n_fi, "
                              f"--points), got {n!r}; give at least {MIN_FIRING_POINTS + 1}")
-    f_max = 0.5 / p.t_ref if p.t_ref > 0 else 20.0 / p.tau_m
-    i_max = current_for_rate_saturating(p, f_max)
+    i_max = (top if top is not None else fi_range(p)).i_max
     rh = p.rheobase
     if rh <= 0:
         return np.linspace(0.0, i_max, n)

@@ -72,6 +72,16 @@ def _energy(ch) -> dict:
     }
 
 
+def _fi_range(ch) -> dict | None:
+    """The default F-I range (rheobase to ``i_max_A``), what limits it and whether the F-I
+    currents were chosen from it (``"default"``) or by the caller (``"given"``)."""
+    top = getattr(ch, "fi_range", None)
+    if top is None:
+        return None
+    return {**json_clean(top.to_dict()),
+            "currents": "given" if getattr(ch, "currents_given", False) else "default"}
+
+
 def report_dict(ch, netlist_paths: dict[str, str] | None = None) -> dict:
     """The report as plain JSON types. Keys are stable; units are in the key names."""
     i, f = ch.currents, ch.rates
@@ -101,6 +111,7 @@ def report_dict(ch, netlist_paths: dict[str, str] | None = None) -> dict:
         "rheobase_bracket_A": [json_number(lo), json_number(hi)],
         "spontaneous": bool(meas.v_rest >= meas.v_th),
         "fi": {"i_A": _list(i), "f_Hz": _list(f)},
+        "fi_range": _fi_range(ch),
         "theory_fi_Hz": _list(theory_fi),
         "theory_rms_rel_error": json_number(rms_rel_error(theory_fi, f)),
         "predicted_fi_Hz": _list(pred),

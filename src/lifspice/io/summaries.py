@@ -33,6 +33,7 @@ def characterization_summary(rep: dict) -> str:
         f"V_th           {si(rep['v_th_V'], 'V')}   V_reset {si(rep['v_reset_V'], 'V')}"
         f"   t_ref {si(rep['t_ref_s'], 's')}",
         f"rheobase       {si(rep['rheobase_A'], 'A')}",
+        *_fi_range_lines(rep.get("fi_range"), si),
         f"ideal LIF fit  C {si(fp['c_mem'], 'F')}  g {si(fp['g_leak'], 'S')}"
         f"  tau {si(fp['c_mem'] / fp['g_leak'], 's')}  t_ref {si(fp['t_ref'], 's')}"
         f"  {rms(fit)}",
@@ -45,6 +46,17 @@ def characterization_summary(rep: dict) -> str:
         lines.append(f"energy/spike   {si(rep['energy_per_spike_J'], 'J')}"
                      f"   static power {si(rep.get('static_power_W'), 'W')}")
     return "\n".join(lines)
+
+
+def _fi_range_lines(r: dict | None, si) -> list[str]:
+    """The F-I range line: up to which current and rate, limited by what."""
+    if not r:
+        return []
+    line = (f"F-I range      up to {si(r['i_max_A'], 'A')} ({si(r['f_max_Hz'], 'Hz')}), "
+            f"limited by {r['limited_by']}: {r['reason']}")
+    if r.get("currents") == "given":
+        line += " (currents given by the caller)"
+    return [line]
 
 
 def _num(x, spec: str) -> str:

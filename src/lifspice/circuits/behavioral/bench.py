@@ -33,6 +33,12 @@ class BehavioralBench:
         """Membrane capacitance, F."""
         return self.design.lif.c_mem
 
+    @property
+    def reset_overhead(self) -> float:
+        """Time each reset adds beyond t_ref (hold and edges), s: the F-I range stops where
+        it exceeds 0.1 % of the ISI (:func:`lifspice.flows.fi.fi_range`)."""
+        return self.design.reset_overhead
+
     def guess(self) -> SaturatingLifParams:
         """The saturating-leak LIF the design is meant to be (for run lengths and currents)."""
         return self.design.saturating_params()

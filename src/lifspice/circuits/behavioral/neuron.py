@@ -54,6 +54,8 @@ NODE_ADAPT = "ath"
 LEAK = "bleak"
 C_STATE = 1e-12  # F, capacitance of the latch and timer state nodes; only ratios matter
 SAVE_VECTORS = ("v(mem)", "v(cmp)", "v(gate)")
+#: Below this fraction of tau_m a t_ref no longer sets the default edge (s / s).
+EDGE_T_REF_FLOOR = 1e-3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,10 +72,14 @@ class BehavioralNeuron:
     w_cmp : float
         Width of the comparator's soft step (V); default 1e-4 V.
     t_edge : float or None
-        Time constant of the reset switch and the timer charge (s); default
-        ``1e-5 * min(tau_m, t_ref)`` (t_ref counted only if > 0).
+        Time constant of the reset switch, the latch and the timer charge (s); default
+        ``1e-4 * min(tau_m, max(t_ref, 1e-3 tau_m))``: 1e-4 of the shortest time the
+        design asks for, and 1e-7 tau_m when t_ref is 0 (or below 1e-3 tau_m), so that a
+        reset with ``t_ref = 0`` costs ~2e-6 tau_m, under 0.1 % of the shortest ISI of the
+        default F-I range (tau_m / 20; :func:`lifspice.flows.fi.fi_range`).
     t_hold_min : float or None
-        Shortest reset pulse (s), used when ``t_ref`` is shorter; default ``20 t_edge``.
+        Shortest reset pulse (s), used when ``t_ref`` is shorter; default ``20 t_edge``
+        (the membrane reaches v_reset to e^-20 of the swing).
     dv_th : float or None
         Adaptive threshold: jump of the threshold per spike (V), reached at the end of the
         reset pulse; ``None`` (default) or 0 means no adaptation (and the netlist is the
@@ -118,16 +124,26 @@ class BehavioralNeuron:
 
     @property
     def edge(self) -> float:
+        """Time constant of the reset switch, latch and timer (``t_edge`` or its default), s."""
         if self.t_edge is not None:
             return self.t_edge
-        scales = [self.lif.tau_m] + ([self.lif.t_ref] if self.lif.t_ref > 0 else [])
-        return 1e-4 * min(scales)
+        tau = self.lif.tau_m
+        # t_ref = 0 asks for an instant reset: the edges scale with tau_m alone, 1e-7 tau_m
+        # (an edge of 1e-4 tau_m, the old default, made a 2e-3 tau_m reset: 4 % of the ISI
+        # at 20 / tau_m, and 44 % at the 2.7 MHz the measured t_ref then let the range reach)
+        return 1e-4 * min(tau, max(self.lif.t_ref, EDGE_T_REF_FLOOR * tau))
 
     @property
     def t_hold(self) -> float:
         """The reset pulse lasts t_ref, but never less than ``t_hold_min`` (s)."""
         floor = self.t_hold_min if self.t_hold_min is not None else 20.0 * self.edge
         return max(self.lif.t_ref, floor)
+
+    @property
+    def reset_overhead(self) -> float:
+        """Time (s) each reset adds to the ISI beyond ``t_ref``: the hold beyond ``t_ref``
+        and the edges (latch set, switch, latch clear: ~3 t_edge)."""
+        return self.t_hold - self.lif.t_ref + 3.0 * self.edge
 
     @property
     def adapting(self) -> bool:
