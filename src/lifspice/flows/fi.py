@@ -16,7 +16,11 @@ import numpy as np
 from scipy.optimize import brentq
 
 from lifspice.analysis import extract
-from lifspice.analysis.theory.saturating import isi_saturating, rate_saturating
+from lifspice.analysis.theory.saturating import (
+    isi_saturating,
+    rate_saturating,
+    rheobase_saturating,
+)
 from lifspice.circuits.params import ParameterError, SaturatingLifParams
 
 STEPS_PER_ISI = 200
@@ -81,13 +85,17 @@ def fi_point(sim, job: tuple) -> FiPoint:
 
 def current_for_rate_saturating(p: SaturatingLifParams, f: float) -> float:
     """Input current (A) at which the saturating-leak LIF fires at ``f`` Hz."""
-    lo = max(p.rheobase, 0.0) * (1 + 1e-9) + 1e-30
+    # signed: a spontaneous neuron fires down to it (< 0); the rate is exactly 0 there (a
+    # point 1e-9 above it fires within ~21 tau_m + t_ref: faster than a low f)
+    lo = rheobase_saturating(p)
     hi = max(2 * lo, 1e-15)
     while float(rate_saturating(p, hi)) < f:
         hi *= 2
         if hi > 1e3:
             raise ValueError(f"no current reaches {f} Hz")
-    return brentq(lambda x: float(rate_saturating(p, x)) - f, lo, hi, rtol=1e-12)
+    # xtol: brentq's default (2e-12) is an absolute current, pA-class designs need far less
+    return brentq(lambda x: float(rate_saturating(p, x)) - f, lo, hi, rtol=1e-12,
+                  xtol=1e-15 * max(abs(lo), abs(hi)))
 
 
 MIN_FIRING_POINTS = 6
@@ -116,7 +124,8 @@ class FiRange:
     ``reset_overhead``, reach :data:`RESET_SHARE` of the ISI).
     """
 
-    i_min: float  # A, the rheobase (0 for a spontaneous neuron)
+    i_min: float  # A, the rheobase (0 for a spontaneous neuron, or its signed rheobase
+    # when it fires faster than f_max at zero input)
     i_max: float  # A
     f_max: float  # Hz, the model's rate at i_max
     limited_by: str
@@ -149,7 +158,10 @@ def fi_range(p: SaturatingLifParams, reset_overhead: float = 0.0) -> FiRange:
         limits["reset"] = RESET_SHARE / reset_overhead
     limited_by = min(limits, key=limits.__getitem__)
     f_max = limits[limited_by]
-    return FiRange(i_min=p.rheobase, i_max=current_for_rate_saturating(p, f_max),
+    i_max = current_for_rate_saturating(p, f_max)
+    # a spontaneous neuron already faster than f_max with no input: down to where it stops
+    i_min = p.rheobase if i_max > 0 else rheobase_saturating(p)
+    return FiRange(i_min=i_min, i_max=i_max,
                    f_max=f_max, limited_by=limited_by, reset_overhead=reset_overhead)
 
 
@@ -167,15 +179,19 @@ def default_currents(p: SaturatingLifParams, n: int = 16, *,
         raise ParameterError(f"the number of F-I points must be a whole number >= 1 (n_fi, "
                              f"--points), got {n!r}; give at least {MIN_FIRING_POINTS + 1}")
     i_max = (top if top is not None else fi_range(p)).i_max
-    rh = p.rheobase
-    if rh <= 0:
+    rh = p.rheobase if i_max > 0 else rheobase_saturating(p)
+    if rh <= 0 < i_max:  # spontaneous: from zero input up
         return np.linspace(0.0, i_max, n)
-    below = rh * np.array([0.5, 0.9, 0.98])[N_BELOW - min(N_BELOW, max(n - MIN_FIRING_POINTS, 0)):]
+    # rh < 0 here: a spontaneous neuron that is faster than f_max at zero input, swept
+    # from its signed rheobase (it is silent below it) to the negative i_max
+    below = rh - abs(rh) * np.array([0.5, 0.1, 0.02])[
+        N_BELOW - min(N_BELOW, max(n - MIN_FIRING_POINTS, 0)):]
     n_above = n - below.size
+    start = rh + 0.05 * abs(rh)
     if n_above == 1:
-        return np.concatenate([below, [0.5 * (rh * 1.05 + i_max)]])
+        return np.concatenate([below, [0.5 * (start + i_max)]])
     x = np.linspace(0.0, 1.0, n_above) ** 2
-    above = rh * 1.05 + (i_max - rh * 1.05) * x
+    above = start + (i_max - start) * x
     return np.concatenate([below, above])
 
 
