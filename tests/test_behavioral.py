@@ -29,7 +29,7 @@ def _accuracy_currents(sat):
 
 @pytest.mark.parametrize("v_lin", [None, 0.05], ids=["linear", "saturating"])
 def test_fi_matches_closed_form_within_1pct(sim, v_lin):
-    """Linear leak (v_lin = 10x swing) vs the textbook ISI; v_lin = 50 mV (an eighth of the
+    """Linear leak (v_lin = 100x swing) vs the textbook ISI; v_lin = 50 mV (an eighth of the
     400 mV climb) vs the saturating-leak quadrature.  Both within 1 % at every current."""
     n = BehavioralNeuron(lif=P, v_lin=v_lin)
     sat = n.saturating_params()

@@ -54,6 +54,8 @@ NODE_ADAPT = "ath"
 LEAK = "bleak"
 C_STATE = 1e-12  # F, capacitance of the latch and timer state nodes; only ratios matter
 SAVE_VECTORS = ("v(mem)", "v(cmp)", "v(gate)")
+#: Default linear range of the leak, in membrane swings.
+V_LIN_PER_SWING = 100.0
 #: Below this fraction of tau_m a t_ref no longer sets the default edge (s / s).
 EDGE_T_REF_FLOOR = 1e-3
 
@@ -67,8 +69,9 @@ class BehavioralNeuron:
     lif : LifParams
         c_mem (F), g_leak (S, the OTA's g_m), v_rest, v_th, v_reset (V), t_ref (s).
     v_lin : float or None
-        Linear range of the OTA leak ``i_b / g_leak`` (V).  ``None`` (default) means ten
-        times the membrane swing, so the leak is linear to ~0.3 % over the swing.
+        Linear range of the OTA leak ``i_b / g_leak`` (V).  ``None`` (default) means
+        :data:`V_LIN_PER_SWING` times the membrane swing: the textbook LIF to 0.02 % in
+        rate from 1.2x rheobase up (ten swings, the old default, left 1.6 % there).
     w_cmp : float
         Width of the comparator's soft step (V); default 1e-4 V.
     t_edge : float or None
@@ -115,7 +118,8 @@ class BehavioralNeuron:
     @property
     def linear_range(self) -> float:
         """i_b / g_leak, V."""
-        return self.v_lin if self.v_lin is not None else 10.0 * max(self.lif.swing, 1e-3)
+        return self.v_lin if self.v_lin is not None else V_LIN_PER_SWING * max(self.lif.swing,
+                                                                               1e-3)
 
     @property
     def i_b(self) -> float:
