@@ -52,6 +52,22 @@ PLAUSIBLE_TARGETS: dict[str, tuple[float, float, str]] = {
 }
 
 
+#: Headroom below vdd, V, of the voltages the neuron's devices must sit under: v_rest and
+#: v_th drive pMOS pairs (leak OTA, comparator) whose sources sit ~0.5 V above the gate with
+#: their wells at vdd, and v_reset is the source of the nMOS reset switch driven from vdd.
+#: Measured over random sized targets (tt, 27 degC, vdd 1.8 V; docs/sizing.md, "Over the
+#: sizing space"): designs fired with v_th up to 1.29 V and failed from 1.41 V (1.28 V on
+#: the lean topology fired spontaneously); v_rest 1.17 V and v_reset 1.15 V never reset
+#: (a 0.42/1 um switch with V_GS = 0.65 V and its source 1.15 V above the bulk sinks
+#: ~9 nA), v_reset 1.03 V worked. The limits keep a margin for the slow corner and -40 degC.
+HEADROOM: dict[str, float] = {"v_rest": 0.6, "v_th": 0.6, "v_reset": 0.75}
+_HEADROOM_WHY = {
+    "v_rest": "the leak OTA's pMOS pair sits ~0.5 V above it and its tail needs the rest",
+    "v_th": "the comparator's pMOS pair sits ~0.5 V above it and its tail needs the rest",
+    "v_reset": "the nMOS reset switch, its source at v_reset, must turn on from vdd",
+}
+
+
 def _key(name: str) -> str:
     option = OPTIONS.get(name)
     return f"{name}, {option}" if option else name
@@ -63,7 +79,9 @@ class SizingTargets:
 
     Checked on construction, before any table or simulation: every value finite and
     inside :data:`PLAUSIBLE_TARGETS` (tau_m 10 ns .. 10 s, t_ref 0.1 us .. 1 s, ...), the
-    voltages inside the supply (``0 < v_reset < v_th < vdd``, ``v_rest < v_th``), vdd in
+    voltages inside the supply (``0 < v_reset < v_th < vdd``, ``v_rest < v_th``) with the
+    headroom the devices need below vdd (:data:`HEADROOM`: v_rest, v_th <= vdd - 0.6 V,
+    v_reset <= vdd - 0.75 V), vdd in
     1.2 .. 1.98 V, temperatures in -40 .. 125 degC, ``max_rate < 1 / t_ref``, a sky130
     corner and topology.
     """
@@ -121,6 +139,14 @@ class SizingTargets:
                 raise ParameterError(f"SizingTargets.{name} = {v!r} V is outside the supply "
                                      f"0 .. {self.vdd:g} V ({_key(name)}); give a voltage "
                                      "inside it")
+        for name, room in HEADROOM.items():
+            v = getattr(self, name)
+            if v > self.vdd - room:
+                raise InfeasibleTarget(
+                    f"SizingTargets.{name} = {v:g} V is too close to the supply ({_key(name)}): "
+                    f"the sky130 neuron needs it at most vdd - {room:g} V = "
+                    f"{self.vdd - room:.3g} V ({_HEADROOM_WHY[name]}); lower {name} or "
+                    "raise vdd")
         if not self.v_reset < self.v_th:
             raise ParameterError(f"SizingTargets: v_th ({self.v_th!r} V) must be above v_reset "
                                  f"({self.v_reset!r} V) (--vth, --vreset); raise v_th or "
@@ -184,4 +210,4 @@ class SizedDesign:
         return d
 
 
-__all__ = ["InfeasibleTarget", "SizedDesign", "SizingTargets"]
+__all__ = ["HEADROOM", "InfeasibleTarget", "SizedDesign", "SizingTargets"]
