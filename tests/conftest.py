@@ -3,7 +3,23 @@ process anyway), a batch backend, and one pool of sky130-ready ngspice workers."
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
+
+# --- hypothesis profiles ----------------------------------------------------------------------
+# ``ci`` (the default) is derandomized: the same examples on every run, no database, no
+# deadline (a SPICE example takes ~1 s); the property tests set their own example counts
+# with ``settings(max_examples=...)`` scaled by ``EXAMPLES_SCALE``. ``long``
+# (HYPOTHESIS_PROFILE=long) draws fresh random examples, many more of them.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "long", deadline=None, print_blob=True, max_examples=1000,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
