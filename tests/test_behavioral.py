@@ -6,13 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from badinput import check_error
 
 from lifspice.analysis import extract, theory
 from lifspice.circuits.behavioral.bench import BehavioralBench
 from lifspice.circuits.behavioral.neuron import BehavioralNeuron, neuron_netlist
 from lifspice.circuits.params import LifParams
 from lifspice.circuits.stimulus import DC, PulseTrain
-from lifspice.flows.fi import current_for_rate_saturating, fi_point
+from lifspice.flows.fi import current_for_rate_saturating, fi_point, fi_range
 from lifspice.io.design import load_design, reference_designs
 from lifspice.io.golden import design_netlists
 
@@ -125,3 +126,38 @@ def test_generator_reproduces_golden_netlists(name):
     for key, text in design_netlists(load_design(name), portable=True).items():
         golden = ROOT / "netlists" / name / f"{key}.cir"
         assert golden.read_text() == text, f"{golden} differs: run `make netlists`"
+
+
+BASE = "c_mem = 1e-12\ng_leak = 1e-10\nv_rest = 0.2\nv_th = 0.6\nv_reset = 0.1\n"
+
+
+@pytest.mark.parametrize("extra, named", [
+    # w_cmp 1e-4 V against a 5 mV swing: the window would move the threshold by ~1 %
+    ("v_th = 0.105\n", ["w_cmp", "v_th - v_reset", "w_cmp <= 5e-05"]),
+    # a 1 ns pulse against 1 ns edges left the membrane 27 % of the swing off v_reset
+    ("t_edge = 1e-9\nt_hold_min = 1e-9\n", ["10 t_edge", "t_hold_min"]),
+    # t_edge tau_m / 100: the neuron fired once and never reset (found while probing)
+    ("t_edge = 1e-4\n", ["t_edge", "tau_m", "unasked refractory"]),
+])
+def test_invalid_behavioral_timing_is_one_line(extra, named, tmp_path, capsys):
+    """Comparator and reset settings that make another neuron are refused before any
+    simulation, naming the parameter and the fix (one line, exit 2, no traceback)."""
+    lines = BASE.replace("v_th = 0.6\n", "") if extra.startswith("v_th") else BASE
+    check_error(["netlist", "--design", "d.toml", "--out", "{tmp}/out"], named,
+                {"d.toml": lines + extra}, tmp_path, capsys)
+
+
+def test_t_ref_zero_reset_is_negligible_at_the_top_of_the_range(sim):
+    """The issue's case: t_ref = 0, tau_m = 100 us (0.5 pF, 5 nS). The old 1e-4 tau_m edges
+    made a 207 ns reset and an F-I 44 % below the closed form at the top of the range (2.7
+    MHz, reached because the range used that measured t_ref); now the edges are 1e-7 tau_m,
+    the range stops at 20 / tau_m and the top point is on the closed form (measured 1e-5)."""
+    n = BehavioralNeuron(lif=LifParams(c_mem=0.5e-12, g_leak=5e-9, v_rest=0.0, v_th=0.5,
+                                       v_reset=0.0))
+    sat = n.saturating_params()
+    top = fi_range(sat, n.reset_overhead)
+    assert top.limited_by == "tau_m"
+    assert top.f_max == pytest.approx(20 / n.lif.tau_m)
+    assert n.reset_overhead < 1e-3 / top.f_max
+    point = fi_point(sim, (BehavioralBench(n), top.i_max))
+    assert point.rate == pytest.approx(theory.rate(n.lif, top.i_max), rel=2e-3)

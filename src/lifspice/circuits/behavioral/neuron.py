@@ -54,6 +54,11 @@ NODE_ADAPT = "ath"
 LEAK = "bleak"
 C_STATE = 1e-12  # F, capacitance of the latch and timer state nodes; only ratios matter
 SAVE_VECTORS = ("v(mem)", "v(cmp)", "v(gate)")
+#: Largest comparator window w_cmp, as a share of v_th - v_reset.
+W_CMP_SHARE = 0.01
+#: Largest reset time beyond t_ref (hold and edges), in tau_m: the F-I range then still
+#: reaches 1 / tau_m with the reset under 0.1 % of the ISI.
+RESET_MAX_PER_TAU = 1e-3
 #: Default linear range of the leak, in membrane swings.
 V_LIN_PER_SWING = 100.0
 #: Below this fraction of tau_m a t_ref no longer sets the default edge (s / s).
@@ -113,6 +118,29 @@ class BehavioralNeuron:
             raise ParameterError(f"{name}.dv_th must be >= 0 V, got {self.dv_th!r}")
         if self.adapting and self.tau_a is None:
             raise ParameterError(f"{name}: dv_th needs tau_a (s), the threshold's decay time")
+        self._check_timing(name)
+
+    def _check_timing(self, name: str) -> None:
+        """Refuse comparator and reset settings that make the circuit another neuron."""
+        p = self.lif
+        dv = p.v_th - p.v_reset
+        if self.w_cmp > W_CMP_SHARE * dv:
+            raise ParameterError(
+                f"{name}.w_cmp ({self.w_cmp!r} V) must be under {W_CMP_SHARE:g} of v_th - "
+                f"v_reset ({dv:.4g} V), or the comparator's window moves the threshold; "
+                f"give w_cmp <= {W_CMP_SHARE * dv:.3g} (or widen v_th - v_reset)")
+        if self.t_hold < 10 * self.edge:
+            raise ParameterError(
+                f"{name}: the reset pulse (max(t_ref, t_hold_min) = {self.t_hold:.4g} s) must "
+                f"last at least 10 t_edge ({10 * self.edge:.4g} s) to bring the membrane to "
+                "v_reset; lower t_edge or raise t_hold_min (or omit both: the defaults fit)")
+        if self.reset_overhead > RESET_MAX_PER_TAU * p.tau_m:
+            raise ParameterError(
+                f"{name}: the reset beyond t_ref (t_hold_min and ~3 t_edge: "
+                f"{self.reset_overhead:.4g} s) must be under {RESET_MAX_PER_TAU:g} tau_m "
+                f"({RESET_MAX_PER_TAU * p.tau_m:.4g} s), or it is an unasked refractory time "
+                "that leaves no F-I range worth measuring; lower t_edge / t_hold_min (or omit "
+                "them: the defaults scale with tau_m and t_ref)")
 
     # derived circuit values -------------------------------------------------------------
     @property
