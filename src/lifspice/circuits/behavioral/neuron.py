@@ -62,7 +62,7 @@ RESET_MAX_PER_TAU = 1e-3
 #: Default linear range of the leak, in membrane swings.
 V_LIN_PER_SWING = 100.0
 #: Below this fraction of tau_m a t_ref no longer sets the default edge (s / s).
-EDGE_T_REF_FLOOR = 1e-3
+EDGE_T_REF_FLOOR = 1e-2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,10 +81,12 @@ class BehavioralNeuron:
         Width of the comparator's soft step (V); default 1e-4 V.
     t_edge : float or None
         Time constant of the reset switch, the latch and the timer charge (s); default
-        ``1e-4 * min(tau_m, max(t_ref, 1e-3 tau_m))``: 1e-4 of the shortest time the
-        design asks for, and 1e-7 tau_m when t_ref is 0 (or below 1e-3 tau_m), so that a
-        reset with ``t_ref = 0`` costs ~2e-6 tau_m, under 0.1 % of the shortest ISI of the
-        default F-I range (tau_m / 20; :func:`lifspice.flows.fi.fi_range`).
+        ``1e-4 * min(tau_m, max(t_ref, 1e-2 tau_m))``: 1e-4 of the shortest time the
+        design asks for, and 1e-6 tau_m when t_ref is 0 (or below 1e-2 tau_m), so that a
+        reset with ``t_ref = 0`` costs ~2.3e-5 tau_m, under 0.1 % (0.046 %) of the shortest
+        ISI of the default F-I range (tau_m / 20; :func:`lifspice.flows.fi.fi_range`).
+        Shorter edges are no better: at 1e-7 tau_m a 1 us neuron's 0.1 ps edges stopped
+        ngspice ("timestep too small").
     t_hold_min : float or None
         Shortest reset pulse (s), used when ``t_ref`` is shorter; default ``20 t_edge``
         (the membrane reaches v_reset to e^-20 of the swing).
@@ -160,7 +162,7 @@ class BehavioralNeuron:
         if self.t_edge is not None:
             return self.t_edge
         tau = self.lif.tau_m
-        # t_ref = 0 asks for an instant reset: the edges scale with tau_m alone, 1e-7 tau_m
+        # t_ref = 0 asks for an instant reset: the edges scale with tau_m alone, 1e-6 tau_m
         # (an edge of 1e-4 tau_m, the old default, made a 2e-3 tau_m reset: 4 % of the ISI
         # at 20 / tau_m, and 44 % at the 2.7 MHz the measured t_ref then let the range reach)
         return 1e-4 * min(tau, max(self.lif.t_ref, EDGE_T_REF_FLOOR * tau))
