@@ -118,10 +118,14 @@ RESET_SHARE = 1e-3
 class FiRange:
     """The default F-I range of a design, and what limits its top.
 
-    ``limited_by`` is ``"t_ref"`` (the rate where t_ref takes half the period, 0.5 /
-    t_ref), ``"tau_m"`` (:data:`F_MAX_TAU` / tau_m, when t_ref is 0 or shorter than
-    tau_m / 40) or ``"reset"`` (the rate where the reset's hold and edges beyond t_ref,
-    ``reset_overhead``, reach :data:`RESET_SHARE` of the ISI).
+    The top is where the climb from v_reset to v_th takes t_ref, clipped to
+    [tau_m / :data:`F_MAX_TAU`, tau_m]: ``limited_by`` is ``"t_ref"`` (t_ref takes half the
+    period, 0.5 / t_ref), ``"tau_m"`` (t_ref under tau_m / 20, or 0: a climb of tau_m / 20,
+    f_max = 1 / (t_ref + tau_m / 20), 20 / tau_m at t_ref = 0), ``"t_ref_long"`` (t_ref over
+    tau_m: a climb of tau_m, f_max = 1 / (t_ref + tau_m); at 0.5 / t_ref the range would
+    hold only currents within e^-(t_ref / tau_m) of the rheobase) or ``"reset"`` (the rate
+    where the reset's hold and edges beyond t_ref, ``reset_overhead``, reach
+    :data:`RESET_SHARE` of the ISI).
     """
 
     i_min: float  # A, the rheobase (0 for a spontaneous neuron, or its signed rheobase
@@ -136,7 +140,10 @@ class FiRange:
         """Why the range stops where it does, in words."""
         return {
             "t_ref": "t_ref takes half the period (f_max = 0.5 / t_ref)",
-            "tau_m": f"{F_MAX_TAU:g} / tau_m (t_ref is 0 or under tau_m / {2 * F_MAX_TAU:g})",
+            "tau_m": f"a climb to threshold of tau_m / {F_MAX_TAU:g} (f_max = 1 / (t_ref + "
+                     f"tau_m / {F_MAX_TAU:g}); t_ref is 0 or under tau_m / {F_MAX_TAU:g})",
+            "t_ref_long": "a climb to threshold of tau_m (f_max = 1 / (t_ref + tau_m); t_ref "
+                          "is over tau_m)",
             "reset": f"the reset beyond t_ref ({self.reset_overhead:.3g} s: hold and edges) "
                      f"reaches {100 * RESET_SHARE:g} % of the ISI",
         }[self.limited_by]
@@ -148,12 +155,17 @@ class FiRange:
 
 
 def fi_range(p: SaturatingLifParams, reset_overhead: float = 0.0) -> FiRange:
-    """The default F-I range of ``p``: from its rheobase up to the lowest of 0.5 / t_ref,
-    :data:`F_MAX_TAU` / tau_m and the rate at which ``reset_overhead`` (s, the time a
-    reset takes beyond t_ref) is :data:`RESET_SHARE` of the ISI."""
-    limits = {"tau_m": F_MAX_TAU / p.tau_m}
-    if p.t_ref > 0:
-        limits["t_ref"] = 0.5 / p.t_ref
+    """The default F-I range of ``p`` (:class:`FiRange`): from its rheobase up to the rate
+    at which the climb to threshold takes t_ref, clipped to [tau_m / :data:`F_MAX_TAU`,
+    tau_m], or lower where ``reset_overhead`` (s, the time a reset takes beyond t_ref) is
+    :data:`RESET_SHARE` of the ISI."""
+    tau, t_ref = p.tau_m, p.t_ref
+    if t_ref < tau / F_MAX_TAU:
+        limits = {"tau_m": 1.0 / (t_ref + tau / F_MAX_TAU)}
+    elif t_ref > tau:
+        limits = {"t_ref_long": 1.0 / (t_ref + tau)}
+    else:
+        limits = {"t_ref": 0.5 / t_ref}
     if reset_overhead > 0:
         limits["reset"] = RESET_SHARE / reset_overhead
     limited_by = min(limits, key=limits.__getitem__)
