@@ -76,7 +76,11 @@ def test_random_design_characterizes_to_theory(sim, design):
         ch = characterize(design, sim=sim, n_fi=7)
     sat, lif = design.saturating_params(), design.lif
     i, f = ch.currents, ch.rates
-    quad = np.asarray(theory.rate_saturating(sat, i, method="quadrature"))
+    with warnings.catch_warnings():
+        # near a zero rheobase (v_rest = v_th) quad warns of roundoff at fA inputs, points
+        # below the promise's floor (hypothesis found it)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        quad = np.asarray(theory.rate_saturating(sat, i, method="quadrature"))
     sel = _promise_range(sat, i, quad)
     # >= 2, or a range that stops below 1.3x the floor: with v_th - v_reset small against
     # v_th - v_rest, 20 / tau_m is reached at 1.13x rheobase (hypothesis found both)

@@ -259,8 +259,11 @@ class _Transient:
 
 def _firing_transient(bench: Bench, sim: Simulator, pre: SaturatingLifParams,
                       netlists: dict[str, str]) -> _Transient:
-    """3. One firing transient at twice the rheobase: threshold, reset, refractory time."""
-    i_tr = 2.0 * max(pre.rheobase, 1e-15)
+    """3. One firing transient at twice the rheobase: threshold, reset, refractory time.
+
+    The rheobase counts as at least 5 % of g (v_th - v_reset): with v_rest at v_th it is 0,
+    and twice a femtoampere fired once in 90 tau_m (found by the property tests)."""
+    i_tr = 2.0 * max(pre.rheobase, 0.05 * pre.g_leak * (pre.v_th - pre.v_reset), 1e-15)
     isi = float(theory.isi_saturating(pre, i_tr))
     t_stop = 4.5 * isi if math.isfinite(isi) else 10 * pre.tau_m
     net = bench.transient(DC(i_tr), t_stop=t_stop, max_step=t_stop / 2000,
@@ -274,8 +277,8 @@ def _firing_transient(bench: Bench, sim: Simulator, pre: SaturatingLifParams,
     if spikes.size < 2 or pulses.start.size < 1:
         raise ParameterError(
             f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A (twice its measured "
-            f"rheobase) in {t_stop:.3g} s, so threshold, reset and refractory time cannot be "
-            "measured; check that the design spikes and resets (v_th, v_reset, t_ref, and "
+            f"rheobase, or of 5 % of g (v_th - v_reset)) in {t_stop:.3g} s, so threshold, "
+            "reset and refractory time cannot be measured; check that the design spikes and resets (v_th, v_reset, t_ref, and "
             "for a transistor design its comparator and reset biases)"
         )
     return _Transient(
