@@ -278,8 +278,9 @@ def _firing_transient(bench: Bench, sim: Simulator, pre: SaturatingLifParams,
         raise ParameterError(
             f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A (twice its measured "
             f"rheobase, or of 5 % of g (v_th - v_reset)) in {t_stop:.3g} s, so threshold, "
-            "reset and refractory time cannot be measured; check that the design spikes and resets (v_th, v_reset, t_ref, and "
-            "for a transistor design its comparator and reset biases)"
+            "reset and refractory time cannot be measured; check that the design spikes and "
+            "resets (v_th, v_reset, t_ref, and for a transistor design its comparator and "
+            "reset biases)"
         )
     return _Transient(
         i=i_tr, t=t, v=v, extra={k: res[k] for k in pr.transient_vectors if k != pr.mem},
