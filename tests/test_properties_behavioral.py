@@ -107,6 +107,7 @@ def test_random_design_characterizes_to_theory(sim, design):
     rng = rep["fi_range"]
     assert rng["limited_by"] in ("t_ref", "tau_m", "t_ref_long", "reset")
     assert rng["i_max_A"] == pytest.approx(i.max(), rel=1e-12)
+    assert f"limited by {rng['limited_by']}" in ch.summary()
     # the reset the circuit made beyond the asked t_ref: negligible against the range's
     # shortest ISI (measured, not the bench's estimate)
     assert rep["t_ref_s"] - lif.t_ref < RESET_SHARE / rng["f_max_Hz"]

@@ -199,7 +199,9 @@ def default_currents(p: SaturatingLifParams, n: int = 16, *,
     below = rh - abs(rh) * np.array([0.5, 0.1, 0.02])[
         N_BELOW - min(N_BELOW, max(n - MIN_FIRING_POINTS, 0)):]
     n_above = n - below.size
-    start = rh + 0.05 * abs(rh)
+    # 1.05x rheobase, or halfway to i_max when the range is narrower (v_th - v_reset small
+    # against v_th - v_rest: 0.5 / t_ref at 1.05x rheobase; found by the property tests)
+    start = min(rh + 0.05 * abs(rh), rh + 0.5 * (i_max - rh))
     if n_above == 1:
         return np.concatenate([below, [0.5 * (start + i_max)]])
     x = np.linspace(0.0, 1.0, n_above) ** 2
