@@ -42,7 +42,7 @@ def behavioral_designs(draw) -> BehavioralNeuron:
     c = 10 ** draw(st.floats(-14, -8))
     g = 10 ** draw(st.floats(-12, -6))
     assume(1e-6 <= c / g <= 10)
-    v_reset = draw(st.floats(-1.0, 1.99))
+    v_reset = draw(st.floats(-1.0, 1.985))
     v_th = draw(st.floats(v_reset + 1.1e-2, 2.0))  # w_cmp (1e-4 V) under 1 % of the swing
     v_rest = draw(st.floats(-1.0, 2.0))
     t_ref = draw(st.sampled_from([0.0, 1.0, 1.0])) * (c / g) * 10 ** draw(st.floats(-4, 1))
