@@ -7,6 +7,7 @@ level. The progress bar (tqdm) lives here only; the engine takes a callback.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import math
 import signal
@@ -138,11 +139,17 @@ class _CtrlC:
 
     def __exit__(self, *exc):
         signal.signal(signal.SIGINT, self._old)
+        if self.seen:
+            # Objects the interrupt cut off half-built (an h5netcdf file in its __init__)
+            # fail in their finalizers later, at collection or at exit: those failures
+            # are the interrupt's echo, so the hook stays and drops them.
+            gc.collect()
+            return
         sys.unraisablehook = self._hook
 
     def _unraisable(self, info):
-        if not isinstance(info.exc_value, KeyboardInterrupt):  # ours: raised again later
-            self._hook(info)
+        if not (self.seen or isinstance(info.exc_value, KeyboardInterrupt)):
+            self._hook(info)  # KeyboardInterrupt: ours, raised again later
 
     def __call__(self, signum, frame):
         self.seen = True

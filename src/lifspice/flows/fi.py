@@ -107,7 +107,7 @@ error estimate (3 free parameters on 3 firing points fit exactly, with an RMS er
 N_BELOW = 3
 
 
-#: Top of the default F-I range at t_ref = 0, in 1 / tau_m: at tau_m / 20 per ISI the
+#: Top of the default F-I range at t_ref = 0, in units of 1 / tau_m. At tau_m / 20 per ISI the
 #: membrane hardly leaks (the F-I curve is the integrator's I / (C swing), nothing new).
 F_MAX_TAU = 20.0
 #: Largest share of the shortest ISI the reset may take beyond t_ref (hold and edges).

@@ -52,7 +52,7 @@ PLAUSIBLE_TARGETS: dict[str, tuple[float, float, str]] = {
 }
 
 
-#: Headroom below vdd, V, of the voltages the neuron's devices must sit under: v_rest and
+#: Headroom below vdd (V) of the voltages the neuron's devices must sit under. v_rest and
 #: v_th drive pMOS pairs (leak OTA, comparator) whose sources sit ~0.5 V above the gate with
 #: their wells at vdd, and v_reset is the source of the nMOS reset switch driven from vdd.
 #: Measured over random sized targets (tt, 27 degC, vdd 1.8 V; docs/sizing.md, "Over the
