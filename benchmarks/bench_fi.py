@@ -2,8 +2,8 @@
 
 naive: 50 separate ``ngspice -b`` runs of a fixed 100 ms transient at 1 us steps, rate from
        the mean ISI of what fired in 100 ms;
-kit:   :func:`lifspice.flows.fi.run_fi` on a 2-worker pool of long-lived ngspice sessions, each point
-       simulated for ~3.6 predicted ISIs at ISI/200 steps.
+kit:   :func:`lifspice.flows.fi.run_fi` on a 2-worker pool of long-lived ngspice sessions,
+       each point simulated for ~3.6 predicted ISIs at ISI/200 steps.
 
 Both are scored against the closed-form rates of the default behavioral neuron.  Also prints
 the kit's Python overhead (netlist text, extraction, bookkeeping) as a share of the time
