@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from lifspice.analysis.theory.common import as_current, shaped
+from lifspice.analysis.theory.common import as_current, evaluation_times, shaped
 from lifspice.circuits.params import LifParams, ParameterError
 
 __all__ = [
@@ -351,12 +351,9 @@ def membrane_pwl(p: LifParams, t_pwl, i_pwl, t, *, v0: float | None = None, t0: 
     t0 : float
         Start time, s.
     """
-    t = np.asarray(t, dtype=float)
+    t, t_end = evaluation_times(t, t0)
     if t.size == 0:
         return np.zeros_like(t)
-    if np.min(t) < t0:
-        raise ValueError("evaluation times must be >= t0")
-    t_end = max(float(np.max(t)), t0) * (1 + 1e-15) + 1e-300
     segs = pwl_segments(t_pwl, i_pwl, t_end)
     v0 = p.v_rest if v0 is None else float(v0)
     _, pieces = _run_ideal(p, segs, t0, v0 - p.v_rest, t_end, False, 0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import quad, solve_ivp
 
-from lifspice.analysis.theory.common import as_current, shaped
+from lifspice.analysis.theory.common import as_current, evaluation_times, shaped
 from lifspice.analysis.theory.ideal import LifTrace, pwl_segments, rate, rheobase
 from lifspice.circuits.params import ParameterError, SaturatingLifParams
 
@@ -253,13 +253,10 @@ def membrane_pwl_saturating(
     ``solve_ivp``.
     """
     _check(p)
-    t = np.asarray(t, dtype=float)
+    t, t_end = evaluation_times(t, t0)
     v0 = p.v_rest if v0 is None else float(v0)
     if t.size == 0:
         return np.zeros_like(t)
-    if np.min(t) < t0:
-        raise ValueError("evaluation times must be >= t0")
-    t_end = max(float(np.max(t)), t0) * (1 + 1e-15) + 1e-300
     segs = pwl_segments(t_pwl, i_pwl, t_end)
     _, pieces = _run(p, segs, t0, v0, t_end, False, 0, rtol)
     if not pieces:
