@@ -30,6 +30,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+import lifspice as ls
 from lifspice.analysis.plots import montecarlo as mc_plots
 from lifspice.io.design import load_design
 from lifspice.flows.montecarlo.sweep import SweepPlan, run_sweep
@@ -47,9 +48,8 @@ and `summary.json`. The numerical floor is measured with every run: the first th
 samples are rerun with the threshold reference nudged by 1 uV steps; the pooled spread of
 each sample's reruns must stay under 10 % of each quantity's mismatch sigma (it is why the
 netlists use `reltol=1e-4`)."""),
-    new_code_cell("""plan = SweepPlan(design=design, n_samples=N, seed=2024, currents=currents,
-                 batch_size=4)
-res = run_sweep(plan, out / "mismatch", workers=WORKERS)
+    new_code_cell("""res = ls.montecarlo(design, samples=N, seed=2024, currents=currents,
+                    batch_size=4, out=out / "mismatch", workers=WORKERS)
 s = res.summary
 print(f"{s['n_samples']} samples, {s['n_failed']} failed, {s['samples_per_s']:.2f} samples/s")
 for k in s["quantities"]:
