@@ -66,6 +66,8 @@ class Bench(Protocol):
         Node names and logic levels extraction uses.
     c_mem : float
         Membrane capacitance, F.
+    reset_overhead : float
+        Time each reset adds beyond t_ref, s (0 where the reset is what t_ref measures).
     """
 
     kind: str
@@ -79,6 +81,12 @@ class Bench(Protocol):
 
     @property
     def c_mem(self) -> float: ...
+
+    @property
+    def reset_overhead(self) -> float:
+        """Time each reset adds beyond the measured t_ref (an ideal reset's hold and edges), s;
+        the default F-I range stops where it reaches 0.1 % of the ISI."""
+        ...
 
     def guess(self) -> SaturatingLifParams:
         """The saturating-leak LIF the design is meant to be (places runs and currents)."""

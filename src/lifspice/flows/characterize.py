@@ -196,7 +196,7 @@ def _characterize(bench: Bench, sim: Simulator, pool: SimPool | None, currents, 
     # 4. F-I curve, placed and timed by the measured model
     # the range stops at 0.5 / t_ref, 20 / tau_m or where the reset's hold and edges beyond
     # t_ref stop being negligible, whichever comes first (fi_range)
-    top = fi_range(placed, float(getattr(bench, "reset_overhead", 0.0)))
+    top = fi_range(placed, bench.reset_overhead)
     cur = (default_currents(placed, n_fi, top=top) if currents is None
            else np.asarray(currents, float))
     fi = run_fi(bench, cur, sim=sim, pool=pool, model=placed,

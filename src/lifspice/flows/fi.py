@@ -190,12 +190,12 @@ def default_currents(p: SaturatingLifParams, n: int = 16, *,
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"the number of F-I points must be a whole number >= 1 (n_fi, "
                              f"--points), got {n!r}; give at least {MIN_FIRING_POINTS + 1}")
-    i_max = (top if top is not None else fi_range(p)).i_max
-    rh = p.rheobase if i_max > 0 else rheobase_saturating(p)
+    top = top if top is not None else fi_range(p)
+    rh, i_max = top.i_min, top.i_max
     if rh <= 0 < i_max:  # spontaneous: from zero input up
         return np.linspace(0.0, i_max, n)
-    # rh < 0 here: a spontaneous neuron that is faster than f_max at zero input, swept
-    # from its signed rheobase (it is silent below it) to the negative i_max
+    # rh > 0; or rh < 0: a spontaneous neuron that is faster than f_max at zero input,
+    # swept from its signed rheobase (it is silent below it) to the negative i_max
     below = rh - abs(rh) * np.array([0.5, 0.1, 0.02])[
         N_BELOW - min(N_BELOW, max(n - MIN_FIRING_POINTS, 0)):]
     n_above = n - below.size

@@ -24,7 +24,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lifspice.circuits.behavioral.neuron import BehavioralNeuron
 from lifspice.circuits.kinds import KINDS, kind_of
 from lifspice.circuits.params import ParameterError
 
@@ -99,11 +98,6 @@ def check_values(data: dict[str, Any], where: str) -> dict[str, Any]:
             raise ParameterError(f"{where}: key {key!r} holds a {type(value).__name__}; "
                                  "design keys are flat: a number in SI units or a text")
     return data
-
-
-def behavioral_keys() -> list[str]:
-    """The keys of a behavioral design file."""
-    return BehavioralNeuron.keys()
 
 
 def load_design(spec: str | Path | Mapping[str, Any] | None = None):

@@ -75,11 +75,10 @@ def _energy(ch) -> dict:
 def _fi_range(ch) -> dict | None:
     """The default F-I range (rheobase to ``i_max_A``), what limits it and whether the F-I
     currents were chosen from it (``"default"``) or by the caller (``"given"``)."""
-    top = getattr(ch, "fi_range", None)
-    if top is None:
+    if ch.fi_range is None:
         return None
-    return {**json_clean(top.to_dict()),
-            "currents": "given" if getattr(ch, "currents_given", False) else "default"}
+    return {**json_clean(ch.fi_range.to_dict()),
+            "currents": "given" if ch.currents_given else "default"}
 
 
 def report_dict(ch, netlist_paths: dict[str, str] | None = None) -> dict:

@@ -80,6 +80,11 @@ class Sky130Bench:
         """Membrane capacitance the drawn MIM capacitor has (2 fF/um^2), F."""
         return self.design.c_mem_nominal
 
+    @property
+    def reset_overhead(self) -> float:
+        """0 s: the transistor reset is the pulse whose width is the measured t_ref."""
+        return 0.0
+
     def guess(self) -> SaturatingLifParams:
         """The saturating-leak LIF predicted from the sizes and biases (not simulated)."""
         return self.design.lif_guess()
