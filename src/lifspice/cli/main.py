@@ -15,6 +15,7 @@ from lifspice.circuits.params import ParameterError
 from lifspice.cli import export as cli_export
 from lifspice.cli import montecarlo as cli_montecarlo
 from lifspice.cli import size as cli_size
+from lifspice.cli.options import WORKERS_HINT, whole_number
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.characterize import characterize
 from lifspice.flows.fi import MIN_FIRING_POINTS
@@ -63,11 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_design(c)
     c.add_argument("--out", default="out", type=Path, help="output folder (default: out)")
     c.add_argument("--points", default=16,
-                   type=cli_size.whole_number(MIN_FIRING_POINTS, "fewer points leave the "
+                   type=whole_number(MIN_FIRING_POINTS, "fewer points leave the "
                                               "fits no error estimate"),
                    help=f"F-I points (default 16; at least {MIN_FIRING_POINTS}, which all "
                         "fire: every point beyond that up to 3 goes below rheobase)")
-    c.add_argument("--workers", type=cli_size.whole_number(1, cli_size.WORKERS_HINT),
+    c.add_argument("--workers", type=whole_number(1, WORKERS_HINT),
                    default=None,
                    help="parallel ngspice processes for the F-I curve (default: all cores)")
     c.add_argument("--backend", choices=("shared", "batch"), default="shared",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lifspice.analysis.plots.montecarlo import save_mc_figures
 from lifspice.circuits.params import ParameterError
+from lifspice.cli.options import WORKERS_HINT, whole_number
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.montecarlo.corners import corners_table, run_corners
 from lifspice.flows.montecarlo.dask_run import NO_WORKER_TIMEOUT_S
@@ -71,7 +72,7 @@ def register(sub) -> None:
                    help="behavioral spreads: c_rel, gm_rel, v_th (V), v_reset (V), t_ref_rel "
                    "(default c_rel=0.01 gm_rel=0.05 v_th=5e-3 v_reset=2e-3 t_ref_rel=0.03)")
     m.add_argument("--batch-size", type=int, default=25, help="samples per batch file")
-    m.add_argument("--workers", type=int, default=None,
+    m.add_argument("--workers", type=whole_number(1, WORKERS_HINT), default=None,
                    help="local ngspice processes (default: all cores)")
     m.add_argument("--scheduler", default=None, metavar="ADDR",
                    help="run on a Dask cluster, e.g. tcp://host:8786")
@@ -101,7 +102,7 @@ def register(sub) -> None:
     c.add_argument("--current", type=_amps_or_multiple, default="2x",
                    help="input current, A, or a multiple of the nominal rheobase "
                    "(default 2x: twice the tt/27 degC rheobase)")
-    c.add_argument("--workers", type=int, default=None)
+    c.add_argument("--workers", type=whole_number(1, WORKERS_HINT), default=None)
     c.add_argument("--scheduler", default=None, metavar="ADDR")
     c.add_argument("--out", type=Path, default=Path("corners"), help="output folder")
     c.set_defaults(handler=cmd_corners)
@@ -204,9 +205,6 @@ def _check_counts(args) -> None:
                                args.batch_size, 1), ("--seed", args.seed, 0)):
         if value < low:
             raise ParameterError(f"{option} {value}: must be an integer >= {low}")
-    if args.workers is not None and args.workers < 1:
-        raise ParameterError(f"--workers {args.workers}: must be >= 1 (or leave it out: all "
-                             "cores)")
     if not (math.isfinite(args.time_limit) and args.time_limit >= 0):
         raise ParameterError(f"--time-limit {args.time_limit:g}: must be a finite number of "
                              "seconds >= 0 (0: no limit)")
@@ -261,10 +259,6 @@ def cmd_montecarlo(args) -> int:
 
 
 def cmd_corners(args) -> int:
-
-    if args.workers is not None and args.workers < 1:
-        raise ParameterError(f"--workers {args.workers}: must be >= 1 (or leave it out: all "
-                             "cores)")
     _quiet_dask(args)
     design = load_design(args.design)
     if measurer_of(design).pdk is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from lifspice.analysis.plots.gmid import save_gmid_figures
 from lifspice.analysis.sizing import SizingTargets
 from lifspice.circuits.sky130.neuron import TEMPERATURE_RANGE_C
+from lifspice.cli.options import whole_number
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.gmid import gmid_tables
 from lifspice.flows.sizing import load_inputs, size_and_verify, write_sizing
@@ -62,25 +63,6 @@ def _si(unit: str = "", *, positive: bool = False):
         return value
     conv.__name__ = f"value in {unit}" if unit else "number"
     return conv
-
-
-def whole_number(minimum: int = 1, hint: str = ""):
-    """argparse type: a whole number >= ``minimum`` (``--workers 0`` is refused, not read as
-    "all cores"); ``hint`` says how to get what a smaller value might have meant."""
-    def conv(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(
-                f"must be >= {minimum}, got {value}" + (f"; {hint}" if hint else ""))
-        return value
-    conv.__name__ = "whole number"
-    return conv
-
-
-WORKERS_HINT = "leave --workers out to use all cores"
 
 
 def _temperature(text: str) -> float:
