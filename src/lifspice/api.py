@@ -11,6 +11,7 @@ one simulator or pool between calls.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -19,6 +20,7 @@ from typing import Any
 
 from lifspice.analysis.sizing import SizingTargets
 from lifspice.circuits.kinds import kind_of
+from lifspice.circuits.params import ParameterError
 from lifspice.flows.characterize import Characterization
 from lifspice.flows.characterize import characterize as _characterize
 from lifspice.flows.montecarlo.corners import run_corners
@@ -65,14 +67,22 @@ def nominal_rheobase(design: Any) -> float:
     return float(kind.guess(kind.nominal(design)).rheobase)
 
 
+def current_in_amps(spec: float | str, rheobase: float, option: str = "currents") -> float:
+    """A current in A from a number (A) or a multiple of ``rheobase`` (A) like ``"2x"``;
+    :class:`~lifspice.circuits.params.ParameterError` naming ``option`` unless it is finite
+    and > 0."""
+    text = str(spec).strip().lower()
+    i = float(text[:-1]) * rheobase if text.endswith("x") else float(text)
+    if not (math.isfinite(i) and i > 0):
+        raise ParameterError(f"{option} {spec}: a current must be finite and > 0 A; give a "
+                             "current in A or a multiple of the rheobase like 2x")
+    return i
+
+
 def currents_in_amps(currents: Sequence[float | str], design: Any) -> tuple[float, ...]:
     """Currents in A from numbers (A) or multiples of the nominal rheobase (``"2x"``)."""
-    out = []
-    for c in currents:
-        text = str(c).strip().lower()
-        out.append(float(text[:-1]) * nominal_rheobase(design) if text.endswith("x")
-                   else float(text))
-    return tuple(out)
+    rheobase = nominal_rheobase(design)
+    return tuple(current_in_amps(c, rheobase) for c in currents)
 
 
 def montecarlo(design: Any, *, samples: int, seed: int, out: str | os.PathLike[str],
@@ -135,5 +145,5 @@ def size(tau_m: float, *, out: str | os.PathLike[str] | None = None,
     return result
 
 
-__all__ = ["characterize", "corners", "currents_in_amps", "load_design", "montecarlo",
-           "nominal_rheobase", "size"]
+__all__ = ["characterize", "corners", "current_in_amps", "currents_in_amps", "load_design",
+           "montecarlo", "nominal_rheobase", "size"]

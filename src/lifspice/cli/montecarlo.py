@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from lifspice.analysis.plots.montecarlo import save_mc_figures
+from lifspice.api import current_in_amps, nominal_rheobase
 from lifspice.circuits.params import ParameterError
 from lifspice.cli.options import WORKERS_HINT, whole_number
 from lifspice.cli.progress import progress_printer
@@ -161,14 +162,6 @@ class _CtrlC:
             raise KeyboardInterrupt
 
 
-def _current(spec: str, rheobase: float, option: str = "--currents") -> float:
-    i = float(spec[:-1]) * rheobase if spec.endswith("x") else float(spec)
-    if not (math.isfinite(i) and i > 0):
-        raise ParameterError(f"{option} {spec}: a current must be finite and > 0 A; give a "
-                             "current in A or a multiple of the rheobase like 2x")
-    return i
-
-
 def _quiet_dask(args) -> None:
     """One line per failure: distributed's own logs (reconnect attempts, lost workers) only
     with -v."""
@@ -224,13 +217,12 @@ def cmd_montecarlo(args) -> int:
         changes = {k: v for k, v in (("corner", args.corner), ("temperature_c", args.temp))
                    if v is not None}
         design = replace(design, **changes)
-        rheobase = replace(design, corner="tt", temperature_c=27.0).lif_guess().rheobase
     else:
         if args.corner or args.mc or args.temp is not None:
             raise ParameterError("--corner/--temp/--mc apply to designs on a PDK (sky130) "
                                  "only; drop them for this design")
-        rheobase = design.saturating_params().rheobase
-    currents = tuple(_current(c, rheobase) for c in args.currents)
+    rheobase = nominal_rheobase(design)
+    currents = tuple(current_in_amps(c, rheobase, "--currents") for c in args.currents)
     if args.draw == "alter" and (args.mc or args.no_mismatch):
         raise ParameterError("--draw alter draws device mismatch only: drop --mc and "
                              "--no-mismatch, or use --draw reset")
@@ -264,8 +256,7 @@ def cmd_corners(args) -> int:
     if measurer_of(design).pdk is None:
         raise ParameterError(f"--design {args.design}: corners need a design on a PDK "
                              "(sky130)")
-    rheobase = replace(design, corner="tt", temperature_c=27.0).lif_guess().rheobase
-    current = _current(args.current, rheobase, "--current")
+    current = current_in_amps(args.current, nominal_rheobase(design), "--current")
     rows = run_corners(design, args.out, corners=args.corners, temperatures_c=args.temps,
                        current=current, workers=args.workers, scheduler=args.scheduler,
                        progress=_bar("corners"))
