@@ -168,3 +168,27 @@ def test_headroom_follows_vdd():
 def test_cli_refuses_voltages_without_headroom(argv, named, tmp_path, capsys):
     msg = check_error(argv, named, {}, tmp_path, capsys)
     assert "lower" in msg and "vdd" in msg
+
+
+# the sized design of tau_m 152 us, lean, ss, 85 degC, v_rest 0.89 V, v_th 1.042 V, v_reset
+# 0.509 V, t_ref 6.07 ms (sizes as size_and_verify's tau loop left them): its guessed
+# rheobase (120.5 pA) is 12 % under the measured leak at v_th (136.6 pA), and the refractory
+# check's input of 1.05x the guess never fired ("no complete reset pulse")
+LOCKED = dict(
+    circuit="sky130", corner="ss", temperature_c=85.0, v_rest=0.89, v_th=1.042,
+    v_reset=0.509, c_mem=2.5e-13, i_b=1.2984503444808592e-10, topology="lean",
+    l_ota_tail=1.6e-05, w_cmp_in=1e-06, l_cmp_in=4e-06, w_cmp_mirror=2e-06,
+    l_cmp_mirror=4e-06, w_cmp_tail=2e-06, l_cmp_tail=4e-06, i_cmp=2e-09, i_hys=1e-09,
+    i_ref=2.1422840017623862e-11, c_ref=1e-13,
+)
+
+
+@pytest.mark.sky130
+def test_refractory_check_fires_where_the_guess_is_off(sky130_sim):
+    from lifspice.flows.sizing import simulate_t_ref
+    from lifspice.io.design import load_design
+
+    neuron = load_design(LOCKED)
+    assert 1.05 * neuron.lif_guess().rheobase < 136e-12  # the guess that did not fire
+    # measured 6.59 ms (i_ref is not yet corrected for the 6.07 ms target)
+    assert simulate_t_ref(neuron, sky130_sim) == pytest.approx(6.59e-3, rel=0.03)
