@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lifspice.analysis import extract
+from lifspice.analysis import events
 
 # Published energy per spike of silicon LIF neurons (and a biological reference), to place
 # the kit's number beside the literature: (source, technology, J, note). Only figures read
@@ -62,7 +62,7 @@ def energy_per_spike(t: np.ndarray, traces: Mapping, probes, bounds=None) -> Spi
     """
     t = np.asarray(t, float)
     p = -np.asarray(traces[probes.supply], float) * probes.vdd  # W, delivered by the supply
-    spikes = extract.spike_times(t, np.asarray(traces[probes.spike]), probes.spike_level)
+    spikes = events.spike_times(probes, t, traces)
     if bounds is None:
         if spikes.size >= 3 and spikes[0] - 0.1 * (spikes[1] - spikes[0]) < t[0]:
             spikes = spikes[1:]
@@ -78,8 +78,7 @@ def energy_per_spike(t: np.ndarray, traces: Mapping, probes, bounds=None) -> Spi
     ts = np.concatenate([[a], t[inside], [b]])
     e_total = float(np.trapezoid(np.interp(ts, t, p), ts))
     n = bounds.size - 1
-    ends = np.asarray(extract.reset_pulses(t, np.asarray(traces[probes.reset]),
-                                           probes.reset_level).stop)
+    ends = np.asarray(events.reset_pulses(probes, t, traces).stop)
     quiet = np.zeros(t.size, bool)
     for p0, p1 in zip(bounds[:-1], bounds[1:], strict=True):
         guard = 0.1 * (p1 - p0)

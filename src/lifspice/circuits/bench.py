@@ -25,16 +25,18 @@ class Probes:
     """Node names and levels extraction uses (canonical vector names)."""
 
     mem: str
-    spike: str  # comparator output; a spike is its rising crossing of spike_level
+    spike: str | None  # comparator output; a spike is its rising crossing of spike_level
+    #                    (None: a spike is a reset of the membrane, lifspice.analysis.events)
     spike_level: float
-    reset: str  # reset drive; the reset is on while above reset_level
+    reset: str | None  # reset drive; the reset is on while above reset_level (None: the
+    #                    reset lasts while the membrane is held, lifspice.analysis.events)
     reset_level: float
     supply: str | None = None  # supply source current vector, for energy per spike
     vdd: float | None = None  # V
 
     @property
     def transient_vectors(self) -> tuple[str, ...]:
-        vecs = (self.mem, self.spike, self.reset)
+        vecs = tuple(x for x in (self.mem, self.spike, self.reset) if x is not None)
         return vecs + ((self.supply,) if self.supply else ())
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lifspice.analysis import extract, theory
+from lifspice.analysis import events, extract, theory
 from lifspice.analysis.compare import deviation_text
 from lifspice.analysis.fit import LifFit, fit_fi
 from lifspice.analysis.plots.characterization import fi_figure, membrane_figure, save_figures
@@ -272,8 +272,8 @@ def _firing_transient(bench: Bench, sim: Simulator, pre: SaturatingLifParams,
     pr = bench.probes
     res = sim.run(net, vectors=list(pr.transient_vectors))
     t, v = res.time, res[pr.mem]
-    spikes = extract.spike_times(t, res[pr.spike], pr.spike_level)
-    pulses = extract.reset_pulses(t, res[pr.reset], pr.reset_level)
+    spikes = events.spike_times(pr, t, res)
+    pulses = events.reset_pulses(pr, t, res)
     if spikes.size < 2 or pulses.start.size < 1:
         raise ParameterError(
             f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A (twice its measured "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from lifspice.analysis import extract
+from lifspice.analysis import events, extract
 from lifspice.analysis.theory.saturating import (
     isi_saturating,
     rate_saturating,
@@ -64,9 +64,9 @@ def fi_point(sim, job: tuple) -> FiPoint:
     pr = bench.probes
     for run in range(1, 5):  # noqa: B007 (the count is reported)
         res = sim.run(bench.fi_netlist(i, t_stop=t_stop, max_step=max_step),
-                      vectors=[pr.mem, pr.spike])
+                      vectors=[pr.mem, pr.spike] if pr.spike else [pr.mem])
         t, v = res.time, res[pr.mem]
-        spikes = extract.spike_times(t, res[pr.spike], pr.spike_level)
+        spikes = events.spike_times(pr, t, res)
         isi = extract.steady_isi(spikes)
         if spikes.size >= 3 and max_step <= 1.5 * isi / STEPS_PER_ISI:
             break

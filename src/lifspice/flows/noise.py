@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lifspice.analysis import extract
+from lifspice.analysis import events
 from lifspice.analysis import theory as tn
 from lifspice.circuits.netlist import assemble, spice_number
 from lifspice.circuits.params import LifParams, SaturatingLifParams
@@ -141,8 +141,8 @@ def noisy_run(sim, job: tuple) -> np.ndarray:
     pr = bench.probes
     v0 = bench.guess().v_reset
     res = sim.run(bench.transient(stim, t_stop=t_stop, max_step=stim.dt, v_mem0=v0),
-                  vectors=[pr.mem, pr.spike])
-    spikes = extract.spike_times(res.time, res[pr.spike], pr.spike_level)
+                  vectors=[pr.mem, pr.spike] if pr.spike else [pr.mem])
+    spikes = events.spike_times(pr, res.time, res)
     return np.diff(spikes)
 
 

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from lifspice.analysis import extract
+from lifspice.analysis import events, extract
 from lifspice.analysis.energy import energy_per_spike
 from lifspice.analysis.sample_fit import fit_keys, fit_sample
 from lifspice.circuits.bench import Probes
@@ -220,7 +220,7 @@ def measure_firing(spec: SampleSpec, guess: SaturatingLifParams, pr: Probes, run
             t_stop = spec.t_stop[k]
         for extend in range(MAX_EXTEND + 1):
             t, tr = run(i, t_stop * 2**extend, max_step, level)
-            spikes = extract.spike_times(t, tr[pr.spike], pr.spike_level)
+            spikes = events.spike_times(pr, t, tr)
             cycle = extract.firing_cycle(t, np.asarray(tr[pr.mem]), level, spikes)
             if cycle is not None:
                 break
@@ -235,7 +235,7 @@ def measure_firing(spec: SampleSpec, guess: SaturatingLifParams, pr: Probes, run
 
 def _no_cycle_error(t, tr, pr: Probes, spikes: np.ndarray, i: float) -> MeasurementError:
     """Why the reference current showed no whole firing cycle: stuck in reset, or silent."""
-    if spikes.size and np.asarray(tr[pr.reset])[-1] > pr.reset_level:
+    if spikes.size and events.still_in_reset(pr, t, tr):
         return MeasurementError(
             f"stuck in reset: fired {spikes.size} time(s) at the reference current "
             f"{i:.4g} A and held the reset to the end of the run ({t[-1]:.4g} s): the "
@@ -252,7 +252,7 @@ def _reference_cycle(t, tr, pr: Probes, cycle) -> dict[str, float]:
     """Threshold (V), reset voltage (V), refractory time (s) and, with a supply probe, energy
     per spike (J) and static power (W) of one firing cycle."""
     v_mem = np.asarray(tr[pr.mem])
-    pulses = extract.reset_pulses(t, tr[pr.reset], pr.reset_level)
+    pulses = events.reset_pulses(pr, t, tr)
     own = (pulses.start > cycle.start) & (pulses.start < cycle.stop)
     pulses = extract.ResetPulses(pulses.start[own][:1], pulses.stop[own][:1])
     # the membrane peak before the spike (robust to the reset starting before ``spike``
