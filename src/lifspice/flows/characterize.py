@@ -221,10 +221,12 @@ def _characterize(bench: Bench, sim: Simulator, pool: SimPool | None, currents, 
 
 def _lif(bench: Bench, leak: extract.LeakCurve, v_th: float, v_reset: float,
          t_ref: float) -> SaturatingLifParams:
-    """The saturating LIF of the measured leak with this threshold, reset and t_ref."""
+    """The saturating LIF of the measured leak with this threshold, reset and t_ref; its
+    rheobase is the swept leak current at v_th
+    (:meth:`~lifspice.analysis.extract.LeakCurve.i_b_through`)."""
     return SaturatingLifParams(
         c_mem=bench.c_mem, g_leak=leak.g_m, v_rest=leak.v_rest, v_th=v_th,
-        v_reset=min(v_reset, v_th - 1e-6), t_ref=t_ref, i_b=leak.i_b,
+        v_reset=min(v_reset, v_th - 1e-6), t_ref=t_ref, i_b=leak.i_b_through(v_th),
     )
 
 
