@@ -1,0 +1,183 @@
+"""A population of measured neurons against a Monte Carlo of the same design.
+
+Per quantity (tau_m, t_ref, V_th, the rate at each Monte Carlo current, ...): mean and
+standard deviation of both with 95 % intervals, a Welch t-test of the means and a one-sided
+test of the spread. The measured spread holds the fit error of each neuron as well as the
+mismatch, so the spread test compares ``s_meas^2`` with ``s_mc^2 + mean(se^2)`` (``se``: each
+neuron's standard error), an F ratio on ``(n - 1, m - 1)`` degrees of freedom; the
+Brown-Forsythe test (Levene on absolute deviations from the median, robust to long tails) is
+reported beside it. A population is called different when a test is below ``alpha`` after
+Holm's correction over the quantities.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["PopulationComparison", "QuantityComparison", "compare_population"]
+
+
+def _num(x):
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def _mean_sd(x: np.ndarray) -> dict:
+    n = x.size
+    m, s = float(np.mean(x)), float(np.std(x, ddof=1))
+    q = stats.t.ppf(0.975, n - 1)
+    lo, hi = stats.chi2.ppf([0.975, 0.025], n - 1)
+    return {"n": n, "mean": m, "mean_ci95": [m - q * s / math.sqrt(n), m + q * s / math.sqrt(n)],
+            "std": s, "std_ci95": [s * math.sqrt((n - 1) / lo), s * math.sqrt((n - 1) / hi)]}
+
+
+@dataclass(frozen=True)
+class QuantityComparison:
+    """One quantity, measured against Monte Carlo.
+
+    Attributes
+    ----------
+    name : str
+    measured, montecarlo : dict
+        ``n``, ``mean``, ``mean_ci95``, ``std``, ``std_ci95`` (SI units).
+    fit_error_rms : float
+        RMS of the neurons' standard errors: the part of the measured spread that is fit error.
+    std_ratio : float
+        Measured spread net of fit error over the Monte Carlo spread.
+    p_mean : float
+        Welch t-test, two-sided.
+    p_spread : float
+        F test of the net spread against the Monte Carlo's, one-sided (larger).
+    p_brown_forsythe : float
+        Brown-Forsythe test of equal spread (no fit-error correction), two-sided.
+    """
+
+    name: str
+    measured: dict
+    montecarlo: dict
+    fit_error_rms: float
+    std_ratio: float
+    p_mean: float
+    p_spread: float
+    p_brown_forsythe: float
+
+    def to_dict(self) -> dict:
+        return {"measured": self.measured, "montecarlo": self.montecarlo,
+                "fit_error_rms": _num(self.fit_error_rms), "std_ratio": _num(self.std_ratio),
+                "p_mean_welch": _num(self.p_mean), "p_spread_f": _num(self.p_spread),
+                "p_spread_brown_forsythe": _num(self.p_brown_forsythe)}
+
+
+@dataclass(frozen=True)
+class PopulationComparison:
+    """All quantities; ``verdict`` says in words what differs.
+
+    Attributes
+    ----------
+    quantities : dict
+        name -> :class:`QuantityComparison`.
+    alpha : float
+    mean_differs, spread_larger : tuple of str
+        Quantities whose Holm-corrected p-value is below ``alpha``.
+    verdict : str
+    """
+
+    quantities: dict
+    alpha: float
+    mean_differs: tuple[str, ...]
+    spread_larger: tuple[str, ...]
+    verdict: str
+
+    @property
+    def different(self) -> bool:
+        return bool(self.mean_differs or self.spread_larger)
+
+    def to_dict(self) -> dict:
+        return {"alpha": self.alpha, "mean_differs": list(self.mean_differs),
+                "spread_larger": list(self.spread_larger), "verdict": self.verdict,
+                "different": self.different,
+                "tests": "Welch t (means), F on spread net of fit error (one-sided), "
+                         "Brown-Forsythe; Holm over quantities",
+                "quantities": {k: q.to_dict() for k, q in self.quantities.items()}}
+
+
+def _compare(name: str, x: np.ndarray, se: np.ndarray, y: np.ndarray) -> QuantityComparison:
+    err2 = float(np.mean(se ** 2)) if se.size else 0.0
+    mx, my = _mean_sd(x), _mean_sd(y)
+    var_net = max(mx["std"] ** 2 - err2, 0.0)
+    ratio = math.sqrt(var_net) / my["std"] if my["std"] > 0 else math.inf
+    f = mx["std"] ** 2 / (my["std"] ** 2 + err2) if my["std"] ** 2 + err2 > 0 else math.inf
+    p_spread = float(stats.f.sf(f, x.size - 1, y.size - 1))
+    p_mean = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
+    p_bf = float(stats.levene(x, y, center="median").pvalue)
+    return QuantityComparison(name, mx, my, math.sqrt(err2), ratio, p_mean, p_spread, p_bf)
+
+
+def _holm(p: Mapping[str, float], alpha: float) -> tuple[str, ...]:
+    order = sorted(p, key=p.get)
+    out = []
+    for k, name in enumerate(order):
+        if p[name] * (len(order) - k) >= alpha:
+            break
+        out.append(name)
+    return tuple(out)
+
+
+def compare_population(measured: Mapping[str, np.ndarray], montecarlo: Mapping[str, np.ndarray],
+                       stderr: Mapping[str, np.ndarray] | None = None, *,
+                       alpha: float = 0.05, min_n: int = 3) -> PopulationComparison:
+    """Compare the quantities present in both tables (one value per neuron / sample).
+
+    Parameters
+    ----------
+    measured : mapping
+        name -> the fitted value of each measured neuron (SI).
+    montecarlo : mapping
+        name -> the value of each Monte Carlo sample (same names, same units).
+    stderr : mapping, optional
+        name -> each measured neuron's standard error (fit error), subtracted from the
+        measured spread.
+    alpha : float
+        Level of each test after Holm's correction over quantities.
+    """
+    stderr = stderr or {}
+    out = {}
+    for name in measured:
+        if name not in montecarlo:
+            continue
+        x = np.asarray(measured[name], float)
+        se = np.asarray(stderr.get(name, np.zeros_like(x)), float)
+        ok = np.isfinite(x) & np.isfinite(se)
+        y = np.asarray(montecarlo[name], float)
+        y = y[np.isfinite(y)]
+        if ok.sum() >= min_n and y.size >= min_n:
+            out[name] = _compare(name, x[ok], se[ok], y)
+    if not out:
+        raise ValueError("no quantity with at least 3 values on both sides; measured has "
+                         f"{sorted(measured)}, the Monte Carlo {sorted(montecarlo)}")
+    mean_differs = _holm({k: q.p_mean for k, q in out.items()}, alpha)
+    spread_larger = _holm({k: q.p_spread for k, q in out.items()}, alpha)
+    return PopulationComparison(out, alpha, mean_differs, spread_larger,
+                                _verdict(out, mean_differs, spread_larger, alpha))
+
+
+def _verdict(out, mean_differs, spread_larger, alpha) -> str:
+    lines = []
+    for name in spread_larger:
+        q = out[name]
+        lines.append(f"the silicon spread of {name} is {q.std_ratio:.2g}x what the mismatch "
+                     f"model predicts (net of fit error; F test p = {q.p_spread:.2g}): the "
+                     "Monte Carlo underestimates it")
+    for name in mean_differs:
+        q = out[name]
+        rel = q.measured["mean"] / q.montecarlo["mean"] - 1 if q.montecarlo["mean"] else math.nan
+        lines.append(f"the mean of {name} is {rel:+.1%} off the Monte Carlo's (Welch p = "
+                     f"{q.p_mean:.2g}): a shift, e.g. another corner or a systematic error")
+    if not lines:
+        return (f"consistent with the Monte Carlo: no mean or spread differs at level {alpha:g} "
+                f"(Holm over {len(out)} quantities)")
+    return "; ".join(lines)
