@@ -28,7 +28,7 @@ from lifspice.analysis import events, extract, theory
 from lifspice.analysis.compare import deviation_text
 from lifspice.analysis.fit import LifFit, fit_fi
 from lifspice.analysis.plots.characterization import fi_figure, membrane_figure, save_figures
-from lifspice.analysis.theory.comparator import rate_with_delay
+from lifspice.analysis.theory.leak_curve import rate_leak_curve
 from lifspice.circuits.bench import Bench
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError, SaturatingLifParams
@@ -99,9 +99,11 @@ class Characterization:
         return np.asarray(theory.rate(self.bench.guess().ideal(), self.currents), float)
 
     def predicted_fi(self) -> np.ndarray:
-        """Saturating-leak LIF from the measurements (nothing fitted), with the comparator's
-        delay, at the F-I currents, Hz."""
-        return rate_with_delay(self.measured, self.comparator, self.currents)
+        """The LIF with the measured leak curve (the DC sweep) and the measured C, trip
+        point, reset, t_ref and comparator delay, nothing fitted, at the F-I currents, Hz
+        (:func:`~lifspice.analysis.theory.leak_curve.rate_leak_curve`)."""
+        return rate_leak_curve(self.leak.v, self.leak.i, self.measured, self.comparator,
+                               self.currents)
 
     # results a person reads, files, plots ------------------------------------------------
     def report(self) -> dict:
