@@ -15,9 +15,11 @@ from typing import Any
 from lifspice.circuits.behavioral.bench import BehavioralBench
 from lifspice.circuits.behavioral.neuron import BehavioralNeuron
 from lifspice.circuits.bench import Bench
-from lifspice.circuits.params import SaturatingLifParams
+from lifspice.circuits.params import ParameterError, SaturatingLifParams
 from lifspice.circuits.sky130.bench import Sky130Bench
 from lifspice.circuits.sky130.neuron import Sky130Neuron
+from lifspice.circuits.subckt.bench import SubcktBench
+from lifspice.circuits.subckt.design import SubcktNeuron
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,15 @@ class Kind:
     nominal: Callable[[Any], Any]
 
 
-def _sky130_nominal(design: Sky130Neuron) -> Sky130Neuron:
+def _pdk_nominal(design):
     return replace(design, corner="tt", temperature_c=27.0)
+
+
+def _subckt_guess(design: SubcktNeuron) -> SaturatingLifParams:
+    raise ParameterError(
+        f"a subckt neuron ({design.subckt}) has no LIF known from its values alone: it is "
+        "found by simulation (lifspice characterize); give currents in A, not as multiples "
+        "of the rheobase")
 
 
 #: The neuron kinds by the ``circuit`` key of their design files.
@@ -60,7 +69,9 @@ KINDS: dict[str, Kind] = {
                        BehavioralBench.for_design, BehavioralNeuron.saturating_params,
                        lambda design: design),
     "sky130": Kind("sky130", Sky130Neuron, Sky130Neuron.from_dict, Sky130Bench.for_design,
-                   Sky130Neuron.lif_guess, _sky130_nominal),
+                   Sky130Neuron.lif_guess, _pdk_nominal),
+    "subckt": Kind("subckt", SubcktNeuron, SubcktNeuron.from_dict, SubcktBench.for_design,
+                   _subckt_guess, _pdk_nominal),
 }
 
 

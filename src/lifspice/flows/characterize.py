@@ -19,7 +19,7 @@ import logging
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ import numpy as np
 from lifspice.analysis import events, extract, theory
 from lifspice.analysis.compare import deviation_text
 from lifspice.analysis.fit import LifFit, fit_fi
+from lifspice.analysis.leak_model import LeakModel, classify_leak
 from lifspice.analysis.plots.characterization import fi_figure, membrane_figure, save_figures
 from lifspice.analysis.theory.leak_curve import rate_leak_curve
 from lifspice.circuits.bench import Bench
@@ -34,6 +35,7 @@ from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError, SaturatingLifParams
 from lifspice.circuits.stimulus import DC
 from lifspice.flows.fi import FiPoint, FiRange, default_currents, fi_range, run_fi
+from lifspice.flows.probe import prepare_bench
 from lifspice.io.design import load_design
 from lifspice.io.report import report_dict, write_report
 from lifspice.io.summaries import characterization_summary
@@ -67,6 +69,7 @@ class Characterization:
     fit_saturating: LifFit
     netlists: dict[str, str] = field(default_factory=dict)  # name -> netlist text
     fi_range: FiRange | None = None  # the default F-I range and what limits it
+    leak_model: LeakModel | None = None  # the leak's kind (linear, saturating, sink, none)
     currents_given: bool = False  # True when the caller chose the F-I currents
 
     @property
@@ -182,9 +185,14 @@ def _characterize(bench: Bench, sim: Simulator, pool: SimPool | None, currents, 
         if progress:
             progress(stage, 1, 1)
 
+    bench = prepare_bench(bench, sim)
     guess = bench.guess()
     netlists: dict[str, str] = {}
     leak = _leak(bench, sim, netlists)
+    leak_model = classify_leak(leak.v, leak.i)
+    if leak_model.kind == "linear":  # no saturation within the sweep: i_b is unbounded
+        leak = replace(leak, i_sat_pos=_UNSATURATED * leak.g_m * float(np.ptp(leak.v)),
+                       i_sat_neg=_UNSATURATED * leak.g_m * float(np.ptp(leak.v)))
     step_done("leak DC sweep")
     step, i_step = _step(bench, sim, netlists)
     step_done("step response")
@@ -217,8 +225,13 @@ def _characterize(bench: Bench, sim: Simulator, pool: SimPool | None, currents, 
         trace_v=tr.v, trace_extra=tr.extra, v_th=v_th, v_th_transient=tr.v_th,
         comparator=comp, v_reset=tr.v_reset, t_ref=tr.t_ref, fi=fi,
         measured=measured, fit_ideal=fit_id, fit_saturating=fit_sat, netlists=netlists,
-        fi_range=top, currents_given=currents is not None,
+        fi_range=top, currents_given=currents is not None, leak_model=leak_model,
     )
+
+
+#: A leak that did not saturate over its sweep counts as saturating at this many times the
+#: current its conductance draws over the swept span (a linear range ~1000x the sweep).
+_UNSATURATED = 1e3
 
 
 def _lif(bench: Bench, leak: extract.LeakCurve, v_th: float, v_reset: float,

@@ -77,7 +77,7 @@ def read_design_file(spec: str | Path) -> dict[str, Any]:
                 raise ParameterError(f"{path}: not valid TOML ({e})") from None
         if not isinstance(data, dict):
             raise ParameterError(f"{path}: a design file holds a table of keys")
-        return check_values(data, str(path))
+        return _relative_to(check_values(data, str(path)), path.parent)
     name = str(spec)
     if name not in reference_designs():
         raise ParameterError(
@@ -87,10 +87,26 @@ def read_design_file(spec: str | Path) -> dict[str, Any]:
     return tomllib.loads(_shipped_text(name))
 
 
+#: Design keys that hold a table (a subckt design's ``[pins]``).
+TABLE_KEYS = ("pins",)
+#: Design keys naming a file, read relative to the design file.
+FILE_KEYS = ("netlist",)
+
+
+def _relative_to(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    for key in FILE_KEYS:
+        if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
+            data[key] = str((folder / data[key]).resolve())
+    return data
+
+
 def check_values(data: dict[str, Any], where: str) -> dict[str, Any]:
     """Refuse values no design key takes: JSON null, tables and lists (every key is a
-    number in SI units or a short text such as ``circuit``)."""
+    number in SI units or a short text such as ``circuit``; :data:`TABLE_KEYS` hold a table).
+    """
     for key, value in data.items():
+        if key in TABLE_KEYS and isinstance(value, dict):
+            continue
         if value is None:
             raise ParameterError(f"{where}: key {key!r} is null; give a number in SI units "
                                  "or leave the key out for its default")

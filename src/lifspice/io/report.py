@@ -101,6 +101,7 @@ def report_dict(ch, netlist_paths: dict[str, str] | None = None) -> dict:
         "v_rest_V": json_number(ch.leak.v_rest),
         "leak_i_b_A": json_number(ch.leak.i_b),
         "leak_v_lin_V": json_number(ch.leak.v_lin),
+        "leak_model": json_clean(ch.leak_model.to_dict()) if ch.leak_model else None,
         "v_th_V": json_number(ch.v_th),
         "v_th_transient_V": json_number(ch.v_th_transient),
         "comparator": _comparator(ch),

@@ -1,0 +1,278 @@
+"""Bench of a user's own neuron subcircuit (:mod:`lifspice.circuits.subckt.design`): the kit's
+measurements written around an ``X`` instance of it, through its pins only.
+
+The subcircuit is instantiated once as ``x1``; each pin is wired by its role: the membrane to
+node ``mem``, the input to ``inp`` (fed by ``Iin``), the spike and reset outputs to ``spk`` and
+``rst`` (probed), the supply to ``vdd`` (source ``Vdd``: its current gives the energy), ground to
+``0``, a bias to its own source, an open pin to a node of its own. What cannot be read off the
+pins is found by first simulations (:mod:`lifspice.flows.probe`): the rest point (``op``), the
+membrane admittance ``Y = g + j w C`` (``ac``: C and g) and a firing transient (threshold,
+reset, refractory time, to place the leak sweep and the currents); the bench keeps them in
+:class:`Probed`.
+
+Pure apart from :meth:`SubcktBench.for_design`, which reads the netlist (to match the pins to
+the ``.subckt`` ports) and locates the PDK's corner library.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from lifspice.circuits.bench import Probes, SweepResult
+from lifspice.circuits.netlist import assemble, spice_number
+from lifspice.circuits.params import ParameterError, SaturatingLifParams
+from lifspice.circuits.stimulus import DC, Step, Stimulus
+from lifspice.circuits.subckt.design import SubcktNeuron
+from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
+
+INSTANCE = "x1"
+_NODE = {"membrane": "mem", "input": "inp", "spike": "spk", "reset": "rst", "vdd": "vdd",
+         "ground": "0"}
+_SUPPLY = "i(vdd)"
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What the first simulations found (SI units; :mod:`lifspice.flows.probe`)."""
+
+    v_rest: float  # V, the membrane's own equilibrium with no input
+    g: float  # S, Re Y at f_c
+    c: float  # F, Im Y / w at f_c
+    f_c: float  # Hz, where Im Y = Re Y
+    v_th: float  # V, membrane peak before the resets of the probe transient
+    v_reset: float  # V
+    t_ref: float  # s
+
+
+def subckt_ports(text: str, name: str) -> tuple[str, ...] | None:
+    """The ports of ``.subckt name`` in netlist ``text`` (continuation lines joined,
+    ``params:`` and ``key=value`` dropped), or None when it is not defined there."""
+    joined = re.sub(r"\n[ \t]*\+", " ", text)
+    for line in joined.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0].lower() == ".subckt" and words[1].lower() == name.lower():
+            ports = []
+            for w in words[2:]:
+                if w.lower() == "params:" or "=" in w:
+                    break
+                ports.append(w)
+            return tuple(ports)
+    return None
+
+
+def defined_subckts(text: str) -> list[str]:
+    """Names of the ``.subckt`` definitions in ``text``."""
+    return re.findall(r"(?im)^[ \t]*\.subckt[ \t]+(\S+)", text)
+
+
+@dataclass(frozen=True)
+class SubcktBench:
+    """Bench for :class:`lifspice.circuits.subckt.design.SubcktNeuron` (module docstring)."""
+
+    design: SubcktNeuron
+    ports: tuple[str, ...]
+    model_library: Path | None = None
+    init_commands: tuple[str, ...] = ()
+    probed: Probed | None = None
+    kind = "subckt"
+
+    @property
+    def pdk(self) -> str | None:
+        return None if self.design.pdk == "none" else self.design.pdk
+
+    @classmethod
+    def for_design(cls, design: SubcktNeuron) -> SubcktBench:
+        """Read the netlist, match pins to ports, locate the models; clear errors when the
+        file, the subckt or a pin is missing."""
+        path = Path(design.netlist)
+        if not path.is_file():
+            raise ParameterError(f"netlist {path} does not exist (the design's 'netlist' key, "
+                                 "relative to the design file)")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        ports = subckt_ports(text, design.subckt)
+        if ports is None:
+            found = defined_subckts(text)
+            raise ParameterError(f"{path}: no .subckt {design.subckt!r}; the file defines "
+                                 f"{', '.join(found) if found else 'no subcircuit'}")
+        pins = [n for n, _ in design.pins]
+        low = {p.lower() for p in ports}
+        extra = [p for p in pins if p.lower() not in low]
+        missing = [p for p in ports if p.lower() not in {q.lower() for q in pins}]
+        if extra or missing:
+            raise ParameterError(
+                f"{path}: .subckt {design.subckt} has ports {' '.join(ports)}; [pins] "
+                + (f"names {extra}, which it does not have" if extra else "")
+                + ("; " if extra and missing else "")
+                + (f"lacks {missing} (give each port a role or a bias)" if missing else ""))
+        lib, init = None, ()
+        if design.pdk == "sky130":
+            lib = Path(corner_lib(design.corner))
+            init = tuple(spiceinit_lines())
+        return cls(design=design, ports=ports, model_library=lib, init_commands=init)
+
+    def with_probed(self, probed: Probed) -> SubcktBench:
+        return replace(self, probed=probed)
+
+    def _need_probe(self) -> Probed:
+        if self.probed is None:
+            raise RuntimeError("the subckt bench has not been probed yet "
+                               "(lifspice.flows.probe.probe_bench)")
+        return self.probed
+
+    # wiring --------------------------------------------------------------------------------
+    def _node(self, pin: str) -> str:
+        spec = dict(self.design.pins)[pin]
+        if spec.voltage is not None or spec.current is not None:
+            return f"b_{pin}"
+        roles = spec.roles
+        if "open" in roles:
+            return f"nc_{pin}"
+        if "membrane" in roles:
+            return "mem"
+        return _NODE[roles[0]]
+
+    def _wiring(self, input_value: str | None) -> list[str]:
+        """Models, the user's netlist, sources and the instance."""
+        d, s = self.design, spice_number
+        lines = []
+        if self.model_library is not None:
+            lines.append(f'.include "{self.model_library}"')
+        lines += [f'.include "{d.netlist}"', f".temp {s(d.temperature_c)}",
+                  f".options {d.options}"]
+        if d.pin_of("vdd"):
+            lines.append(f"Vdd vdd 0 DC {s(d.vdd)}")
+        for name, spec in d.pins:
+            if spec.voltage is not None:
+                lines.append(f"Vb_{name} b_{name} 0 DC {s(spec.voltage)}")
+            elif spec.current is not None:
+                lines.append(f"Ib_{name} 0 b_{name} DC {s(spec.current)}")
+        if input_value is not None:
+            inp = self._node(d.pin_of("input"))
+            a, b = ("0", inp) if d.input_sign > 0 else (inp, "0")
+            lines.append(f"Iin {a} {b} {input_value}")
+        nodes = [self._node(self._pin_named(p)) for p in self.ports]
+        lines.append(f"{INSTANCE} {' '.join(nodes)} {d.subckt}")
+        return lines
+
+    def _pin_named(self, port: str) -> str:
+        return next(n for n, _ in self.design.pins if n.lower() == port.lower())
+
+    # Bench protocol ------------------------------------------------------------------------
+    @property
+    def probes(self) -> Probes:
+        d = self.design
+        lv = d.logic_level
+        return Probes(mem="v(mem)", spike="v(spk)" if d.pin_of("spike") else None,
+                      spike_level=lv, reset="v(rst)" if d.pin_of("reset") else None,
+                      reset_level=lv, supply=_SUPPLY if d.pin_of("vdd") else None,
+                      vdd=d.vdd)
+
+    @property
+    def c_mem(self) -> float:
+        """The membrane capacitance: ``c_mem_hint``, else Im Y / w measured at the membrane."""
+        if self.design.c_mem_hint is not None:
+            return self.design.c_mem_hint
+        return self._need_probe().c
+
+    @property
+    def reset_overhead(self) -> float:
+        return 0.0
+
+    def guess(self) -> SaturatingLifParams:
+        """The LIF the probe simulations showed (linear leak: the leak sweep comes later)."""
+        p = self._need_probe()
+        v_reset = min(p.v_reset, p.v_th - 1e-6)
+        return SaturatingLifParams(c_mem=self.c_mem, g_leak=p.g, v_rest=p.v_rest, v_th=p.v_th,
+                                   v_reset=v_reset, t_ref=max(p.t_ref, 0.0),
+                                   i_b=p.g * 100 * max(p.v_th - v_reset, 1e-3))
+
+    def _save(self, *extra: str) -> str:
+        pr = self.probes
+        vecs = [pr.mem, *(x for x in (pr.spike, pr.reset, pr.supply) if x), *extra]
+        return f".save {' '.join(dict.fromkeys(vecs))}"
+
+    def transient(self, stim: Stimulus, *, t_stop: float, max_step: float,
+                  v_mem0: float | None = None) -> str:
+        s = spice_number
+        step = float(min(max_step, t_stop / 200))
+        body = [*self._wiring(stim.spice_value()),
+                *([f".ic v(mem)={s(v_mem0)}"] if v_mem0 is not None else []),
+                self._save(), f".tran {s(step)} {s(t_stop)} 0 {s(step)}"]
+        return assemble(f"lifspice subckt {self.design.subckt}: transient", body)
+
+    def fi_netlist(self, i: float, *, t_stop: float, max_step: float) -> str:
+        return self.transient(DC(i), t_stop=t_stop, max_step=max_step,
+                              v_mem0=self.guess().v_reset)
+
+    def op_netlist(self) -> str:
+        """The rest point: no input, membrane free."""
+        return assemble(f"lifspice subckt {self.design.subckt}: rest point",
+                        [*self._wiring("DC 0"), ".op"])
+
+    def ac_netlist(self, f_lo: float = 1e-3, f_hi: float = 1e10) -> str:
+        """Membrane impedance: 1 A AC into the membrane at rest, ``v(mem)`` is 1 / Y."""
+        s = spice_number
+        body = [*self._wiring("DC 0"), "Iac 0 mem DC 0 AC 1",
+                f".ac dec 10 {s(f_lo)} {s(f_hi)}"]
+        return assemble(f"lifspice subckt {self.design.subckt}: membrane admittance", body)
+
+    def leak_sweep(self) -> tuple[str, tuple[str, ...]]:
+        """The membrane forced from the low rail to a little above the probed threshold,
+        no input; the spike output (if any) is saved to drop points where it fired."""
+        p = self._need_probe()
+        lo, hi = self.design.sweep_range
+        top = min(hi, p.v_th + 0.05 * max(p.v_th - p.v_reset, 1e-3))
+        lo = min(lo, p.v_reset, p.v_rest)
+        step = min(1e-3, (top - lo) / 200)
+        s = spice_number
+        pr = self.probes
+        vecs = ("i(vmem)",) + ((pr.spike,) if pr.spike else ())
+        body = [*self._wiring("DC 0"), f"Vmem mem 0 DC {s(p.v_rest)}",
+                f".save {' '.join(vecs)}", f".dc Vmem {s(lo)} {s(top)} {s(step)}"]
+        return assemble(f"lifspice subckt {self.design.subckt}: leak DC sweep", body), vecs
+
+    def leak_current(self, result: SweepResult) -> tuple[np.ndarray, np.ndarray]:
+        """(V, current out of the membrane) where the spike output stayed low."""
+        v = np.asarray(result.scale, float)
+        i = -np.asarray(result["i(vmem)"], float)
+        pr = self.probes
+        if pr.spike:
+            quiet = np.asarray(result[pr.spike], float) < pr.spike_level
+            if quiet.sum() >= 10:
+                v, i = v[quiet], i[quiet]
+        return v, i
+
+    def step_test(self) -> tuple[str, float, float]:
+        """A step of ~3 mV at the probed g (at most 5 % of the way to threshold) from rest."""
+        p = self._need_probe()
+        tau = self.c_mem / p.g
+        dv = min(3e-3, 0.05 * abs(p.v_th - p.v_rest)) or 3e-3
+        i = p.g * dv
+        t0 = 0.5 * tau
+        stim = Step(0.0, i, t0, t_rise=tau * 1e-4)
+        s = spice_number
+        body = [*self._wiring(stim.spice_value()), self._save(),
+                f".tran {s(tau / 200)} {s(t0 + 8 * tau)} 0 {s(tau / 200)}"]
+        return assemble(f"lifspice subckt {self.design.subckt}: step", body), t0, i
+
+    def extra_report(self, ch) -> dict:
+        """The probe's membrane capacitance and corner frequency, and how spikes and the
+        refractory time were read (1: from an output pin, 0: from the membrane)."""
+        p = self._need_probe()
+        pr = self.probes
+        return {"c_mem_ac_F": p.c, "ac_corner_Hz": p.f_c,
+                "spikes_from_output_pin": float(pr.spike is not None),
+                "t_ref_from_reset_pin": float(pr.reset is not None),
+                "c_mem_from_hint": float(self.design.c_mem_hint is not None)}
+
+
+def probe_currents(g: float, v_rest: float, v_hi: float) -> list[float]:
+    """Input currents the probe transient tries, largest first (A): from g (v_hi - v_rest)
+    down by factors of 4 to 1e-4 of it."""
+    top = g * max(v_hi - v_rest, 0.05)
+    return [top * 4.0 ** -k for k in range(8)] if math.isfinite(top) and top > 0 else []
