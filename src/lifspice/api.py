@@ -23,6 +23,7 @@ from lifspice.circuits.kinds import kind_of
 from lifspice.circuits.params import ParameterError
 from lifspice.flows.characterize import Characterization
 from lifspice.flows.characterize import characterize as _characterize
+from lifspice.flows.measured import MeasuredResult, fit_measurements
 from lifspice.flows.montecarlo.corners import run_corners
 from lifspice.flows.montecarlo.sweep import SweepPlan, SweepResult, run_sweep
 from lifspice.flows.sizing import SizingResult, size_and_verify, write_sizing
@@ -145,5 +146,5 @@ def size(tau_m: float, *, out: str | os.PathLike[str] | None = None,
     return result
 
 
-__all__ = ["characterize", "corners", "current_in_amps", "currents_in_amps", "load_design",
-           "montecarlo", "nominal_rheobase", "size"]
+__all__ = ["MeasuredResult", "characterize", "corners", "current_in_amps", "currents_in_amps",
+           "fit_measurements", "load_design", "montecarlo", "nominal_rheobase", "size"]

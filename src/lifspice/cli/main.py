@@ -13,6 +13,7 @@ from lifspice import __version__
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError
 from lifspice.cli import export as cli_export
+from lifspice.cli import fit as cli_fit
 from lifspice.cli import montecarlo as cli_montecarlo
 from lifspice.cli import size as cli_size
 from lifspice.cli.options import WORKERS_HINT, whole_number
@@ -28,7 +29,7 @@ from lifspice.sim.result import NgspiceNotFoundError, SimulationError
 # Modules adding subcommands: each has ``register(subparsers)``, which adds its parsers and
 # sets ``handler=<function(args) -> int>`` on them with ``set_defaults``. They must import
 # nothing heavy at module level (the parser is built for every command).
-SUBCOMMAND_MODULES = (cli_montecarlo, cli_size, cli_export)
+SUBCOMMAND_MODULES = (cli_montecarlo, cli_size, cli_export, cli_fit)
 
 EPILOG = """\
 designs: a TOML or JSON file of flat keys in SI units (c_mem, g_leak, v_rest, v_th,

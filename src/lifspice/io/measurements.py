@@ -140,14 +140,14 @@ def _read_table(path: Path) -> tuple[list[str], dict[str, list], list[int]]:
             raise MeasurementFileError(f"{path}: not a readable NPZ file ({e})") from None
     elif suffix in (".parquet", ".pq"):
         try:
-            import pandas as pd
-            frame = pd.read_parquet(path)
+            import pyarrow.parquet as pq
+            frame = pq.read_table(path).to_pydict()
         except ImportError:
             raise MeasurementFileError(f"{path}: reading Parquet needs pyarrow (pip install "
                                        "pyarrow), or give the table as CSV") from None
         except (OSError, ValueError) as e:
             raise MeasurementFileError(f"{path}: not a readable Parquet file ({e})") from None
-        cells = {str(k): [str(x) for x in frame[k]] for k in frame.columns}
+        cells = {str(k): [str(x) for x in v] for k, v in frame.items()}
     else:
         return _read_csv(path)
     sizes = {len(v) for v in cells.values()}

@@ -62,10 +62,10 @@ def select_model(i, f, *, model: str = "auto", **kw) -> ModelChoice:
             raise
         return ModelChoice(ideal, {"ideal": ideal, "saturating": None},
                            f"ideal: the saturating fit failed ({e})")
-    for w in caught:
-        warnings.warn(w.message, w.category, stacklevel=2)
     fits = {"ideal": ideal, "saturating": sat}
     if model == "saturating":
+        for w in caught:  # the saturating fit's notes matter only where it is the answer
+            warnings.warn(w.message, w.category, stacklevel=2)
         return ModelChoice(sat, fits, "saturating model asked for")
     delta = ideal.aicc - sat.aicc
     if not math.isfinite(delta):
@@ -77,6 +77,8 @@ def select_model(i, f, *, model: str = "auto", **kw) -> ModelChoice:
         reason = (f"saturating: AICc {delta:.1f} lower than the ideal LIF's (evidence ratio "
                   f"{math.exp(min(delta, 1400) / 2):.3g}); the leak saturates at i_b = "
                   f"{i_b.value:.3g} A")
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=2)
         return ModelChoice(sat, fits, reason)
     why = (f"AICc lower by only {delta:.1f} (< {AICC_MARGIN:g})" if delta <= AICC_MARGIN
            else "its i_b is not determined by the data")

@@ -181,7 +181,9 @@ def _weights(f, f_std, n_spikes) -> np.ndarray:
         return np.ones_like(f)
     sd = np.where(np.isfinite(sd) & (sd > 0), sd, np.nan)
     fill = np.nanmedian(sd) if np.any(np.isfinite(sd)) else 1.0
-    return 1.0 / np.where(np.isfinite(sd), sd, fill)
+    # a spread estimated from a few intervals can come out near 0: no point may weigh more
+    # than 4x the median one
+    return 1.0 / np.maximum(np.where(np.isfinite(sd), sd, fill), 0.5 * fill)
 
 
 def fit_fi_measured(i, f, *, model: str = "ideal", f_std=None, n_spikes=None,
