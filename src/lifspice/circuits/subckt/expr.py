@@ -229,3 +229,15 @@ def try_evaluate(text: str, scope: Mapping[str, float] | None = None) -> float |
         return evaluate(text, scope)
     except ExpressionError:
         return None
+
+
+def evaluate_params(params: Mapping[str, str], scope: Mapping[str, float]) -> dict[str, float]:
+    """Values of an instance's ``name=value`` pairs that evaluate in ``scope``; each pair
+    sees the ones before it on the same line (xschem's ``ad='... W/nf ...'`` relies on it)."""
+    local = dict(scope)
+    out: dict[str, float] = {}
+    for name, text in params.items():
+        value = try_evaluate(text, local)
+        if value is not None:
+            out[name] = local[name] = value
+    return out

@@ -187,6 +187,33 @@ def key_values(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
 
 
 @dataclass(frozen=True)
+class ModelLine:
+    """A model library the netlist loads: ``.lib path section`` or ``.include path``."""
+
+    kind: str                  # "lib" or "include"
+    path: Path                 # absolute
+    section: str | None
+    location: Location
+    written: str               # the line as written
+
+    @property
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    @property
+    def pdk(self) -> str | None:
+        """``"sky130"`` when the path names the SkyWater PDK, else None."""
+        return "sky130" if "sky130" in str(self.path).lower() else None
+
+    @property
+    def text(self) -> str:
+        """The line with the absolute path, ready for a testbench."""
+        if self.kind == "lib":
+            return f'.lib "{self.path}" {self.section}'
+        return f'.include "{self.path}"'
+
+
+@dataclass(frozen=True)
 class Instance:
     """One element line: ``XM1 d g s b sky130_fd_pr__nfet_01v8 W=1 L=0.15``.
 

@@ -3,9 +3,11 @@
 :func:`read_netlist` reads a file as ngspice would (comments, ``+`` continuations, case,
 ``.include`` of netlist text, ``.param``, nested ``.subckt``, ``.global``) and returns a
 :class:`SpiceNetlist`. Model libraries are recorded, not read: a ``.lib file section`` line,
-and an ``.include`` of a file holding ``.model`` cards or ``.lib`` sections (or larger than
-1 MB, as PDK model files are) become :class:`ModelLine` entries with absolute paths, so a
-bench can keep, refuse or replace them. xschem exports are read as they come: the
+and an ``.include`` of a model file become :class:`ModelLine` entries with absolute paths, so
+a bench can keep, refuse or replace them. An included file is a model file when it is 1 MB
+or larger, lies in a PDK tree (its path names ``sky130_fd_pr`` or ``libs.tech``), defines
+``.lib`` sections, or holds ``.model`` cards and no ``.subckt``; any other is read as
+netlist text, recursively. xschem exports are read as they come: the
 ``**.subckt``/``**.ends`` comments around a top cell delimit a usable subcircuit, its
 ``.save`` lines and user architecture code (``.lib``, ``.control``, analyses) are recorded
 and left out of the subcircuit.
@@ -27,11 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lifspice.circuits.subckt.expr import try_evaluate
+from lifspice.circuits.subckt.expr import evaluate_params, try_evaluate
 from lifspice.circuits.subckt.lines import (
     Instance,
     Location,
     LogicalLine,
+    ModelLine,
     NetlistError,
     key_values,
     logical_lines,
@@ -42,7 +45,10 @@ from lifspice.circuits.subckt.lines import (
 MODEL_FILE_BYTES = 1_000_000
 """An included file at least this large is taken for a model library and not read."""
 
-_MODEL_TEXT = re.compile(r"(?im)^[ \t]*\.(model|lib)[ \t]+\S+[ \t]*(\S+[ \t]*)?$")
+_LIB_SECTION = re.compile(r"(?im)^[ \t]*\.lib[ \t]+\S+[ \t]*$")
+_MODEL_CARD = re.compile(r"(?im)^[ \t]*\.model\b")
+_SUBCKT_LINE = re.compile(r"(?im)^[ \t]*\.subckt\b")
+_PDK_PATH = re.compile(r"(?i)sky130_fd_pr|libs\.tech")
 _DECK_END = re.compile(r"(?im)^[ \t]*\.end[ \t]*$")
 
 
@@ -53,33 +59,6 @@ class Param:
     name: str          # lower-case
     expr: str          # as written
     location: Location
-
-
-@dataclass(frozen=True)
-class ModelLine:
-    """A model library the netlist loads: ``.lib path section`` or ``.include path``."""
-
-    kind: str                  # "lib" or "include"
-    path: Path                 # absolute
-    section: str | None
-    location: Location
-    written: str               # the line as written
-
-    @property
-    def exists(self) -> bool:
-        return self.path.is_file()
-
-    @property
-    def pdk(self) -> str | None:
-        """``"sky130"`` when the path names the SkyWater PDK, else None."""
-        return "sky130" if "sky130" in str(self.path).lower() else None
-
-    @property
-    def text(self) -> str:
-        """The line with the absolute path, ready for a testbench."""
-        if self.kind == "lib":
-            return f'.lib "{self.path}" {self.section}'
-        return f'.include "{self.path}"'
 
 
 @dataclass(frozen=True)
@@ -191,8 +170,15 @@ def read_netlist(path: str | Path, *, allow_missing: bool = False) -> SpiceNetli
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise NetlistError(f"netlist file not found: {path}")
+    return parse_netlist(_read_text(path, None), path, allow_missing=allow_missing)
+
+
+def parse_netlist(text: str, path: str | Path = "netlist.spice", *,
+                  allow_missing: bool = False) -> SpiceNetlist:
+    """:func:`read_netlist` of netlist ``text``; ``path`` names it in messages and is where
+    its relative includes are looked up from (relative: from the working directory)."""
+    path = Path(path).expanduser().resolve()
     reader = _Reader(path=path, allow_missing=allow_missing)
-    text = _read_text(path, None)
     title = bool(_DECK_END.search(text)) and not re.match(r"\s*[*.]", text)
     _read_file(reader, path, text, title=title)
     if reader.stack or reader.other_stack:
@@ -298,18 +284,6 @@ def _with_values(instances: list[Instance], scope: dict[str, float], defaults: d
     return [replace(inst, values=evaluate_params(inst.params, scope)) for inst in instances]
 
 
-def evaluate_params(params: Mapping[str, str], scope: Mapping[str, float]) -> dict[str, float]:
-    """Values of an instance's ``name=value`` pairs that evaluate in ``scope``; each pair
-    sees the ones before it on the same line (xschem's ``ad='... W/nf ...'`` relies on it)."""
-    local = dict(scope)
-    out: dict[str, float] = {}
-    for name, text in params.items():
-        value = try_evaluate(text, local)
-        if value is not None:
-            out[name] = local[name] = value
-    return out
-
-
 def _include(reader: _Reader, line: LogicalLine) -> None:
     loc = line.location
     words = line.text.split(None, 1)
@@ -329,10 +303,17 @@ def _include(reader: _Reader, line: LogicalLine) -> None:
         reader.models.append(ModelLine("include", target, None, loc, line.text))
         return
     text = _read_text(target, loc)
-    if _MODEL_TEXT.search(text):
+    if _is_model_library(target, text):
         reader.models.append(ModelLine("include", target, None, loc, line.text))
         return
     _read_file(reader, target, text)
+
+
+def _is_model_library(path: Path, text: str) -> bool:
+    """A PDK's file, one with ``.lib`` sections, or ``.model`` cards and no ``.subckt``
+    (a user's file of subcircuits with a ``.model`` or two of its own is read)."""
+    return bool(_PDK_PATH.search(str(path)) or _LIB_SECTION.search(text)
+                or (_MODEL_CARD.search(text) and not _SUBCKT_LINE.search(text)))
 
 
 def _lib(reader: _Reader, line: LogicalLine) -> None:
