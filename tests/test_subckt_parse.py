@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from lifspice.circuits.subckt.expr import ExpressionError, UnknownParameter, evaluate, spice_float
-from lifspice.circuits.subckt.hierarchy import device_table, flat_devices, model_lines, subckt_text
+from lifspice.circuits.subckt.hierarchy import (
+    device_table,
+    flat_devices,
+    model_lines,
+    subckt_text,
+    undrawn_devices,
+)
 from lifspice.circuits.subckt.lines import NetlistError
 from lifspice.circuits.subckt.parasitics import add_parasitics
 from lifspice.circuits.subckt.parse import parse_netlist, read_netlist
@@ -268,6 +274,19 @@ def test_include_cycle_and_model_include(tmp_path):
     net = read_netlist(tmp_path / "top2.spice")
     assert net.models == () and "p" in net.subckts
     assert ".model sw2 sw vt=1" in subckt_text(net, "t")
+
+
+def test_pdk_device_without_spiceprefix_is_flagged(tmp_path):
+    path = tmp_path / "noprefix.spice"
+    path.write_text("* t\n.subckt n d g s\nM1 d g s s sky130_fd_pr__nfet_01v8 W=1 L=1\n"
+                    "XM2 d g s s sky130_fd_pr__nfet_01v8_lvt W=1 L=1\n.ends\n")
+    net = read_netlist(path)
+    (warning,) = net.warnings
+    assert warning.startswith(f"{path}:3: M1 is an M element") and "XM1" in warning
+    devices = flat_devices(net, "n")
+    # an lvt device: ngspice's name is known, its mismatch draw is not handled by the kit
+    assert devices[1].spice_name == "m.x1.xm2.msky130_fd_pr__nfet_01v8_lvt"
+    assert [d.path for d in undrawn_devices(devices)] == ["x1.m1", "x1.xm2"]
 
 
 def test_title_line_of_a_deck(tmp_path):

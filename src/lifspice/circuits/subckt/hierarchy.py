@@ -20,6 +20,7 @@ netlist's own ``.option scale`` (default 1 m).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -38,6 +39,9 @@ _LETTER_KIND = {"r": "res", "c": "cap", "l": "ind", "d": "diode", "q": "bjt", "j
                 "f": "cccs", "h": "ccvs", "s": "switch", "w": "switch", "k": "coupling",
                 "t": "tline", "a": "xspice", "m": "mos", "x": "subckt"}
 _AREA_KINDS = {"nfet", "pfet", "mos", "cap", "res"}
+# sky130 transistor subcircuits whose model device is ``M<subcircuit name>`` (the
+# g5v0d16v0 ones wrap a ``_base`` subcircuit instead)
+_PDK_FET = re.compile(r"sky130_fd_pr__(?:esd_)?[np]fet_(?!g5v0d16v0)\w+")
 
 
 def model_lines(netlist: SpiceNetlist) -> tuple[ModelLine, ...]:
@@ -277,6 +281,8 @@ def _leaf(netlist: SpiceNetlist, inst: Instance, path: list[str], values: dict[s
         inner, param = DEVICE_PARAMS[target]
         spice_name = f"{inner[0]}.{dotted}.{inner}"
         mismatch = f"@{spice_name}[{param}]"
+    elif inst.letter == "x" and _PDK_FET.fullmatch(target):
+        spice_name = f"m.{dotted}.m{target}"  # the models' convention, no mismatch handled
     elif inst.letter != "x":
         spice_name = f"{inst.letter}.{dotted}" if len(path) > 1 else dotted
     w, length = values.get("w"), values.get("l")
@@ -325,6 +331,13 @@ class DeviceTable:
         lines.append(f"{'total':<28} {'':<8} {'':>8} {'':>8} {'':>5} {'':>4} "
                      f"{self.total_area * 1e12:>10.4g}")
         return "\n".join(lines) + "\n"
+
+
+def undrawn_devices(devices: tuple[FlatDevice, ...] | list[FlatDevice]) -> list[FlatDevice]:
+    """The PDK devices among ``devices`` whose mismatch the kit cannot draw explicitly (no
+    :data:`~lifspice.pdk.sky130_mismatch.DEVICE_PARAMS` entry): name them to the user."""
+    return [d for d in devices if d.mismatch is None
+            and (d.target or "").lower().startswith(PDK_PREFIX)]
 
 
 def device_table(devices: tuple[FlatDevice, ...] | list[FlatDevice]) -> DeviceTable:

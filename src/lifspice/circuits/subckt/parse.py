@@ -228,6 +228,11 @@ def _statement(reader: _Reader, line: LogicalLine) -> None:
         _command(reader, line, kw)
     else:
         inst = parse_instance(line)
+        if inst.letter == "m" and (inst.target or "").lower().startswith("sky130_fd_pr__"):
+            reader.warnings.append(
+                f"{line.location}: {inst.name} is an M element but {inst.target} is a "
+                f"subcircuit in the sky130 models: name it X{inst.name} (in xschem, set "
+                "spiceprefix=X on the symbol)")
         if reader.stack:
             reader.stack[-1].instances.append(inst)
             reader.stack[-1].lines.extend(line.raw)
