@@ -23,6 +23,7 @@ from lifspice.flows.fi import MIN_FIRING_POINTS
 from lifspice.io.design import design_summary, load_design, reference_designs
 from lifspice.io.golden import design_netlists
 from lifspice.io.netlists import write_netlists
+from lifspice.io.subckt_files import write_subckt
 from lifspice.pdk.sky130 import PdkNotFoundError
 from lifspice.sim.result import NgspiceNotFoundError, SimulationError
 
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser("netlist", help="only write the netlists a characterization runs")
     _add_design(n)
     n.add_argument("--out", default="netlists", type=Path, help="output folder")
+    n.add_argument("--subckt", action="store_true",
+                   help="write the neuron as a .subckt file and a circuit = \"subckt\" design "
+                        "file that measures it through its pins")
 
     sub.add_parser("designs", help="list the shipped reference designs")
     for mod in SUBCOMMAND_MODULES:
@@ -98,6 +102,10 @@ def cmd_characterize(args) -> int:
 
 def cmd_netlist(args) -> int:
     design = load_design(args.design)
+    if args.subckt:
+        for path in write_subckt(design, args.out):
+            print(path)
+        return 0
     for path in write_netlists(design_netlists(design), make_bench(design), args.out).values():
         print(path)
     return 0

@@ -27,9 +27,15 @@ __all__ = ["covers", "isi_leak_curve", "rate_leak_curve"]
 
 
 def covers(v: np.ndarray, v_reset: float, v_th: float) -> bool:
-    """Whether a swept curve over ``v`` (V) holds the climb ``v_reset .. v_th``."""
+    """Whether a swept curve over ``v`` (V) holds the climb ``v_reset .. v_th``: to within two
+    of its steps at the top (a sweep of a whole neuron stops where its comparator trips, a
+    fraction of a step below the trip point read from the transients; the leak is read
+    there at the last point)."""
     v = np.asarray(v, float)
-    return bool(v.size >= 2 and v.min() <= min(v_reset, v_th) and v.max() >= v_th)
+    if v.size < 2:
+        return False
+    step = float(np.median(np.diff(np.sort(v))))
+    return bool(v.min() <= min(v_reset, v_th) and v.max() >= v_th - 2 * step)
 
 
 def _climb_grid(v, i_leak, v_reset: float, v_th: float) -> tuple[np.ndarray, np.ndarray]:

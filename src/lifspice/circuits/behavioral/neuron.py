@@ -231,7 +231,9 @@ def _smoothstep(arg: str) -> str:
     return f"({x}*{x}*(3-2*{x}))"
 
 
-def _core(n: BehavioralNeuron) -> list[str]:
+def core_lines(n: BehavioralNeuron) -> list[str]:
+    """The neuron's elements (membrane, leak, comparator, latch, timer, reset switch), on
+    ground ``0``; no stimulus, options or analysis."""
     p, s = n.lif, spice_number
     c_st = C_STATE
     g_sw = p.c_mem / n.edge
@@ -308,20 +310,26 @@ def neuron_netlist(
     p, s = n.lif, spice_number
     v0 = p.v_rest if v_mem0 is None else v_mem0
     step = max_step if max_step is not None else t_stop / 2000
-    tol = min(abs(p.v_th - p.v_reset), max(abs(p.v_th), 1e-3)) * 1e-7
     body = [
         f"Iin 0 {NODE_MEM} {stim.spice_value()}",
-        *_core(n),
+        *core_lines(n),
         f".ic v({NODE_MEM})={s(v0)} v({NODE_LATCH})=0 v({NODE_TIMER})=0"
         + (f" v({NODE_ADAPT})=0" if n.adapting else ""),
         # chgtol: ngspice's default (1e-14 C) is 10 mV on a 1 pF membrane; scale it down so the
         # truncation-error control sees the membrane and the latch at the vntol level
-        f".options reltol={s(reltol)} vntol={s(tol)} abstol={s(_abstol(n))} "
-        f"chgtol={s(tol * min(p.c_mem, C_STATE))} gmin={s(_gmin(n))} method=gear",
+        f".options {sim_options(n, reltol)}",
         f".save {' '.join(SAVE_VECTORS + ((f'v({NODE_ADAPT})',) if n.adapting else ()))}",
         f".tran {s(step)} {s(t_stop)} 0 {s(step)} uic",
     ]
     return assemble("lifspice behavioral LIF neuron", body)
+
+
+def sim_options(n: BehavioralNeuron, reltol: float = 1e-6) -> str:
+    """The ngspice ``.options`` of the neuron's transients (tolerances scaled to the design)."""
+    p, s = n.lif, spice_number
+    tol = min(abs(p.v_th - p.v_reset), max(abs(p.v_th), 1e-3)) * 1e-7
+    return (f"reltol={s(reltol)} vntol={s(tol)} abstol={s(_abstol(n))} "
+            f"chgtol={s(tol * min(p.c_mem, C_STATE))} gmin={s(_gmin(n))} method=gear")
 
 
 def _gmin(n: BehavioralNeuron) -> float:
@@ -342,7 +350,7 @@ def leak_dc_netlist(n: BehavioralNeuron, v_lo: float, v_hi: float, v_step: float
     s = spice_number
     body = [
         f"Vmem {NODE_MEM} 0 DC {s(n.lif.v_rest)}",
-        _core(n)[1],
+        core_lines(n)[1],
         f".options reltol=1e-9 abstol={s(_abstol(n) * 1e-3)} gmin={s(_gmin(n))}",
         f".dc Vmem {s(v_lo)} {s(v_hi)} {s(v_step)}",
     ]
@@ -365,7 +373,7 @@ def step_netlist(n: BehavioralNeuron, i_step: float, *, t_settle: float | None =
     step = tau / 200
     body = [
         f"Iin 0 {NODE_MEM} {Step(0.0, i_step, t0, t_rise=tau * 1e-6).spice_value()}",
-        *_core(n)[:2],
+        *core_lines(n)[:2],
         f".ic v({NODE_MEM})={s(p.v_rest)}",
         f".options reltol=1e-6 abstol={s(_abstol(n))} gmin={s(_gmin(n))} method=gear",
         f".save v({NODE_MEM})",
