@@ -148,14 +148,18 @@ class _Coords:
         return np.array(x, float)
 
 
-def _initial_ideal(i: np.ndarray, f: np.ndarray, i_silent_max: float) -> tuple[float, ...]:
+def _initial_ideal(i: np.ndarray, f: np.ndarray, i_silent_max: float,
+                   swing: float) -> tuple[float, ...]:
     """(tau, I_sw, I_rh, t_ref) from a grid over I_rh and I_sw with (t_ref, tau) by linear
-    least squares at each node: ISI is linear in them."""
+    least squares at each node: ISI is linear in them. Nodes that put v_rest more than
+    100 V from v_th (``swing`` = v_th - v_reset, V) are skipped."""
     isi = 1.0 / f
     lo = max(i_silent_max, i.min() - 2 * (np.ptp(i) or abs(i.min())))
     best = (math.inf, None)
     for i_rh in np.linspace(lo, i.min(), 42)[:-1]:
         for i_sw in np.geomspace(1e-3, 1e3, 37) * (i.min() - i_rh):
+            if abs(i_rh) / i_sw * swing > 100.0:
+                continue
             z = np.log1p(i_sw / (i - i_rh))
             a = np.column_stack([np.ones_like(z), z])
             coef, *_ = np.linalg.lstsq(a / isi[:, None], np.ones_like(isi), rcond=None)
@@ -224,7 +228,7 @@ def fit_fi_measured(i, f, *, model: str = "ideal", f_std=None, n_spikes=None,
     coords = _Coords(model, vt, vr, float(np.ptp(i_f) or abs(i_f.max())),
                      float(1.0 / f_f.max()))
     if start is None:
-        tau, i_sw, i_rh, t_ref = _initial_ideal(i_f, f_f, i_silent_max)
+        tau, i_sw, i_rh, t_ref = _initial_ideal(i_f, f_f, i_silent_max, vt - vr)
         x0 = np.array([math.log(tau), math.log(i_sw), i_rh / coords.i_scale,
                        t_ref / coords.t_scale, math.nan])[: 4 + (model == "saturating")]
     else:

@@ -39,7 +39,7 @@ def synthetic_spikes(p: LifParams, currents, rng: np.random.Generator, *,
         if f <= 0:
             continue
         isi = np.maximum(rng.normal(1 / f, isi_cv / f, n_spikes - 1), 0.05 / f)
-        t = np.concatenate([[rng.uniform(0, 1 / f)], rng.uniform(0, 1 / f) + np.cumsum(isi)])
+        t = rng.uniform(0, 1 / f) + np.concatenate([[0.0], np.cumsum(isi)])
         keep = rng.random(t.size) >= p_missing
         keep[0] = True
         rows_i.append(np.full(int(keep.sum()), i))

@@ -96,7 +96,9 @@ def fit_trace_measured(t, v, i) -> TraceFit:
     t, v = np.asarray(t, float), np.asarray(v, float)
     i = np.broadcast_to(np.asarray(i, float), t.shape).copy()
     dt = float(np.median(np.diff(t)))
-    noise = float(np.median(np.abs(np.diff(v) - np.median(np.diff(v)))) / 0.6745 / math.sqrt(2))
+    # white noise from second differences (variance 6 sigma^2; the signal's curvature is
+    # small between samples, its slope would not be), robust to the spikes by the median
+    noise = float(np.median(np.abs(np.diff(v, 2))) / 0.6745 / math.sqrt(6))
     k = _spike_indices(v)
     if k.size < 2:
         raise ValueError(f"the trace holds {k.size} spike(s); at least two are needed")
