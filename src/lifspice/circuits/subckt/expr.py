@@ -233,7 +233,8 @@ def try_evaluate(text: str, scope: Mapping[str, float] | None = None) -> float |
 
 def evaluate_params(params: Mapping[str, str], scope: Mapping[str, float]) -> dict[str, float]:
     """Values of an instance's ``name=value`` pairs that evaluate in ``scope``; each pair
-    sees the ones before it on the same line (xschem's ``ad='... W/nf ...'`` relies on it)."""
+    sees the ones before it on the same line, as xschem's ``ad='int((nf+1)/2) * W/nf * 0.29'``
+    needs."""
     local = dict(scope)
     out: dict[str, float] = {}
     for name, text in params.items():

@@ -98,7 +98,7 @@ def subckt_text(netlist: SpiceNetlist, name: str, *, models: bool = True) -> str
 
     Parameters
     ----------
-    netlist : SpiceNetlist
+    netlist : ~lifspice.circuits.subckt.parse.SpiceNetlist
     name : str
         The subcircuit (any case).
     models : bool
@@ -201,7 +201,7 @@ def flat_devices(netlist: SpiceNetlist, top: str, instance: str = "x1", *,
 
     Parameters
     ----------
-    netlist : SpiceNetlist
+    netlist : ~lifspice.circuits.subckt.parse.SpiceNetlist
     top : str
         The subcircuit.
     instance : str
@@ -335,7 +335,7 @@ class DeviceTable:
 
 def undrawn_devices(devices: tuple[FlatDevice, ...] | list[FlatDevice]) -> list[FlatDevice]:
     """The PDK devices among ``devices`` whose mismatch the kit cannot draw explicitly (no
-    :data:`~lifspice.pdk.sky130_mismatch.DEVICE_PARAMS` entry): name them to the user."""
+    ``DEVICE_PARAMS`` entry in :mod:`lifspice.pdk.sky130_mismatch`): name them to the user."""
     return [d for d in devices if d.mismatch is None
             and (d.target or "").lower().startswith(PDK_PREFIX)]
 

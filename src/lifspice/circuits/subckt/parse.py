@@ -3,7 +3,8 @@
 :func:`read_netlist` reads a file as ngspice would (comments, ``+`` continuations, case,
 ``.include`` of netlist text, ``.param``, nested ``.subckt``, ``.global``) and returns a
 :class:`SpiceNetlist`. Model libraries are recorded, not read: a ``.lib file section`` line,
-and an ``.include`` of a model file become :class:`ModelLine` entries with absolute paths, so
+and an ``.include`` of a model file become
+:class:`~lifspice.circuits.subckt.lines.ModelLine` entries with absolute paths, so
 a bench can keep, refuse or replace them. An included file is a model file when it is 1 MB
 or larger, lies in a PDK tree (its path names ``sky130_fd_pr`` or ``libs.tech``), defines
 ``.lib`` sections, or holds ``.model`` cards and no ``.subckt``; any other is read as
@@ -97,7 +98,13 @@ class SpiceNetlist:
     warnings: tuple[str, ...] = ()
 
     def subckt(self, name: str) -> Subckt:
-        """The subcircuit ``name`` (any case); :class:`NetlistError` listing the ones found."""
+        """The subcircuit ``name`` (any case).
+
+        Raises
+        ------
+        ~lifspice.circuits.subckt.lines.NetlistError
+            No such subcircuit; the message lists the ones found.
+        """
         try:
             return self.subckts[name.lower()]
         except KeyError:
@@ -163,7 +170,7 @@ def read_netlist(path: str | Path, *, allow_missing: bool = False) -> SpiceNetli
 
     Raises
     ------
-    NetlistError
+    ~lifspice.circuits.subckt.lines.NetlistError
         The file cannot be read or parsed, or an include is missing; the message names the
         file and line (and for an include, the path looked for).
     """
