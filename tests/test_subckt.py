@@ -1,0 +1,105 @@
+"""A user's own neuron (circuit = "subckt"), measured through its pins only.
+
+The main check is the round trip: each kit neuron written as a .subckt (lifspice netlist
+--subckt) and characterized as a foreign circuit gives the native path's numbers at the same
+currents. The hand-written textbook neuron (examples/textbook) is checked against the
+closed-form LIF built from the kit's own measurements of it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lifspice as ls
+from lifspice.analysis import theory
+from lifspice.circuits.params import LifParams
+from lifspice.io.design import load_design
+from lifspice.io.subckt_files import write_subckt
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTBOOK = ROOT / "examples" / "textbook" / "textbook.toml"
+SAME = ("tau_m_s", "v_th_V", "v_reset_V", "t_ref_s", "rheobase_A")
+
+
+def _round_trip(name: str, tmp_path: Path, points: int, **pins):
+    native = ls.characterize(name, points=points, workers=1)
+    _, toml = write_subckt(load_design(name), tmp_path)
+    if pins:  # re-wire some pins (e.g. leave the spike and reset outputs open)
+        text = toml.read_text()
+        for pin, role in pins.items():
+            text = text.replace(f'{pin} = "{pin if pin != "rst" else "reset"}"',
+                                f'{pin} = "{role}"')
+        toml.write_text(text)
+    foreign = ls.characterize(toml, currents=native.currents, workers=1)
+    return native, foreign
+
+
+def _assert_same(native, foreign, rtol_fi: float, keys=SAME, rtol: float = 5e-3):
+    rn, rf = native.report(), foreign.report()
+    for key in keys:
+        assert rf[key] == pytest.approx(rn[key], rel=rtol), key
+    f_n, f_f = native.rates, foreign.rates
+    np.testing.assert_array_equal(f_n > 0, f_f > 0)
+    np.testing.assert_allclose(f_f[f_n > 0], f_n[f_n > 0], rtol=rtol_fi)
+    assert rf["circuit"] == "subckt"
+
+
+@pytest.mark.slow
+def test_textbook_neuron_follows_the_closed_form_lif_of_its_measurements():
+    ch = ls.characterize(TEXTBOOK, points=10, workers=1)
+    rep = ch.report()
+    assert rep["leak_model"]["kind"] == "linear"
+    # the netlist's values: tau 1 ms, V_th 0.6, V_reset 0.1, t_ref 100 us, C 1 pF
+    assert rep["tau_m_s"] == pytest.approx(1e-3, rel=1e-3)
+    assert ch.bench.c_mem == pytest.approx(1e-12, rel=1e-3)
+    lif = LifParams(c_mem=ch.bench.c_mem, g_leak=ch.bench.c_mem / rep["tau_m_s"],
+                    v_rest=rep["v_rest_V"], v_th=rep["v_th_V"], v_reset=rep["v_reset_V"],
+                    t_ref=rep["t_ref_s"])
+    firing = ch.rates > 0
+    assert firing.sum() >= 6
+    i = ch.currents[firing]
+    keep = i >= 1.2 * lif.rheobase
+    np.testing.assert_allclose(ch.rates[firing][keep], theory.rate(lif, i[keep]), rtol=0.02)
+    assert rep["t_ref_s"] == pytest.approx(1e-4, rel=0.02)
+    assert rep["spikes_from_output_pin"] == 1.0 and rep["t_ref_from_reset_pin"] == 0.0
+
+
+@pytest.mark.slow
+def test_behavioral_round_trip(tmp_path):
+    native, foreign = _round_trip("behavioral", tmp_path, points=10)
+    _assert_same(native, foreign, rtol_fi=5e-3)
+
+
+@pytest.mark.slow
+def test_behavioral_round_trip_from_the_membrane_alone(tmp_path):
+    """Spike and reset outputs left open: spikes are the membrane's resets and t_ref the time
+    it is held; the hold outlasts the reset drive's half-swing crossing by its edge."""
+    native, foreign = _round_trip("behavioral", tmp_path, points=8, spike="open", rst="open")
+    assert foreign.report()["spikes_from_output_pin"] == 0.0
+    _assert_same(native, foreign, rtol_fi=5e-3, keys=("tau_m_s", "v_reset_V", "rheobase_A"))
+    assert foreign.t_ref == pytest.approx(native.t_ref, rel=0.01)
+
+
+@pytest.mark.sky130
+@pytest.mark.parametrize("name", ["sky130", "sky130_lean"])
+def test_sky130_round_trip(name, tmp_path):
+    native, foreign = _round_trip(name, tmp_path, points=8)
+    _assert_same(native, foreign, rtol_fi=5e-3)
+    rn, rf = native.report(), foreign.report()
+    assert rf["energy_per_spike_J"] == pytest.approx(rn["energy_per_spike_J"], rel=0.02)
+    assert rf["static_power_W"] == pytest.approx(rn["static_power_W"], rel=0.02)
+    assert rf["leak_model"]["kind"] == "saturating"
+    # the membrane's C from the AC admittance: the MIM capacitor plus parasitics
+    assert 1.0 <= foreign.bench.c_mem / native.bench.c_mem < 1.01
+
+
+def test_example_folder_is_self_contained(tmp_path):
+    """The textbook example runs from a copy elsewhere (the netlist path is relative)."""
+    dst = tmp_path / "tb"
+    shutil.copytree(TEXTBOOK.parent, dst)
+    design = load_design(dst / "textbook.toml")
+    assert Path(design.netlist) == (dst / "textbook_lif.spice").resolve()
