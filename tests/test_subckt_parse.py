@@ -33,7 +33,7 @@ XSCHEM_TB = DATA / "xschem_tb.spice"
 @pytest.mark.parametrize("text, value", [
     ("2.5meg", 2.5e6), ("0.5f", 0.5e-15), ("1u", 1e-6), ("10pF", 1e-11), ("1M", 1e-3),
     ("1kohm", 1e3), ("-3n", -3e-9), ("1e-6", 1e-6), (".5", 0.5), ("2mil", 50.8e-6),
-    ("4T", 4e12), ("7g", 7e9),
+    ("4T", 4e12), ("7g", 7e9), ("5.05e+06u", 5.05), ("2.828e+12p", 2.828),  # Magic's PEX
 ])
 def test_spice_numbers(text, value):
     assert spice_float(text) == pytest.approx(value, rel=1e-12)
@@ -118,8 +118,9 @@ def test_flat_devices_hand_written(hand):
     assert devices["x1.xr.sr"].nodes == ("vm", "vss", "out", "vss")  # nested, port 'gnd'
     assert len(devices) == 16
     # an instance parameter of the testbench reaches the devices
-    wide = {d.path: d for d in flat_devices(hand, "lif", "xn", params={"wl": 2})}
+    wide = {d.path: d for d in flat_devices(hand, "lif", "xn", params={"wl": 2, "m": 2})}
     assert wide["xn.xleak.xm1"].w == pytest.approx(2e-6)
+    assert wide["xn.xleak.xm1"].multiplier == 12.0 and wide["xn.cm"].multiplier == 2.0
 
 
 def test_device_table_area(hand):
@@ -159,11 +160,11 @@ def test_xschem_top_cell():
     xm1 = cell.instances[0]
     assert (xm1.name, xm1.letter, xm1.target) == ("XM1", "x", "sky130_fd_pr__nfet_01v8")
     assert xm1.values["ad"] == pytest.approx(0.42 * 0.29)  # W/nf of its own line
-    assert [i.name for i in cell.instances] == ["XM1", "XC1", "x1", "x2", "XM2", "R1"]
+    assert [i.name for i in cell.instances] == ["XM1", "XC1", "x1", "x2", "XM2", "R1", "XC2"]
     # user architecture code belongs to the testbench
     assert [p.name for p in net.params] == ["mc_mm_switch"] and cell.params == ()
     (lib,) = net.models
-    assert lib.location.line == 22 and lib.section == "tt" and not lib.exists
+    assert lib.location.line == 23 and lib.section == "tt" and not lib.exists
     assert lib.pdk == "sky130"
     assert net.control and net.control[0].startswith(".control") and net.globals == ("gnd",)
     text = subckt_text(net, "lif_sink", models=False)
@@ -319,12 +320,14 @@ def test_parasitics_counts_and_ranges(n):
     assert cell.ports == ("vm", "iin", "out", "vdd", "vss", "vleak")
     # every original device is still there, now on its own extracted node
     originals = [i for i in cell.instances if "pex" not in i.name.lower()]
-    assert [i.name for i in originals] == ["XM1", "XC1", "x1", "x2", "XM2", "R1"]
-    assert all("__pex" in node for i in originals for node in i.nodes)
+    assert [i.name for i in originals] == ["XM1", "XC1", "x1", "x2", "XM2", "R1", "XC2"]
+    pins = [n for i in read_netlist(XSCHEM_CELL).subckt("lif_sink").instances for n in i.nodes]
+    moved = [n for i in originals for n in i.nodes if "__pex" in n]
+    assert len(moved) == min(len(pins), n // 2)  # a pin per resistor until all are moved
     # the ladders connect back to the original nets: every port node is still used
     used = {n for i in cell.instances for n in i.nodes}
     assert set(cell.ports) <= used
-    assert len(flat_devices(pex, "lif_sink")) == 4 + 2 * 3 + n  # 4 own, 2 x 3 in inv_cs
+    assert len(flat_devices(pex, "lif_sink")) == 5 + 2 * 3 + n  # 5 own, 2 x 3 in inv_cs
 
 
 def test_parasitics_deterministic():

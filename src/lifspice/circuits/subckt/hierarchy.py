@@ -207,7 +207,8 @@ def flat_devices(netlist: SpiceNetlist, top: str, instance: str = "x1", *,
     instance : str
         Its instance name in the testbench (the first part of every path).
     params : mapping, optional
-        Parameters given on the testbench's instance line (numbers or expressions).
+        Parameters given on the testbench's instance line (numbers or expressions); an
+        ``m`` multiplies every device.
     nodes : mapping, optional
         Testbench node of each port (default: the port's own name).
 
@@ -223,8 +224,8 @@ def flat_devices(netlist: SpiceNetlist, top: str, instance: str = "x1", *,
     given = {k: float(v) for k, v in given.items() if v is not None}
     outer = {p.lower(): (nodes or {}).get(p, p).lower() for p in sub.ports}
     out: list[FlatDevice] = []
-    _walk(netlist, sub, [instance.lower()], _scope(gscope, sub, given), 1.0, outer,
-          [sub.name.lower()], gscope, out)
+    _walk(netlist, sub, [instance.lower()], _scope(gscope, sub, given), given.get("m", 1.0),
+          outer, [sub.name.lower()], gscope, out)
     return tuple(out)
 
 
