@@ -323,7 +323,9 @@ def test_parasitics_counts_and_ranges(n):
     assert [i.name for i in originals] == ["XM1", "XC1", "x1", "x2", "XM2", "R1", "XC2"]
     pins = [n for i in read_netlist(XSCHEM_CELL).subckt("lif_sink").instances for n in i.nodes]
     moved = [n for i in originals for n in i.nodes if "__pex" in n]
-    assert len(moved) == min(len(pins), n // 2)  # a pin per resistor until all are moved
+    # each pin with a resistor of its own sits on its own new node; with fewer resistors
+    # than pins, the last pins share their net's last node
+    assert len(set(moved)) == min(len(pins), n // 2)
     # the ladders connect back to the original nets: every port node is still used
     used = {n for i in cell.instances for n in i.nodes}
     assert set(cell.ports) <= used
