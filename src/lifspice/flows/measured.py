@@ -165,11 +165,12 @@ def _neuron_line(n: NeuronResult) -> str:
 
 
 def _group(measurements: Sequence[Measurement]) -> dict[str, dict[str, list]]:
-    """neuron label -> kind -> list of row tables."""
+    """neuron label -> kind -> list of row tables (and "files" -> the files it is in)."""
     out: dict[str, dict[str, list]] = {}
     for m in measurements:
         for label in m.neurons():
             out.setdefault(label, {}).setdefault(m.kind, []).append(m.rows_of(label))
+            out[label].setdefault("files", []).append(str(m.path))
     return out
 
 
@@ -190,15 +191,20 @@ def _fit_neuron(label: str, parts: dict, *, model: str, swing, current, n_boot: 
         p = parts["trace"][0]
         i = p.get("i_A", current)
         if i is None:
-            raise MeasurementFileError(f"trace of {label}: no i_A column; give the input "
-                                       "with --current (A)")
-        res.trace = fit_trace_measured(p["t_s"], p["v_V"], i)
+            raise MeasurementFileError(f"trace of {label} ({', '.join(parts['files'])}): no "
+                                       "i_A column; give the input with --current (A)")
+        try:
+            res.trace = fit_trace_measured(p["t_s"], p["v_V"], i)
+        except ValueError as e:
+            raise MeasurementFileError(f"trace of {label} ({', '.join(parts['files'])}): "
+                                       f"{e}") from None
         res.notes += list(res.trace.notes)
         swing = (res.trace.estimates["v_th_V"].value, res.trace.estimates["v_reset_V"].value)
     try:
         res.data = _fi_data(parts, label)
     except ValueError as e:
-        raise MeasurementFileError(f"neuron {label}: {e}") from None
+        raise MeasurementFileError(f"neuron {label} ({', '.join(parts['files'])}): {e}") \
+            from None
     if res.data is None:
         return res
     res.notes += list(res.data.notes)
@@ -206,7 +212,11 @@ def _fit_neuron(label: str, parts: dict, *, model: str, swing, current, n_boot: 
           "v_reset": swing[1] if swing else None}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitIdentifiabilityWarning)
-        res.choice = select_model(res.data.i, res.data.f, model=model, **kw)
+        try:
+            res.choice = select_model(res.data.i, res.data.f, model=model, **kw)
+        except ValueError as e:
+            raise MeasurementFileError(f"neuron {label} ({', '.join(parts['files'])}): "
+                                       f"{e}") from None
         if n_boot:
             chosen = bootstrap(res.choice.chosen, res.data.i, res.data.f, n_boot=n_boot,
                                rng=rng, **kw)
