@@ -118,9 +118,22 @@ def test_flat_devices_hand_written(hand):
     assert devices["x1.xr.sr"].nodes == ("vm", "vss", "out", "vss")  # nested, port 'gnd'
     assert len(devices) == 16
     # an instance parameter of the testbench reaches the devices
+    # leak's default l={2*lmin}; an override of lmin would not reach it (a global), but a
+    # default that uses a given parameter sees the given value
     wide = {d.path: d for d in flat_devices(hand, "lif", "xn", params={"wl": 2, "m": 2})}
     assert wide["xn.xleak.xm1"].w == pytest.approx(2e-6)
     assert wide["xn.xleak.xm1"].multiplier == 12.0 and wide["xn.cm"].multiplier == 2.0
+
+
+def test_defaults_see_given_values(tmp_path):
+    path = tmp_path / "defaults.spice"
+    path.write_text("* t\n.param k=3\n.subckt inner a b w=1 l={2*w} n={k}\n"
+                    "XM1 a a b b sky130_fd_pr__nfet_01v8 W={w} L={l} nf={n}\n.ends\n"
+                    ".subckt outer a b\nxi a b inner w=4\nxj a b inner\n.ends\n")
+    d = {x.path: x for x in flat_devices(read_netlist(path), "outer")}
+    assert (d["x1.xi.xm1"].w, d["x1.xi.xm1"].l) == pytest.approx((4e-6, 8e-6))
+    assert (d["x1.xj.xm1"].w, d["x1.xj.xm1"].l) == pytest.approx((1e-6, 2e-6))
+    assert d["x1.xi.xm1"].nf == 3.0
 
 
 def test_device_table_area(hand):

@@ -3,8 +3,9 @@
 A nested sky130 example (the xschem testbench's neuron, a leak pair called with ``m=2``, a
 primitive two levels down) is loaded in ngspice 39 with the kit's tt mismatch library; every
 ``@<path>[delvto]`` / ``@<path>[capacitance]`` that ``flat_devices`` names prints a value,
-and ``@<device>[m]`` equals the computed multiplier (the ``m=`` of enclosing instances
-multiplied in).
+``@<device>[m]`` equals the computed multiplier (the ``m=`` of enclosing instances
+multiplied in), and a resistor's value evaluated through the hierarchy (a global parameter,
+a default that uses an instance value) is ngspice's.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ pytestmark = pytest.mark.sky130
 DATA = Path(__file__).resolve().parent / "data" / "subckt"
 
 WRAPPER = """\
-.subckt deep a b
-Rd a b 1e9
+.param rbase=1e9
+.subckt deep a b w=1 l={2*w}
+Rd a b {rbase*l}
 .ends deep
 .subckt wrap vm iin out vdd vss
 xn vm iin out vdd vss neuron
 xp vm iin vss leak_pair m=2
-xd vm vss deep
+xd vm vss deep w=4
 Rw vm vss 1e12
 .ends wrap
 """
@@ -49,7 +51,9 @@ def test_flattened_paths_are_ngspice_paths(tmp_path):
         queries[f"@{d.spice_name}[m]"] = d.multiplier
         if d.mismatch:
             queries[d.mismatch] = None
-    queries["@r.x1.xd.rd[resistance]"] = 1e9
+        if d.name[0] in "Rr":  # values evaluated through the hierarchy: 1e9 * 2 * 4
+            queries[f"@{d.spice_name}[resistance]"] = d.values["value"]
+    assert queries["@r.x1.xd.rd[resistance]"] == 8e9
     assert "@m.x1.xp.xm1.msky130_fd_pr__nfet_01v8[m]" in queries  # nested, two m's
     write_spiceinit(tmp_path)
     deck = ["* lifspice: flattened paths", f'.include "{corner_lib("tt", mismatch=True)}"',

@@ -184,10 +184,10 @@ def _global_scope(netlist: SpiceNetlist) -> dict[str, float]:
 def _scope(gscope: Mapping[str, float], sub: Subckt, given: Mapping[str, float]) -> dict:
     """The parameters inside ``sub`` called with the instance values ``given``."""
     scope = dict(gscope)
-    for name, expr in sub.defaults.items():
-        if (v := try_evaluate(expr, scope)) is not None:
-            scope[name] = v
     scope.update({k: v for k, v in given.items() if k != "m" or "m" in sub.defaults})
+    for name, expr in sub.defaults.items():  # a default may use a value given before it
+        if name not in given and (v := try_evaluate(expr, scope)) is not None:
+            scope[name] = v
     for p in sub.params:
         if (v := try_evaluate(p.expr, scope)) is not None:
             scope[p.name] = v
