@@ -19,15 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from lifspice.analysis.sizing import SizingTargets
-from lifspice.circuits.kinds import kind_of
+from lifspice.circuits.kinds import kind_of, make_bench
 from lifspice.circuits.params import ParameterError
 from lifspice.flows.characterize import Characterization
 from lifspice.flows.characterize import characterize as _characterize
 from lifspice.flows.measured import MeasuredResult, fit_measurements
 from lifspice.flows.montecarlo.corners import run_corners
 from lifspice.flows.montecarlo.sweep import SweepPlan, SweepResult, run_sweep
+from lifspice.flows.probe import PREPARE, simulated_rheobase
 from lifspice.flows.sizing import SizingResult, size_and_verify, write_sizing
 from lifspice.io.design import load_design
+from lifspice.sim.backends import make_simulator
 
 Progress = Callable[[str, int, int], None]
 
@@ -65,7 +67,11 @@ def nominal_rheobase(design: Any) -> float:
     typical corner, 27 degC), from its values alone, A: the reference for currents given as
     multiples (``"2x"``)."""
     kind = kind_of(design := load_design(design))
-    return float(kind.guess(kind.nominal(design)).rheobase)
+    nominal = kind.nominal(design)
+    if kind.name in PREPARE:  # known by simulation only (a user's subcircuit)
+        bench = make_bench(nominal)
+        return simulated_rheobase(bench, make_simulator("shared", bench.init_commands))
+    return float(kind.guess(nominal).rheobase)
 
 
 def current_in_amps(spec: float | str, rheobase: float, option: str = "currents") -> float:
@@ -81,8 +87,10 @@ def current_in_amps(spec: float | str, rheobase: float, option: str = "currents"
 
 
 def currents_in_amps(currents: Sequence[float | str], design: Any) -> tuple[float, ...]:
-    """Currents in A from numbers (A) or multiples of the nominal rheobase (``"2x"``)."""
-    rheobase = nominal_rheobase(design)
+    """Currents in A from numbers (A) or multiples of the nominal rheobase (``"2x"``; the
+    rheobase is worked out only when a current is given so)."""
+    multiples = any(str(c).strip().lower().endswith("x") for c in currents)
+    rheobase = nominal_rheobase(design) if multiples else math.nan
     return tuple(current_in_amps(c, rheobase) for c in currents)
 
 

@@ -90,6 +90,16 @@ def fired_levels(bench: Bench, res: SimResult) -> tuple[float, float, float] | s
 PREPARE: dict[str, Callable[[Bench, Simulator], Bench]] = {"subckt": probe_subckt}
 
 
+def simulated_rheobase(bench: Bench, sim: Simulator) -> float:
+    """The rheobase of a bench's circuit from simulation alone, A: probed, then the leak
+    current at the probed threshold from the leak sweep (what currents given as multiples of
+    the rheobase mean for a circuit known only by its pins)."""
+    bench = prepare_bench(bench, sim)
+    net, vecs = bench.leak_sweep()
+    leak = extract.leak_curve(*bench.leak_current(sim.run(net, vectors=vecs)))
+    return max(0.0, float(leak.current(bench.guess().v_th)))
+
+
 def prepare_bench(bench: Bench, sim: Simulator) -> Bench:
     """``bench`` ready to measure: probed where its kind needs it (:data:`PREPARE`)."""
     step = PREPARE.get(bench.kind)

@@ -17,7 +17,6 @@ the ``.subckt`` ports) and locates the PDK's corner library.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +27,9 @@ from lifspice.circuits.netlist import assemble, spice_number
 from lifspice.circuits.params import ParameterError, SaturatingLifParams
 from lifspice.circuits.stimulus import DC, Step, Stimulus
 from lifspice.circuits.subckt.design import SubcktNeuron
+from lifspice.circuits.subckt.hierarchy import subckt_text
+from lifspice.circuits.subckt.lines import NetlistError
+from lifspice.circuits.subckt.parse import SpiceNetlist, read_netlist
 from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
 
 INSTANCE = "x1"
@@ -49,33 +51,13 @@ class Probed:
     t_ref: float  # s
 
 
-def subckt_ports(text: str, name: str) -> tuple[str, ...] | None:
-    """The ports of ``.subckt name`` in netlist ``text`` (continuation lines joined,
-    ``params:`` and ``key=value`` dropped), or None when it is not defined there."""
-    joined = re.sub(r"\n[ \t]*\+", " ", text)
-    for line in joined.splitlines():
-        words = line.split()
-        if len(words) >= 2 and words[0].lower() == ".subckt" and words[1].lower() == name.lower():
-            ports = []
-            for w in words[2:]:
-                if w.lower() == "params:" or "=" in w:
-                    break
-                ports.append(w)
-            return tuple(ports)
-    return None
-
-
-def defined_subckts(text: str) -> list[str]:
-    """Names of the ``.subckt`` definitions in ``text``."""
-    return re.findall(r"(?im)^[ \t]*\.subckt[ \t]+(\S+)", text)
-
-
 @dataclass(frozen=True)
 class SubcktBench:
     """Bench for :class:`lifspice.circuits.subckt.design.SubcktNeuron` (module docstring)."""
 
     design: SubcktNeuron
     ports: tuple[str, ...]
+    text: str  # the subcircuit and what it uses, self-contained (absolute paths)
     model_library: Path | None = None
     init_commands: tuple[str, ...] = ()
     probed: Probed | None = None
@@ -87,33 +69,24 @@ class SubcktBench:
 
     @classmethod
     def for_design(cls, design: SubcktNeuron) -> SubcktBench:
-        """Read the netlist, match pins to ports, locate the models; clear errors when the
-        file, the subckt or a pin is missing."""
-        path = Path(design.netlist)
-        if not path.is_file():
-            raise ParameterError(f"netlist {path} does not exist (the design's 'netlist' key, "
-                                 "relative to the design file)")
-        text = path.read_text(encoding="utf-8", errors="replace")
-        ports = subckt_ports(text, design.subckt)
-        if ports is None:
-            found = defined_subckts(text)
-            raise ParameterError(f"{path}: no .subckt {design.subckt!r}; the file defines "
-                                 f"{', '.join(found) if found else 'no subcircuit'}")
-        pins = [n for n, _ in design.pins]
-        low = {p.lower() for p in ports}
-        extra = [p for p in pins if p.lower() not in low]
-        missing = [p for p in ports if p.lower() not in {q.lower() for q in pins}]
-        if extra or missing:
-            raise ParameterError(
-                f"{path}: .subckt {design.subckt} has ports {' '.join(ports)}; [pins] "
-                + (f"names {extra}, which it does not have" if extra else "")
-                + ("; " if extra and missing else "")
-                + (f"lacks {missing} (give each port a role or a bias)" if missing else ""))
+        """Read the netlist (:func:`lifspice.circuits.subckt.parse.read_netlist`), match the
+        pins to the ports, settle the model libraries and locate the kit's; clear errors when
+        the file, an include, the subckt or a pin is missing."""
+        try:
+            netlist = read_netlist(design.netlist)
+            sub = netlist.subckt(design.subckt)
+        except NetlistError as exc:
+            raise ParameterError(str(exc)) from None
+        _check_pins(design, sub.ports, netlist.path)
         lib, init = None, ()
         if design.pdk == "sky130":
-            lib = Path(corner_lib(design.corner))
             init = tuple(spiceinit_lines())
-        return cls(design=design, ports=ports, model_library=lib, init_commands=init)
+            if design.models == "kit":
+                lib = Path(corner_lib(design.corner))
+        own = _model_lines(design, netlist)
+        text = subckt_text(netlist, design.subckt, models=False)
+        return cls(design=design, ports=tuple(sub.ports), text="".join(own) + text,
+                   model_library=lib, init_commands=init)
 
     def with_probed(self, probed: Probed) -> SubcktBench:
         return replace(self, probed=probed)
@@ -142,7 +115,7 @@ class SubcktBench:
         lines = []
         if self.model_library is not None:
             lines.append(f'.include "{self.model_library}"')
-        lines += [f'.include "{d.netlist}"', f".temp {s(d.temperature_c)}",
+        lines += [self.text.rstrip("\n"), f".temp {s(d.temperature_c)}",
                   f".options {d.options}"]
         if d.pin_of("vdd"):
             lines.append(f"Vdd vdd 0 DC {s(d.vdd)}")
@@ -208,6 +181,17 @@ class SubcktBench:
     def fi_netlist(self, i: float, *, t_stop: float, max_step: float) -> str:
         return self.transient(DC(i), t_stop=t_stop, max_step=max_step,
                               v_mem0=self.guess().v_reset)
+
+    def loaded_netlist(self) -> str:
+        """The circuit a Monte Carlo worker keeps loaded and alters: input ``Iin`` at 0 A, a
+        1 A AC probe into the membrane, the membrane from the reset level in a transient and
+        from rest in the operating point an ``ac`` keeps (``keepopinfo``); no analysis."""
+        p = self._need_probe()
+        s = spice_number
+        body = [*self._wiring("DC 0"), "Iac 0 mem DC 0 AC 1", ".options keepopinfo",
+                f".nodeset v(mem)={s(p.v_rest)}", f".ic v(mem)={s(self.guess().v_reset)}",
+                self._save()]
+        return assemble(f"lifspice subckt {self.design.subckt}: Monte Carlo sample", body)
 
     def op_netlist(self) -> str:
         """The rest point: no input, membrane free."""
@@ -276,3 +260,42 @@ def probe_currents(g: float, v_rest: float, v_hi: float) -> list[float]:
     down by factors of 4 to 1e-4 of it."""
     top = g * max(v_hi - v_rest, 0.05)
     return [top * 4.0 ** -k for k in range(8)] if math.isfinite(top) and top > 0 else []
+
+
+def _check_pins(design: SubcktNeuron, ports, path: Path) -> None:
+    """Every port has a pin entry and every pin entry is a port (any case)."""
+    pins = [n for n, _ in design.pins]
+    low = {p.lower() for p in ports}
+    extra = [p for p in pins if p.lower() not in low]
+    missing = [p for p in ports if p.lower() not in {q.lower() for q in pins}]
+    if extra or missing:
+        raise ParameterError(
+            f"{path}: .subckt {design.subckt} has ports {' '.join(ports)}; [pins] "
+            + (f"names {extra}, which it does not have" if extra else "")
+            + ("; " if extra and missing else "")
+            + (f"lacks {missing} (give each port a role or a bias)" if missing else ""))
+
+
+def _model_lines(design: SubcktNeuron, netlist: SpiceNetlist) -> list[str]:
+    """The netlist's own model-library lines to keep: none with ``models = "kit"`` (the kit's
+    corner library stands in for a PDK's), all with ``"own"`` (refused where a PDK section
+    disagrees with the design's corner)."""
+    keep = []
+    for m in netlist.models:
+        where = f"{m.location}: {m.written.strip()}"
+        if not m.exists:
+            raise ParameterError(f"{where}: the model file {m.path} does not exist")
+        if design.models == "kit" and m.pdk is not None:
+            if m.pdk != design.pdk:
+                raise ParameterError(
+                    f"{where}: models of {m.pdk}, but the design's pdk is {design.pdk!r}; set "
+                    f"pdk = \"{m.pdk}\" or models = \"own\"")
+            continue  # the kit's corner library replaces it
+        if (design.models == "own" and m.pdk is not None and m.section
+                and m.section.lower() != design.corner.lower()):
+            raise ParameterError(
+                f"{where}: section {m.section!r}, but the design's corner is "
+                f"{design.corner!r}; give corner = \"{m.section}\" or models = \"kit\" (the "
+                "kit's corner library replaces the line)")
+        keep.append(m.text + "\n")
+    return keep

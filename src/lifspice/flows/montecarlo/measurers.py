@@ -17,6 +17,11 @@ from lifspice.circuits.kinds import kind_of
 from lifspice.flows.montecarlo.behavioral_sample import behavioral_keys, measure_behavioral
 from lifspice.flows.montecarlo.sample import STOPPED_WINDOW_ISI, SampleSpec
 from lifspice.flows.montecarlo.sky130_sample import alter_refusal, measure_sky130, sky130_keys
+from lifspice.flows.montecarlo.subckt_sample import (
+    measure_subckt,
+    subckt_alter_refusal,
+    subckt_keys,
+)
 from lifspice.pdk.sky130 import mc_threshold_note
 
 
@@ -68,6 +73,8 @@ MEASURERS: dict[str, SampleMeasurer] = {
     "sky130": SampleMeasurer("sky130", measure_sky130, sky130_keys, pdk="sky130",
                              nominal_window_isi=STOPPED_WINDOW_ISI, alter_refusal=alter_refusal,
                              process_mc_note=mc_threshold_note),
+    "subckt": SampleMeasurer("subckt", measure_subckt, subckt_keys, pdk="sky130",
+                             alter_refusal=subckt_alter_refusal),
 }
 
 
