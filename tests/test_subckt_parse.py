@@ -14,6 +14,7 @@ from lifspice.circuits.subckt.expr import ExpressionError, UnknownParameter, eva
 from lifspice.circuits.subckt.hierarchy import (
     device_table,
     flat_devices,
+    model_conflicts,
     model_lines,
     subckt_text,
     undrawn_devices,
@@ -101,6 +102,22 @@ def test_model_lines_are_recorded_not_read(hand):
     assert lib.path == DATA / "models" / "fake_pdk.lib" and lib.exists
     assert lib.location.line == 4 and lib.location.file == HAND
     assert lib.text == f'.lib "{DATA / "models" / "fake_pdk.lib"}" tt'
+
+
+def test_model_conflicts(tmp_path):
+    pdk_lib = tmp_path / "pdk" / "sky130A" / "libs.tech" / "ngspice" / "sky130.lib.spice"
+    pdk_lib.parent.mkdir(parents=True)
+    pdk_lib.write_text("* stand-in\n.lib tt\n.endl tt\n")
+    path = tmp_path / "n.spice"
+    path.write_text(f"* t\n.lib {pdk_lib} ss\n.lib {pdk_lib} tt_mm\n"
+                    ".lib missing.lib tt\n.subckt n a\nR1 a 0 1\n.ends\n")
+    net = read_netlist(path)
+    problems = model_conflicts(net, pdk="sky130", corner="tt")
+    assert len(problems) == 2
+    assert problems[0].startswith(f"{path}:2: ") and "section ss" in problems[0]
+    assert problems[1].startswith(f"{path}:4: ") and "does not exist" in problems[1]
+    assert len(model_conflicts(net, pdk="none", corner="tt")) == 3
+    assert model_conflicts(net, pdk="sky130", corner="ss")[0].startswith(f"{path}:3: ")
 
 
 def test_flat_devices_hand_written(hand):

@@ -49,6 +49,38 @@ def model_lines(netlist: SpiceNetlist) -> tuple[ModelLine, ...]:
     return netlist.models
 
 
+def model_conflicts(netlist: SpiceNetlist, *, pdk: str, corner: str) -> list[str]:
+    """Why the netlist's model lines cannot simply stay next to the kit's corner library.
+
+    Parameters
+    ----------
+    netlist : ~lifspice.circuits.subckt.parse.SpiceNetlist
+    pdk : str
+        The design's PDK (``"sky130"`` or ``"none"``).
+    corner : str
+        The design's corner; the file may load it or its ``<corner>_mm`` section.
+
+    Returns
+    -------
+    list of str
+        One message per offending line, starting ``file:line:``: a section of the design's
+        PDK other than its corner, a PDK library in a design with ``pdk = "none"``, a
+        library file that does not exist. Empty when the lines can stay.
+    """
+    out = []
+    for m in netlist.models:
+        where = f"{m.location}: {m.written!r}"
+        if not m.exists:
+            out.append(f"{where} loads {m.path}, which does not exist")
+        elif m.pdk is not None and pdk == "none":
+            out.append(f"{where} loads the {m.pdk} models, but the design has pdk = \"none\"")
+        elif m.pdk == pdk and m.section is not None and \
+                m.section.lower() not in (corner.lower(), f"{corner.lower()}_mm"):
+            out.append(f"{where} loads section {m.section}, but the design's corner is "
+                       f"{corner}")
+    return out
+
+
 def _lookup(netlist: SpiceNetlist, inst: Instance, chain: list[str]) -> Subckt | None:
     """The definition an ``X`` instance calls (scoped as ngspice scopes nested
     definitions), or None for a subcircuit the file does not define (a PDK device)."""
@@ -122,7 +154,7 @@ def subckt_text(netlist: SpiceNetlist, name: str, *, models: bool = True) -> str
             targets.add((inst.target or "").lower())
             for text in [*inst.params.values(), inst.value or ""]:
                 names |= identifiers(text)
-    lines = [f"* subcircuit {subs[-1].name} and what it uses, from {netlist.path}"]
+    lines = [f"* subcircuit {subs[-1].name} and what it uses, from {netlist.path.name}"]
     if models:
         lines += [m.text for m in netlist.models]
     if netlist.globals:
