@@ -213,3 +213,14 @@ def test_refractory_loop_grows_c_ref_at_the_i_ref_floor(monkeypatch):
     assert out.neuron.c_ref == pytest.approx(9.41e-3 * 20e-12 / (0.93 * 1.15), rel=1e-9)
     assert out.area["total"] == pytest.approx(
         7.5e-10 + 7.24e-11 * out.neuron.c_ref / 1.448e-13, rel=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.sky130
+def test_cli_refuses_a_short_tau_m_without_ota_headroom(gmid_cache, tmp_path, capsys):
+    """At the 1.5 pF floor a 100 us tau_m needs i_b ~1.5 nA, which the OTA's pMOS pair
+    cannot carry with v_rest 1.1 V (V_GS under 0.7 V): refused up front, naming tau_m,
+    v_rest and c_min and what to change (v_rest 1.0 V is sized: 1.49 nA)."""
+    argv = ["size", "--tau", "100us", "--vrest", "1.1", "--vth", "1.18", "--out", "{tmp}/o"]
+    msg = check_error(argv, ["--tau", "--vrest", "c_min"], {}, tmp_path, capsys)
+    assert "cannot be biased" in msg and "raise tau_m" in msg and "lower v_rest" in msg

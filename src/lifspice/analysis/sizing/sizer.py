@@ -345,8 +345,12 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
     except ValueError as exc:
         if isinstance(exc, ParameterError):
             raise
-        raise InfeasibleTarget(f"tau_m {t.tau_m:g} s: the OTA cannot be biased for it "
-                               f"({exc})") from None
+        raise InfeasibleTarget(
+            f"tau_m {t.tau_m:g} s (--tau) with v_rest {t.v_rest:g} V (--vrest) and C = "
+            f"{c_mem * 1e12:.3g} pF: the OTA cannot be biased for it ({exc}): its pMOS "
+            f"pair's V_GS must fit under vdd - v_rest; raise tau_m, lower v_rest, or lower "
+            f"c_min (a smaller C makes the F-I prediction less accurate: docs/sizing.md)"
+        ) from None
     _check_power(p, design, c_mem)
     if c_given:
         return design
