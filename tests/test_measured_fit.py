@@ -44,7 +44,7 @@ def quiet():
 
 def test_coverage_of_the_95_intervals_cheap():
     """40 seeded draws (the 200-draw check is in test_measured_study.py, slow): each
-    quantity's 95 % interval holds the truth in >= 34/40 draws (P(X <= 33) = 2.6 % for a
+    quantity's 95 % interval holds the truth in >= 34/40 draws (P(X <= 33) = 0.34 % for a
     true 95 % interval, binomial), and the mean over the 7 quantities is 0.90-0.99."""
     cov = coverage(P, CURRENTS, 40, np.random.default_rng(40))["wald"]
     assert min(cov.values()) >= 34 / 40, cov

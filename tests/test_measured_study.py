@@ -1,7 +1,7 @@
 """The issue's acceptance figure for the intervals, at full size (slow, ~30 s): over 200
 seeded synthetic F-I curves (14 currents, 2 % lognormal rate jitter) the 95 % interval of
 every quantity holds the true value in 90-99 % of draws (a true 95 % interval falls outside
-[0.92, 0.98] with probability ~0.6 %, binomial n = 200). The population test's power and
+[0.90, 0.99] with probability 0.16 %, binomial n = 200). The population test's power and
 false-alarm rate are measured by benchmarks/measured_study.py (numbers in docs/measured.md)."""
 
 from __future__ import annotations
