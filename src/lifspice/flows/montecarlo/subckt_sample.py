@@ -86,11 +86,13 @@ def subckt_alter_refusal(spec: SampleSpec) -> str | None:
 def _loaded_netlist(bench: SubcktBench, spec: SampleSpec) -> str:
     """The circuit a worker keeps loaded: no analysis card, the mismatch library."""
     d = spec.design
-    if draw_mode(spec) == "alter":
+    if spec.mc:
+        raise ParameterError("a subckt neuron's Monte Carlo draws device mismatch only (no "
+                             "process variation, mc, yet)")
+    if spec.mismatch:
+        if draw_mode(spec) != "alter":
+            raise ParameterError("a subckt neuron's mismatch is drawn by 'alter' only")
         bench = replace(bench, model_library=explicit_mismatch_lib(d.corner))
-    else:
-        raise ParameterError("a subckt neuron's Monte Carlo draws device mismatch with "
-                             "'alter' only (no mc process variation yet)")
     return bench.loaded_netlist()
 
 
@@ -105,7 +107,7 @@ def measure_subckt(sim, spec: SampleSpec) -> dict:
     pr = nominal.probes
     guess = nominal.guess()
     net = _loaded_netlist(nominal, spec)
-    paths = drawn_paths(d) if spec.seed is not None else ()
+    paths = drawn_paths(d) if spec.seed is not None and spec.mismatch else ()
     with LoadedCircuit.lock:
         ses = LoadedCircuit.ensure(net, nominal.init_commands)
         if paths:
