@@ -6,9 +6,12 @@ checks the instance paths against ngspice)."""
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lifspice.circuits.subckt.expr import ExpressionError, UnknownParameter, evaluate, spice_float
 from lifspice.circuits.subckt.hierarchy import (
@@ -382,3 +385,29 @@ def test_shipped_post_layout_netlist_is_reproducible():
     assert shipped.stat().st_size < 200_000
     assert not math.isnan(sum(d.values.get("value", 0.0)
                               for d in flat_devices(read_netlist(shipped), "lif_sink")))
+
+
+# --- property: layout of the text does not change what is read ------------------------------
+
+_WORDS = ["XM1", "d", "g", "s", "b", "sky130_fd_pr__nfet_01v8", "W={2*w}", "L = 0.15",
+          "nf=2", "ad='int((nf+1)/2) * W/nf * 0.29'", "m=3", "mult=1"]
+
+
+@settings(max_examples=60 * int(os.environ.get("EXAMPLES_SCALE", "1")))
+@given(breaks=st.lists(st.booleans(), min_size=len(_WORDS) - 1, max_size=len(_WORDS) - 1),
+       comments=st.lists(st.sampled_from(["", " ; note", " $ note", "\n* a comment line"]),
+                         min_size=len(_WORDS) - 1, max_size=len(_WORDS) - 1),
+       upper=st.booleans())
+def test_continuations_and_comments_do_not_change_an_instance(breaks, comments, upper):
+    """The same element line split over '+' continuation lines at any word boundary, with
+    inline comments and comment lines between, in either case of its keywords, reads the
+    same: nodes, target and parameter values."""
+    text = _WORDS[0]
+    for word, brk, comment in zip(_WORDS[1:], breaks, comments, strict=True):
+        text += (comment + "\n+ " + word) if brk else (" " + word)
+    head = ".SUBCKT" if upper else ".subckt"
+    net = parse_netlist(f"* t\n{head} c d g s b w=1\n{text}\n.ENDS\n")
+    (inst,) = net.subckt("c").instances
+    assert inst.nodes == ("d", "g", "s", "b") and inst.target == "sky130_fd_pr__nfet_01v8"
+    assert inst.values == pytest.approx({"w": 2.0, "l": 0.15, "nf": 2.0, "ad": 0.29,
+                                         "m": 3.0, "mult": 1.0})
