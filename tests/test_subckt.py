@@ -118,3 +118,18 @@ def test_sky130_subckt_montecarlo_draws_the_native_samples(tmp_path):
         a, b = np.asarray(native[key], float), np.asarray(foreign[key], float)
         assert np.all(np.isfinite(a)) and np.std(a) > 0, key  # really drawn
         np.testing.assert_allclose(b, a, rtol=2e-3, err_msg=key)
+
+
+@pytest.mark.sky130
+def test_a_current_sink_leak_is_classified_and_predicted():
+    """A foreign transistor neuron whose leak is one nMOS sink (examples/sink_neuron: nested
+    subcircuit, m=2): classified as a current sink, rests at ground, and the LIF with the
+    measured leak curve predicts its F-I with nothing fitted."""
+    ch = ls.characterize(ROOT / "examples" / "sink_neuron" / "sink_lif.toml", points=8,
+                         workers=1)
+    rep = ch.report()
+    assert rep["leak_model"]["kind"] == "current sink"
+    assert abs(rep["v_rest_V"]) < 0.01
+    assert rep["prediction_rms_rel_error"] < 0.02
+    # the textbook LIF cannot follow a constant leak: its fit is far off
+    assert rep["fit"]["rms_rel_error"] > 5 * rep["prediction_rms_rel_error"]

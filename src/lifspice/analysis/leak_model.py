@@ -20,15 +20,16 @@ that fits within 1 % of the current range. Pure numpy/scipy.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import curve_fit
+from scipy.optimize import OptimizeWarning, curve_fit
 
 #: A model fits when its RMS residual is under this share of the largest current swept.
 FIT_TOLERANCE = 0.01
 #: A tanh leak is a current sink when its V_lin is under this share of the swept span.
-SINK_SHARE = 0.1
+SINK_SHARE = 0.25
 #: Currents under this (A) are no leak.
 NO_LEAK = 1e-15
 
@@ -114,12 +115,24 @@ def _model(v, i_b, g, v0):
 
 
 def _fit_tanh(v, i, g0, v0, scale) -> tuple[float, float, float, float] | None:
-    """(i_b, g, v0, relative RMS) of the best tanh, or None when it does not converge."""
+    """(i_b, g, v0, relative RMS) of the best tanh, or None when it does not converge.
+
+    Started from the straight line's slope and zero, and from the curve's own zero crossing
+    and slope there (a sink that turns off at ground is steep there and flat above)."""
+    order = np.argsort(v)
+    vs, is_ = v[order], i[order]
+    k = int(np.argmin(np.abs(is_)))
+    local = np.gradient(is_, vs)[k]
+    starts = [(scale, max(abs(g0), 4 * scale / max(float(np.ptp(v)), 1e-9)), v0)]
+    if local > 0:
+        starts += [(scale, float(local), float(vs[k])), (0.5 * scale, float(local), float(vs[k]))]
+    starts += [(2 * scale, starts[0][1], v0), (0.5 * scale, starts[0][1], v0)]
     best = None
-    for i_b0 in (scale, 2 * scale, 0.5 * scale):
-        g_start = max(abs(g0), 4 * scale / max(float(np.ptp(v)), 1e-9))
+    for p0 in starts:
         try:
-            popt, _ = curve_fit(_model, v, i, p0=(i_b0, g_start, v0), maxfev=5000)
+            with warnings.catch_warnings():  # the covariance is not used
+                warnings.simplefilter("ignore", OptimizeWarning)
+                popt, _ = curve_fit(_model, v, i, p0=p0, maxfev=5000)
         except (RuntimeError, ValueError):
             continue
         i_b, g, vz = (float(x) for x in popt)
