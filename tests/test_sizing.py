@@ -1,7 +1,7 @@
 """The tau_m sizer: sized designs simulate to their target; infeasible targets say so.
 
 Targets span three decades, 100 us .. 100 ms: at 100 us the membrane MIM is at its floor
-(c_min = 0.25 pF) and i_b ~0.2 nA; at 100 ms i_b is at its floor (5 pA) and C ~7.6 pF. One
+(c_min = 1.5 pF) and i_b ~1.5 nA; at 100 ms i_b is at its floor (5 pA) and C ~7.6 pF. One
 second would need ~76 pF, over the default 20000 um^2 area budget (tested as infeasible).
 gm/Id tables come from a session-wide temporary cache (LIFSPICE_CACHE), shared with
 test_gmid.py when both run; ngspice runs through ``ngspice -b`` (one process at a time).

@@ -34,7 +34,7 @@ def deviation_text(ch) -> str:
     parts.append(
         f"The textbook LIF with the measured C/g_m, V_th and V_reset misses the F-I curve by "
         f"{100 * rms_rel_error(np.asarray(rate(meas.ideal(), ch.currents)), ch.rates):.3g}% "
-        f"RMS; the saturating-leak LIF from the same measurements misses it by "
+        f"RMS; the LIF with the measured (saturating) leak curve misses it by "
         f"{100 * rms_rel_error(pred, ch.rates):.3g}% RMS with nothing fitted"
         + (" (with the comparator delay below)." if ch.comparator is not None else ".")
     )
