@@ -144,15 +144,16 @@ class SubcktNeuron:
 
     @property
     def sweep_range(self) -> tuple[float, float]:
-        """Membrane voltages the kit may force, V: ``v_lo``/``v_hi``, by default the rails
-        (0 to vdd; -1 to 2 V for a circuit without a supply pin)."""
+        """(lowest, highest) membrane voltage the kit may force, in volts: ``v_lo`` and
+        ``v_hi``, by default the rails (0 to vdd; -1 to 2 V for a circuit without a supply
+        pin)."""
         lo = self.v_lo if self.v_lo is not None else (0.0 if self.vdd else -1.0)
         hi = self.v_hi if self.v_hi is not None else (self.vdd if self.vdd else 2.0)
         return float(lo), float(hi)
 
     @property
     def logic_level(self) -> float:
-        """Level at which the spike and reset outputs switch, V."""
+        """Level at which the spike and reset outputs switch, in volts."""
         if self.spike_level is not None:
             return float(self.spike_level)
         return 0.5 * self.vdd if self.vdd else 0.5
