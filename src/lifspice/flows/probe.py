@@ -75,6 +75,10 @@ def fired_levels(bench: Bench, res: SimResult) -> tuple[float, float, float] | s
     t, v = res.time, np.asarray(res[pr.mem], float)
     spikes = events.spike_times(pr, t, res)
     pulses = events.reset_pulses(pr, t, res)
+    if spikes.size >= 1 and events.still_in_reset(pr, t, res):
+        return (f"locked up after {spikes.size} spike(s): the membrane is held at "
+                f"{v[-1]:.4g} V from {spikes[-1]:.3g} s to the end of the run ({t[-1]:.3g} s), "
+                "the reset never released")
     if spikes.size < 2 or pulses.start.size < 1:
         return (f"{spikes.size} spike(s), membrane from {v.min():.4g} to {v.max():.4g} V, "
                 f"ending at {v[-1]:.4g} V")
