@@ -56,7 +56,7 @@ def test_membrane_events_find_peaks_and_releases(tau, ratio, t_ref_share, seed):
     # the last hold is cut by the end of the record
     assert pulses.stop.size == 4
     np.testing.assert_allclose(pulses.stop, releases[:4], rtol=0,
-                               atol=2e-3 * t_ref + 0.1 * np.max(np.diff(t)))
+                               atol=2e-3 * t_ref + 0.2 * np.max(np.diff(t)))
 
 
 def test_noisy_subthreshold_trace_has_no_spikes():

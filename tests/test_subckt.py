@@ -133,3 +133,18 @@ def test_a_current_sink_leak_is_classified_and_predicted():
     assert rep["prediction_rms_rel_error"] < 0.02
     # the textbook LIF cannot follow a constant leak: its fit is far off
     assert rep["fit"]["rms_rel_error"] > 5 * rep["prediction_rms_rel_error"]
+
+
+@pytest.mark.slow
+def test_a_neuron_that_fires_with_no_input_is_reported_spontaneous(tmp_path):
+    """The textbook neuron with its rest above threshold: found firing, characterized, and
+    reported as spontaneous (the leak sweep reaches past its rest point)."""
+    folder = tmp_path / "spont"
+    shutil.copytree(TEXTBOOK.parent, folder)
+    net = folder / "textbook_lif.spice"
+    net.write_text(net.read_text().replace("v_rest=0.2 v_th=0.6", "v_rest=0.7 v_th=0.6"))
+    ch = ls.characterize(folder / "textbook.toml", points=8, workers=1)
+    rep = ch.report()
+    assert rep["spontaneous"] is True
+    assert rep["v_rest_V"] == pytest.approx(0.7, abs=2e-3)
+    assert rep["prediction_rms_rel_error"] < 0.02

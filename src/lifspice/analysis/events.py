@@ -61,26 +61,42 @@ def still_in_reset(pr: Probes, t: np.ndarray, traces: Mapping) -> bool:
 
 
 def _falls(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """(indices of the peaks, times of the half-range crossings) of the membrane's fast
-    falls, and the trace's bottom and range."""
-    lo, hi = float(np.min(v)), float(np.max(v))
+    """(indices of the peaks, times the falls pass a quarter of the range) of the membrane's
+    fast falls, and the range's bottom and size.
+
+    The range runs from the lowest point after the membrane first reaches the top quarter of
+    its whole excursion (a start far below the reset level does not count) to its highest
+    point. A fall is a reset when it goes from above three quarters of the range to below one
+    quarter in less than :data:`FAST_FALL` of the climb before it (noise and slow
+    relaxations do not)."""
+    if v.size < 3:
+        return np.array([], int), np.array([]), float(np.min(v, initial=0.0)), 0.0
+    hi = float(np.max(v))
+    first_high = int(np.argmax(v >= hi - 0.25 * (hi - float(np.min(v)))))
+    lo = float(np.min(v[first_high:]))
     span = hi - lo
-    if not span > 0 or v.size < 3:
+    if not span > 0:
         return np.array([], int), np.array([]), lo, span
-    level = lo + 0.5 * span
-    downs = extract.crossings(t, v, level, "down")
-    ups = extract.crossings(t, v, level, "up")
+    top_level, low_level = lo + 0.75 * span, lo + 0.25 * span
+    downs_top = extract.crossings(t, v, top_level, "down")
+    downs_low = extract.crossings(t, v, low_level, "down")
+    ups_low = extract.crossings(t, v, low_level, "up")
     peaks, times = [], []
-    for td in downs:
+    for td in downs_top:
+        after = downs_low[downs_low > td]
+        if not after.size:
+            continue
         k = int(np.searchsorted(t, td, side="right")) - 1
         while k > 0 and v[k - 1] >= v[k]:
             k -= 1
-        before = ups[ups < t[k]]
+        before = ups_low[ups_low < t[k]]
         climb = t[k] - (before[-1] if before.size else t[0])
-        if climb > 0 and td - t[k] > FAST_FALL * climb:
+        if climb > 0 and after[0] - t[k] > FAST_FALL * climb:
             continue  # a slow relaxation, not a reset
+        if peaks and k == peaks[-1]:
+            continue
         peaks.append(k)
-        times.append(td)
+        times.append(after[0])
     return np.asarray(peaks, int), np.asarray(times, float), lo, span
 
 

@@ -249,7 +249,15 @@ def _leak(bench: Bench, sim: Simulator, netlists: dict[str, str]) -> extract.Lea
     """1. The leak alone, DC-swept."""
     net, vecs = bench.leak_sweep()
     netlists["leak_dc"] = net
-    return extract.leak_curve(*bench.leak_current(sim.run(net, vectors=vecs)))
+    v, i = bench.leak_current(sim.run(net, vectors=vecs))
+    try:
+        return extract.leak_curve(v, i)
+    except ValueError as exc:
+        raise ParameterError(
+            f"leak DC sweep from {float(np.min(v)):.4g} to {float(np.max(v)):.4g} V: {exc} "
+            f"(current {float(np.min(i)):.3g} to {float(np.max(i)):.3g} A); the membrane "
+            "must rest inside the swept range with a leak that pulls it back (a subckt design "
+            "sets the range with v_lo and v_hi)") from None
 
 
 def _step(bench: Bench, sim: Simulator,

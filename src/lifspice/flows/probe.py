@@ -44,7 +44,7 @@ def probe_subckt(bench: SubcktBench, sim: Simulator) -> SubcktBench:
     lo, hi = d.sweep_range
     tried = []
     for i in probe_currents(adm.g, v_rest, hi):
-        fired = _fire(bench, sim, i, tau, v_rest)
+        fired = _fire(bench, sim, i, tau, lo)
         if isinstance(fired, tuple):
             v_th, v_reset, t_ref = fired
             return bench.with_probed(Probed(v_rest=v_rest, g=adm.g, c=adm.c, f_c=adm.f_c,
@@ -59,11 +59,13 @@ def probe_subckt(bench: SubcktBench, sim: Simulator) -> SubcktBench:
 
 
 def _fire(bench: SubcktBench, sim: Simulator, i: float, tau: float,
-          v_rest: float) -> tuple[float, float, float] | str:
-    """(v_th, v_reset, t_ref) of a transient at input ``i`` from rest, or what the membrane
-    did instead."""
+          v_start: float) -> tuple[float, float, float] | str:
+    """(v_th, v_reset, t_ref) of a transient at input ``i``, or what the membrane did
+    instead. It starts from the low end of the sweep range, below any threshold (the
+    operating point with the membrane there has the comparator off even where the
+    membrane would rest above threshold: a spontaneously firing neuron)."""
     t_stop = PROBE_TAUS * tau
-    res = sim.run(bench.transient(DC(i), t_stop=t_stop, max_step=tau / 200, v_mem0=v_rest),
+    res = sim.run(bench.transient(DC(i), t_stop=t_stop, max_step=tau / 200, v_mem0=v_start),
                   vectors=list(bench.probes.transient_vectors))
     return fired_levels(bench, res)
 

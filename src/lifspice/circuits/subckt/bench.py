@@ -210,7 +210,9 @@ class SubcktBench:
         no input; the spike output (if any) is saved to drop points where it fired."""
         p = self._need_probe()
         lo, hi = self.design.sweep_range
-        top = min(hi, p.v_th + 0.05 * max(p.v_th - p.v_reset, 1e-3))
+        swing = max(p.v_th - p.v_reset, 1e-3)
+        # past the threshold, and past the rest point of a spontaneously firing circuit
+        top = min(hi, max(p.v_th + 0.05 * swing, p.v_rest + 0.1 * swing))
         lo = min(lo, p.v_reset, p.v_rest)
         step = min(1e-3, (top - lo) / 200)
         s = spice_number
