@@ -22,26 +22,87 @@ def _unit(key: str) -> tuple[float, str]:
     return 1.0, ""
 
 
-def histograms(table: Mapping[str, np.ndarray], keys: Sequence[str], ax=None):
-    """One histogram per quantity (successful samples), mean and +-1 sigma marked."""
+def _si(x: float, unit: str) -> str:
+    """``x`` (SI) with an SI prefix: 6e-10, "A" -> "600 pA"."""
+    if x == 0 or not np.isfinite(x):
+        return f"{x:g} {unit}"
+    exp = int(np.clip(np.floor(np.log10(abs(x)) / 3), -5, 4))
+    prefix = {-5: "f", -4: "p", -3: "n", -2: "u", -1: "m", 0: "", 1: "k", 2: "M", 3: "G",
+              4: "T"}[exp]
+    return f"{x / 10.0 ** (3 * exp):.4g} {prefix}{unit}"
+
+
+def quantity_title(key: str, currents: Sequence[float] | None = None) -> str:
+    """A histogram's title: the quantity, and for ``rate_Hz_i<k>`` the input current."""
+    if "_i" in key and key.startswith("rate_Hz_i") and currents is not None:
+        k = int(key.rsplit("_i", 1)[1])
+        if k < len(currents):
+            return f"rate at {_si(float(currents[k]), 'A')}"
+    return key
+
+
+def histogram_axes(ax, x, *, key: str, nominal: float | None = None,
+                   limits: tuple[float | None, float | None] = (None, None),
+                   title: str | None = None, gid: str | None = None) -> dict:
+    """One labelled histogram of ``x`` (SI units of ``key``) on ``ax``: counts, the nominal,
+    mean and +-1 sigma lines and the spec ``limits`` (min, max; None: none), with a legend.
+
+    Returns what was drawn, in display units: ``{"scale", "unit", "mean", "std",
+    "nominal", "limits"}``. With ``gid`` the limit lines and the axes frame get SVG ids
+    (``<gid>-min``, ``<gid>-max``, ``<gid>-axes``) so a page can be checked where they sit.
+    """
+    scale, unit = _unit(key)
+    x = np.asarray(x, float) * scale
+    x = x[np.isfinite(x)]
+    drawn: dict = {"scale": scale, "unit": unit, "mean": None, "std": None,
+                   "nominal": None, "limits": [None, None]}
+    if x.size:
+        ax.hist(x, bins=max(5, int(np.sqrt(x.size))), color="tab:blue", alpha=0.7,
+                label=f"{x.size} samples")
+        m, s = float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else 0.0
+        ax.axvline(m, color="k", ls="-", lw=1.2, label=f"mean {m:.4g}")
+        ax.axvline(m - s, color="k", ls="--", lw=1, label=f"mean ± 1σ ({s:.3g})")
+        ax.axvline(m + s, color="k", ls="--", lw=1)
+        drawn.update(mean=m, std=s)
+    if nominal is not None and np.isfinite(nominal):
+        drawn["nominal"] = nominal * scale
+        ax.axvline(drawn["nominal"], color="tab:green", ls=":", lw=1.8,
+                   label=f"nominal {drawn['nominal']:.4g}")
+    for j, (lim, name) in enumerate(zip(limits, ("min", "max"), strict=True)):
+        if lim is None:
+            continue
+        drawn["limits"][j] = lim * scale
+        line = ax.axvline(lim * scale, color="tab:red", ls="-", lw=2,
+                          label=f"spec {name} {lim * scale:.4g}")
+        if gid:
+            line.set_gid(f"{gid}-{name}")
+    if gid:
+        ax.patch.set_gid(f"{gid}-axes")
+    ax.set_xlabel(f"{key} ({unit})" if unit else key)
+    ax.set_ylabel("samples (count)")
+    ax.set_title(title or key, fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    return drawn
+
+
+def histograms(table: Mapping[str, np.ndarray], keys: Sequence[str], ax=None, *,
+               nominal: Mapping[str, float | None] | None = None,
+               currents: Sequence[float] | None = None):
+    """One histogram per quantity (successful samples): counts, the mean and +-1 sigma,
+    the ``nominal`` value where given (report keys), the input current of each rate
+    (``currents``, A, in the sweep's order) in its title."""
     import matplotlib.pyplot as plt
 
     ok = np.asarray(table["ok"], bool)
     n = len(keys)
     cols = min(3, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 3.3 * rows), squeeze=False)
     for ax_, key in zip(axes.flat, keys, strict=False):
-        scale, unit = _unit(key)
-        x = np.asarray(table[key], float)[ok] * scale
-        x = x[np.isfinite(x)]
-        if x.size:
-            ax_.hist(x, bins=max(5, int(np.sqrt(x.size))), color="tab:blue", alpha=0.8)
-            m, s = x.mean(), x.std(ddof=1) if x.size > 1 else 0.0
-            for v, style in ((m, "-"), (m - s, "--"), (m + s, "--")):
-                ax_.axvline(v, color="k", ls=style, lw=1)
-            ax_.set_title(f"{key}: cv {s / abs(m):.3g}" if m else key, fontsize=9)
-        ax_.set_xlabel(unit)
+        x = np.asarray(table[key], float)[ok]
+        nom = (nominal or {}).get(key)
+        histogram_axes(ax_, x, key=key, nominal=None if nom is None else float(nom),
+                       title=quantity_title(key, currents))
     for ax_ in list(axes.flat)[n:]:
         ax_.axis("off")
     fig.tight_layout()
@@ -114,7 +175,8 @@ def save_mc_figures(summary: Mapping, table: Mapping[str, np.ndarray], out_dir) 
     out = Path(out_dir)
     paths = []
     keys = [k for k in summary["quantities"] if not k.startswith("drawn_")]
-    fig = histograms(table, keys)
+    fig = histograms(table, keys, nominal=summary.get("nominal") or {},
+                     currents=summary.get("currents_A") or [])
     paths.append(out / "hist.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
