@@ -17,6 +17,7 @@ import pytest
 import lifspice as ls
 from lifspice.analysis import theory
 from lifspice.circuits.params import LifParams
+from lifspice.circuits.subckt.parasitics import add_parasitics
 from lifspice.io.design import load_design
 from lifspice.io.subckt_files import write_subckt
 
@@ -148,3 +149,28 @@ def test_a_neuron_that_fires_with_no_input_is_reported_spontaneous(tmp_path):
     assert rep["spontaneous"] is True
     assert rep["v_rest_V"] == pytest.approx(0.7, abs=2e-3)
     assert rep["prediction_rms_rel_error"] < 0.02
+
+
+@pytest.mark.sky130
+def test_a_post_layout_netlist_with_1000_parasitics(tmp_path):
+    """sky130_lean exported, then 'extracted' with 500 R and 500 C (RC ladders on every net):
+    characterized through the same pins; its tau_m grows with the C the AC admittance sees,
+    its threshold and reset stay put and its refractory time grows (the timer node's
+    capacitance grows too)."""
+    spice, toml = write_subckt(load_design("sky130_lean"), tmp_path / "schematic")
+    pex = tmp_path / "pex" / "lifspice_sky130.spice"
+    pex.parent.mkdir()
+    pex.write_text(add_parasitics(spice.read_text(), "lifspice_sky130", n_elements=1000,
+                                  seed=3, ground="vss"))
+    (pex.parent / toml.name).write_text(toml.read_text())
+    n_rc = sum(1 for line in pex.read_text().splitlines() if line[:1] in "RC")
+    assert n_rc >= 1000
+    schematic = ls.characterize(toml, points=6, workers=1).report()
+    post = ls.characterize(pex.parent / toml.name, points=6, workers=1).report()
+    c_ratio = post["c_mem_ac_F"] / schematic["c_mem_ac_F"]
+    assert c_ratio > 1.0
+    assert post["tau_m_s"] / schematic["tau_m_s"] == pytest.approx(c_ratio, rel=0.01)
+    for key in ("v_th_V", "v_reset_V"):
+        assert post[key] == pytest.approx(schematic[key], rel=0.005), key
+    # the refractory timer's 0.1 pF node gains the ladders' capacitance too: t_ref grows
+    assert post["t_ref_s"] > 1.02 * schematic["t_ref_s"]
