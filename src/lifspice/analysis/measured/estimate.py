@@ -89,7 +89,8 @@ def wald_estimates(coords, x, cov_x, dof, level=0.95) -> dict[str, Estimate]:
                 grad[k] = math.nan
         se_t = float(math.sqrt(max(grad @ cov_x @ grad, 0.0))) if dof > 0 else math.inf
         if positive and v0 > 0:
-            ci = (v0 * math.exp(-q * se_t), v0 * math.exp(q * se_t))
+            w = min(q * se_t, 700.0)  # an undetermined quantity: (0, inf), not an overflow
+            ci = (v0 * math.exp(-w), v0 * math.exp(w))
             se = v0 * se_t
         else:
             ci, se = (v0 - q * se_t, v0 + q * se_t), se_t

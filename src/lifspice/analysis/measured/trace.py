@@ -2,7 +2,8 @@
 
 Spikes are the drops of the trace by more than half its span; threshold and reset are the
 medians of the samples just before and after them; the subthreshold stretches between
-spikes are fitted with :func:`lifspice.analysis.fit.fit_trace` (c_mem, g_leak, v_rest);
+spikes are fitted (c_mem, g_leak, v_rest, and each stretch's starting voltage as a nuisance
+parameter, as :func:`lifspice.analysis.fit.fit_trace` does with that voltage fixed);
 t_ref is what is left of each interval at a constant current once the fitted climb from
 reset to threshold is taken off. A DC offset of the probe moves v_rest, v_th and v_reset
 alike and leaves C, g, tau_m and t_ref unchanged. C and g are separable only where the
@@ -12,17 +13,18 @@ input takes at least two values: with one constant current only tau_m and the fi
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from scipy.optimize import least_squares
 
 from lifspice.analysis import theory as th
-from lifspice.analysis.fit import FitIdentifiabilityWarning, LifFit, fit_trace
+from lifspice.analysis.fit import LifFit
 from lifspice.analysis.measured.fi import Estimate
-from lifspice.circuits.params import LifParams
+from lifspice.circuits.params import LifParams, ParameterError
 
 __all__ = ["TraceFit", "fit_trace_measured"]
 
@@ -130,10 +132,8 @@ def fit_trace_measured(t, v, i) -> TraceFit:
                      "(only tau_m and v_rest + I/g); record the trace under two currents")
     guess = LifParams(c_mem=c0, g_leak=g0, v_rest=float(v_rest0), v_th=v_th.value,
                       v_reset=v_reset.value, t_ref=t_excl)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", FitIdentifiabilityWarning)
-        fit = fit_trace(t, v, t, i, initial=guess, spikes=spike_t, t_exclude=t_excl)
-    notes += [str(w.message) for w in caught]
+    windows = _windows(t, spike_t, t_excl, dt)
+    fit = _fit_subthreshold(t, v, i, windows, guess, one_level)
     p = fit.params
     t_ref = _wald_mean(_t_ref_per_interval(p, t, i, spike_t))
     p = LifParams(**{**p.as_dict(), "t_ref": max(t_ref.value, 0.0)})
@@ -141,6 +141,71 @@ def fit_trace_measured(t, v, i) -> TraceFit:
                            fit.residuals, fit.success, fit.message, fit.fitted,
                            fit.warnings), _trace_estimates(fit, v_th, v_reset, t_ref),
                     spike_t, noise, tuple(notes))
+
+
+def _windows(t, spike_t, t_excl, dt) -> list[np.ndarray]:
+    """Sample indices of each stretch between spikes (>= 5 samples), leaving out
+    ``t_excl`` after each spike and two samples before it."""
+    edges = np.concatenate([[t[0] - dt], spike_t])
+    out = []
+    for k, start in enumerate(edges):
+        stop = spike_t[k] - 2 * dt if k < spike_t.size else t[-1] + dt
+        lo = start + (t_excl if k > 0 else 0.0)
+        w = np.nonzero((t > lo) & (t < stop))[0]
+        if w.size >= 5:
+            out.append(w)
+    if not out:
+        raise ValueError("no stretch of at least five samples between spikes to fit")
+    return out
+
+
+def _pwl(t, i) -> tuple[np.ndarray, np.ndarray]:
+    """The sample-held input as a PWL with jumps at its changes."""
+    ch = np.nonzero(np.diff(i))[0]
+    tp = np.concatenate([[t[0]], np.repeat(t[ch + 1], 2), [t[-1]]])
+    ip = np.concatenate([[i[0]], np.column_stack([i[ch], i[ch + 1]]).ravel(), [i[-1]]])
+    return tp, ip
+
+
+def _fit_subthreshold(t, v, i, windows, guess: LifParams, one_level: bool) -> LifFit:
+    """Least squares of C, g, v_rest and each window's starting voltage (a nuisance
+    parameter: anchoring a window on one noisy sample would bias tau_m), residuals in units
+    of the swing; standard errors from the Jacobian scaled by the residual variance."""
+    tp, ip = _pwl(t, i)
+    swing = guess.v_th - guess.v_reset
+    nw = len(windows)
+    v_first = np.array([v[w[0]] for w in windows])
+
+    def params(x):
+        return dataclasses.replace(guess, c_mem=guess.c_mem * math.exp(x[0]),
+                                   g_leak=guess.g_leak * math.exp(x[1]),
+                                   v_rest=guess.v_rest + swing * x[2])
+
+    def resid(x):
+        try:
+            p = params(x)
+        except (ParameterError, OverflowError):
+            return np.full(sum(w.size for w in windows), 1e3)
+        v0 = v_first + swing * x[3:]
+        return np.concatenate([(th.membrane_pwl(p, tp, ip, t[w], v0=v0[k], t0=float(t[w[0]]))
+                                - v[w]) / swing for k, w in enumerate(windows)])
+
+    res = least_squares(resid, np.zeros(3 + nw), method="trf", x_scale="jac",
+                        xtol=1e-10, ftol=1e-10, max_nfev=100 * (4 + nw))
+    n, k = res.fun.size, 3 + nw
+    s2 = float(np.sum(res.fun ** 2)) / max(n - k, 1)
+    cov = np.linalg.pinv(res.jac.T @ res.jac) * s2
+    p = params(res.x)
+    sd = np.sqrt(np.abs(np.diag(cov)[:3]))
+    se = {f.name: 0.0 for f in dataclasses.fields(p)}
+    se.update(c_mem=p.c_mem * sd[0], g_leak=p.g_leak * sd[1], v_rest=swing * sd[2])
+    rel_tau = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
+    if one_level:
+        se.update(c_mem=math.inf, g_leak=math.inf)
+    se["tau_m_rel"] = rel_tau
+    rms = float(np.sqrt(np.mean(res.fun ** 2)))
+    return LifFit(p, se, rms, res.fun, bool(res.success), str(res.message),
+                  ("c_mem", "g_leak", "v_rest"))
 
 
 def _trace_estimates(fit: LifFit, v_th: Estimate, v_reset: Estimate,
@@ -152,7 +217,7 @@ def _trace_estimates(fit: LifFit, v_th: Estimate, v_reset: Estimate,
         rel = s / v
         return Estimate(v, s, (v * math.exp(-q * rel), v * math.exp(q * rel)))
 
-    rel_tau = math.hypot(se["c_mem"] / p.c_mem, se["g_leak"] / p.g_leak)  # upper bound
+    rel_tau = se.pop("tau_m_rel")
     return {"c_mem_F": pos(p.c_mem, se["c_mem"]), "g_leak_S": pos(p.g_leak, se["g_leak"]),
             "tau_m_s": pos(p.tau_m, rel_tau * p.tau_m),
             "v_rest_V": Estimate(p.v_rest, se["v_rest"],
