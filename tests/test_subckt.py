@@ -18,8 +18,10 @@ import lifspice as ls
 from lifspice.analysis import theory
 from lifspice.circuits.params import LifParams
 from lifspice.circuits.subckt.parasitics import add_parasitics
+from lifspice.flows.noise import noise_points
 from lifspice.io.design import load_design
 from lifspice.io.subckt_files import write_subckt
+from lifspice.sim.backends import make_simulator
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTBOOK = ROOT / "examples" / "textbook" / "textbook.toml"
@@ -174,3 +176,21 @@ def test_a_post_layout_netlist_with_1000_parasitics(tmp_path):
         assert post[key] == pytest.approx(schematic[key], rel=0.005), key
     # the refractory timer's 0.1 pF node gains the ladders' capacitance too: t_ref grows
     assert post["t_ref_s"] > 1.02 * schematic["t_ref_s"]
+
+
+@pytest.mark.slow
+def test_noise_on_a_foreign_neuron_follows_diffusion_theory():
+    """The characterization's bench (probed) drives the textbook neuron with white noise
+    (trnoise); its rate matches Siegert's for the LIF of its own measurements."""
+    ch = ls.characterize(TEXTBOOK, points=8, workers=1)
+    rep = ch.report()
+    lif = LifParams(c_mem=ch.bench.c_mem, g_leak=ch.bench.c_mem / rep["tau_m_s"],
+                    v_rest=rep["v_rest_V"], v_th=rep["v_th_V"], v_reset=rep["v_reset_V"],
+                    t_ref=rep["t_ref_s"])
+    sigma = 0.1 * np.sqrt(lif.g_leak * lif.c_mem)
+    (pt,) = noise_points(ch.bench, [(2.0 * lif.rheobase, sigma, 200)], runs=1, theory=lif,
+                         sim=make_simulator("shared", ()))
+    rate = 1.0 / np.mean(pt.isis)
+    se = np.std(pt.isis) / np.mean(pt.isis) / np.sqrt(pt.isis.size)
+    # 4 standard errors plus the 1.5 % colored-noise bias of NT = tau_m / 400
+    assert rate == pytest.approx(pt.theory_rate, rel=4 * se + 0.015)
