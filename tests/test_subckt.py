@@ -69,6 +69,8 @@ def test_textbook_neuron_follows_the_closed_form_lif_of_its_measurements():
     np.testing.assert_allclose(ch.rates[firing][keep], theory.rate(lif, i[keep]), rtol=0.02)
     assert rep["t_ref_s"] == pytest.approx(1e-4, rel=0.02)
     assert rep["spikes_from_output_pin"] == 1.0 and rep["t_ref_from_reset_pin"] == 0.0
+    # no supply pin: the energy keys are there, null, with the reason
+    assert rep["energy_per_spike_J"] is None and "vdd" in rep["null_reasons"]["static_power_W"]
 
 
 @pytest.mark.slow
@@ -96,6 +98,11 @@ def test_sky130_round_trip(name, tmp_path):
     assert rf["energy_per_spike_J"] == pytest.approx(rn["energy_per_spike_J"], rel=0.02)
     assert rf["static_power_W"] == pytest.approx(rn["static_power_W"], rel=0.02)
     assert rf["leak_model"]["kind"] == "saturating"
+    # the same keys as the native report; what a subckt cannot know is null with a reason
+    assert set(rn) <= set(rf)
+    for key in set(rn):
+        if rf[key] is None and rn[key] is not None:
+            assert rf["null_reasons"][key], key
     # the membrane's C from the AC admittance: the MIM capacitor plus parasitics
     assert 1.0 <= foreign.bench.c_mem / native.bench.c_mem < 1.01
 
@@ -194,3 +201,4 @@ def test_noise_on_a_foreign_neuron_follows_diffusion_theory():
     se = np.std(pt.isis) / np.mean(pt.isis) / np.sqrt(pt.isis.size)
     # 4 standard errors plus the 1.5 % colored-noise bias of NT = tau_m / 400
     assert rate == pytest.approx(pt.theory_rate, rel=4 * se + 0.015)
+

@@ -116,6 +116,7 @@ class Bench(Protocol):
         ...
 
     def extra_report(self, ch: Any) -> Mapping[str, Any]:
-        """Fields only this kind reports (plain floats, NaN for unknown), for report.json;
-        ``ch`` is the :class:`~lifspice.flows.characterize.Characterization`."""
+        """Fields only this kind reports (plain floats, NaN for unknown), for report.json,
+        and optionally ``null_reasons``: key -> why it is unknown; ``ch`` is the
+        :class:`~lifspice.flows.characterize.Characterization`."""
         ...

@@ -55,6 +55,11 @@ def _comparator(ch) -> dict | None:
             "model": "v_fire = v_trip + overshoot_gain * (dV/dt)**overshoot_exponent"}
 
 
+#: The energy keys of report.json (null where the bench has no supply probe).
+ENERGY_KEYS = ("energy_per_spike_J", "energy_per_spike_total_J", "static_power_W",
+               "energy_spikes_counted", "energy_trace_i_A")
+
+
 def _energy(ch) -> dict:
     """Energy per spike and static power from the supply current of the firing transient,
     with the published figures it is placed beside."""
@@ -122,9 +127,18 @@ def report_dict(ch, netlist_paths: dict[str, str] | None = None) -> dict:
         "silicon_vs_theory": deviation_text(ch),
         "netlists": dict(netlist_paths or {}),
     }
+    reasons: dict[str, str] = {}
     if bench.probes.supply is not None:
         out.update(_energy(ch))
-    out.update(json_clean(bench.extra_report(ch)))
+    else:  # the same keys as a transistor neuron's, null, with the reason
+        for key in ENERGY_KEYS:
+            out[key] = None
+            reasons[key] = ("no supply to measure: the circuit has no supply probe (a subckt "
+                            "design: give a pin the role 'vdd')")
+    extra = dict(bench.extra_report(ch))
+    reasons.update(extra.pop("null_reasons", {}))
+    out.update(json_clean(extra))
+    out["null_reasons"] = reasons
     return out
 
 

@@ -248,13 +248,20 @@ class SubcktBench:
 
     def extra_report(self, ch) -> dict:
         """The probe's membrane capacitance and corner frequency, and how spikes and the
-        refractory time were read (1: from an output pin, 0: from the membrane)."""
+        refractory time were read (1: from an output pin, 0: from the membrane); the kit
+        neuron's comparator offset is null here (no reference voltage is known), with the
+        reason under ``null_reasons``."""
         p = self._need_probe()
         pr = self.probes
         return {"c_mem_ac_F": p.c, "ac_corner_Hz": p.f_c,
                 "spikes_from_output_pin": float(pr.spike is not None),
                 "t_ref_from_reset_pin": float(pr.reset is not None),
-                "c_mem_from_hint": float(self.design.c_mem_hint is not None)}
+                "c_mem_from_hint": float(self.design.c_mem_hint is not None),
+                "comparator_offset_V": math.nan, "v_th_reference_V": math.nan,
+                "null_reasons": {
+                    "comparator_offset_V": "a subcircuit's threshold reference is not known "
+                                           "to the kit (v_th_V is the measured trip point)",
+                    "v_th_reference_V": "not known for a subcircuit"}}
 
 
 def probe_currents(g: float, v_rest: float, v_hi: float) -> list[float]:
