@@ -12,6 +12,7 @@ when used.
 from lifspice.api import (
     characterize,
     corners,
+    datasheet,
     fit_measurements,
     load_design,
     montecarlo,
@@ -23,4 +24,5 @@ from lifspice.circuits.params import LifParams, ParameterError, SaturatingLifPar
 __version__ = "0.1.0"
 
 __all__ = ["LifParams", "ParameterError", "SaturatingLifParams", "__version__", "characterize",
-           "corners", "fit_measurements", "load_design", "montecarlo", "nominal_rheobase", "size"]
+           "corners", "datasheet", "fit_measurements", "load_design", "montecarlo",
+           "nominal_rheobase", "size"]

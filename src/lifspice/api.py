@@ -23,6 +23,8 @@ from lifspice.circuits.kinds import kind_of, make_bench
 from lifspice.circuits.params import ParameterError
 from lifspice.flows.characterize import Characterization
 from lifspice.flows.characterize import characterize as _characterize
+from lifspice.flows.datasheet import DatasheetResult
+from lifspice.flows.datasheet import datasheet as _datasheet
 from lifspice.flows.measured import MeasuredResult, fit_measurements
 from lifspice.flows.montecarlo.corners import run_corners
 from lifspice.flows.montecarlo.sweep import SweepPlan, SweepResult, run_sweep
@@ -154,5 +156,20 @@ def size(tau_m: float, *, out: str | os.PathLike[str] | None = None,
     return result
 
 
-__all__ = ["MeasuredResult", "characterize", "corners", "current_in_amps", "currents_in_amps",
-           "fit_measurements", "load_design", "montecarlo", "nominal_rheobase", "size"]
+def datasheet(design: Any, *, out: str | os.PathLike[str], spec: Any = None,
+              samples: int | None = None, seed: int | None = None,
+              workers: int | None = None, points: int = 12,
+              progress: Progress | None = None) -> DatasheetResult:
+    """A datasheet of ``design`` against ``spec`` (a TOML or CACE-style YAML file; default:
+    the sizing targets, else the design's own values) into ``out``: ``datasheet.json``,
+    ``datasheet.md``, ``datasheet.html``. Every condition (nominal, corners, supply, Monte
+    Carlo with ``samples`` at ``seed``) is measured once; a run continues where an
+    interrupted one stopped. Returns :class:`~lifspice.flows.datasheet.DatasheetResult`
+    (``rows``, ``status``, ``failing``, ``paths``)."""
+    return _datasheet(design, out=out, spec=spec, samples=samples, seed=seed,
+                      workers=workers, points=points, progress=progress)
+
+
+__all__ = ["DatasheetResult", "MeasuredResult", "characterize", "corners", "current_in_amps",
+           "currents_in_amps", "datasheet", "fit_measurements", "load_design", "montecarlo",
+           "nominal_rheobase", "size"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from lifspice import __version__
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError
+from lifspice.cli import datasheet as cli_datasheet
 from lifspice.cli import export as cli_export
 from lifspice.cli import fit as cli_fit
 from lifspice.cli import montecarlo as cli_montecarlo
@@ -30,7 +31,7 @@ from lifspice.sim.result import NgspiceNotFoundError, SimulationError
 # Modules adding subcommands: each has ``register(subparsers)``, which adds its parsers and
 # sets ``handler=<function(args) -> int>`` on them with ``set_defaults``. They must import
 # nothing heavy at module level (the parser is built for every command).
-SUBCOMMAND_MODULES = (cli_montecarlo, cli_size, cli_export, cli_fit)
+SUBCOMMAND_MODULES = (cli_montecarlo, cli_size, cli_export, cli_fit, cli_datasheet)
 
 EPILOG = """\
 designs: a TOML or JSON file of flat keys in SI units (c_mem, g_leak, v_rest, v_th,

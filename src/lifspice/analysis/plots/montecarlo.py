@@ -22,7 +22,7 @@ def _unit(key: str) -> tuple[float, str]:
     return 1.0, ""
 
 
-def _si(x: float, unit: str) -> str:
+def si_text(x: float, unit: str) -> str:
     """``x`` (SI) with an SI prefix: 6e-10, "A" -> "600 pA"."""
     if x == 0 or not np.isfinite(x):
         return f"{x:g} {unit}"
@@ -37,7 +37,7 @@ def quantity_title(key: str, currents: Sequence[float] | None = None) -> str:
     if "_i" in key and key.startswith("rate_Hz_i") and currents is not None:
         k = int(key.rsplit("_i", 1)[1])
         if k < len(currents):
-            return f"rate at {_si(float(currents[k]), 'A')}"
+            return f"rate at {si_text(float(currents[k]), 'A')}"
     return key
 
 
