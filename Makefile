@@ -9,8 +9,10 @@ PY     := $(VENV)/bin/python
 EXTRAS ?= dev,sky130,sweep,brian2,docs
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := ngspice libngspice0 libngspice0-dev
+# only for the tests: the datasheet's HTML is opened in a real headless browser
+TEST_APT_PKGS := chromium
 
-.PHONY: setup system venv demo test test-fast lint bench netlists docs figures notebooks clean
+.PHONY: setup system system-test venv demo test test-fast lint bench netlists docs figures notebooks clean
 
 setup: system venv
 
@@ -25,6 +27,13 @@ system:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
 	fi
 
+system-test: system
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing $(TEST_APT_PKGS)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_APT_PKGS); \
+	fi
+
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -36,7 +45,7 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(VENV)/bin/lifspice characterize --out out/demo
 
-test: setup
+test: setup system-test
 	$(VENV)/bin/pytest -q
 
 # the edit loop: no sky130 models, nothing over ~2 s (under 2 minutes on 2 cores)
