@@ -183,6 +183,12 @@ def test_population_same_spread_passes_and_doubled_spread_is_flagged():
     assert "underestimates" in c.verdict
     q = c.quantities["tau_m_s"]
     assert 1.4 < q.std_ratio < 3.0  # 2 drawn
+    # a fit error 3x the mismatch spread: the spread is reported, not tested
+    se["tau_m_s"] = np.full(32, 3 * np.std(mc["tau_m_s"]))
+    double["tau_m_s"] = rng.normal(10e-3, np.hypot(0.6e-3, se["tau_m_s"][0]), 32)
+    c = compare_population(double, mc, se)
+    assert not c.quantities["tau_m_s"].spread_testable
+    assert "tau_m_s" not in c.spread_larger and "not tested" in c.verdict
 
 
 def test_trace_intervals_cover_the_truth():

@@ -51,11 +51,11 @@ class NeuronResult:
     Attributes
     ----------
     label : str
-    data : FiData or None
+    data : ~lifspice.analysis.measured.data.FiData or None
         Its cleaned F-I points (from an F-I table or spike times).
-    choice : ModelChoice or None
+    choice : ~lifspice.analysis.measured.choice.ModelChoice or None
         The ideal / saturating fits and the one chosen.
-    trace : TraceFit or None
+    trace : ~lifspice.analysis.measured.trace.TraceFit or None
     notes : list of str
         Data cleaning and identifiability notes.
     """
@@ -237,8 +237,8 @@ def fit_measurements(data: str | os.PathLike[str] | Sequence, *, design=None,
     Parameters
     ----------
     data : path or sequence of paths / Measurement
-        F-I tables, spike-time tables, traces (:func:`lifspice.io.measurements.
-        read_measurements`); rows of the same ``neuron`` label across files are one neuron.
+        F-I tables, spike-time tables, traces
+        (:func:`~lifspice.io.measurements.read_measurements`); rows of the same ``neuron`` label across files are one neuron.
     design : str, path, mapping or design, optional
         Simulated at the measured currents: residuals, parameters side by side, the
         parameter change that explains the difference.

@@ -23,7 +23,7 @@ class ModelChoice:
 
     Attributes
     ----------
-    chosen : MeasuredFit
+    chosen : ~lifspice.analysis.measured.fi.MeasuredFit
     fits : dict
         ``{"ideal": MeasuredFit, "saturating": MeasuredFit or None}``.
     reason : str
@@ -46,7 +46,7 @@ def select_model(i, f, *, model: str = "auto", **kw) -> ModelChoice:
 
     With ``"auto"`` the saturating model is chosen only when it lowers the small-sample AIC
     (AICc) by more than 2 (evidence ratio e = 2.7) and its ``i_b`` is determined; the reason
-    says which and by how much. ``kw`` go to :func:`fit_fi_measured`.
+    says which and by how much. ``kw`` go to :func:`~lifspice.analysis.measured.fi.fit_fi_measured`.
     """
     if model not in ("ideal", "saturating", "auto"):
         raise ValueError(f"model must be ideal, saturating or auto, got {model!r}")

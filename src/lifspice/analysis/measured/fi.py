@@ -10,7 +10,7 @@ give ``f_std_Hz`` or ``n_spikes``; the residual variance is estimated from the f
 :func:`scipy.optimize.curve_fit` with ``absolute_sigma=False``), and the 95 % intervals are
 Wald intervals with Student-t quantiles on the log scale of each positive quantity. The
 saturating-leak LIF adds ``i_b`` (the OTA tail current); the choice between them is by AICc
-(:func:`select_model`).
+(:func:`~lifspice.analysis.measured.choice.select_model`).
 """
 
 from __future__ import annotations

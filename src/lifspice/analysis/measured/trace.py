@@ -39,7 +39,7 @@ class TraceFit:
         The subthreshold fit (c_mem, g_leak, v_rest free; v_th, v_reset, t_ref measured).
     estimates : dict
         ``c_mem_F``, ``g_leak_S``, ``tau_m_s``, ``v_rest_V``, ``v_th_V``, ``v_reset_V``,
-        ``t_ref_s``: :class:`~lifspice.analysis.measured.fi.Estimate`.
+        ``t_ref_s``: :class:`~lifspice.analysis.measured.estimate.Estimate`.
     spikes : numpy.ndarray
         Spike times found, s.
     noise_v : float
