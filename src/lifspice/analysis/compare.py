@@ -25,11 +25,17 @@ def deviation_text(ch) -> str:
     dev = saturation_deviation(meas, ch.currents)
     fit = ch.fit_ideal
     tau_fit = fit.params.tau_m
-    parts = [
-        f"The leak's linear range is {1e3 * meas.v_lin:.3g} mV against a "
-        f"{1e3 * abs(meas.v_th - meas.v_rest):.3g} mV climb from rest to threshold: "
-        + dev.describe()
-    ]
+    model = ch.leak_model
+    if model is not None and model.kind == "linear":
+        parts = [f"The leak is linear over the swept range ({model.describe()}): the "
+                 "textbook LIF's leak."]
+    else:
+        parts = [
+            (f"The leak is a {model.kind} leak. " if model is not None else "")
+            + f"Its linear range is {1e3 * meas.v_lin:.3g} mV against a "
+            f"{1e3 * abs(meas.v_th - meas.v_rest):.3g} mV climb from rest to threshold: "
+            + dev.describe()
+        ]
     pred = ch.predicted_fi()
     parts.append(
         f"The textbook LIF with the measured C/g_m, V_th and V_reset misses the F-I curve by "
