@@ -9,7 +9,8 @@ of the kit passes at its nominal conditions:
   below ``max_rate``, static power under ``power_max``, area under ``area_max``, the
   Monte Carlo cv of tau_m under ``sigma_tau_rel`` and sigma(V_th) under ``sigma_vth``;
   corners at the target's temperatures;
-- from the design's values (its ideal LIF, :attr:`lifspice.circuits.kinds.Kind.guess`):
+- from the design's values (its ideal LIF, :attr:`lifspice.circuits.kinds.Kind.guess`),
+  at nominal, over the corners and for 95 % of the Monte Carlo samples:
   tau_m within 20 % of C/g (the sky130 g_m guess assumes a slope factor 1.5), V_th and
   V_reset within 25 mV, t_ref within 25 %, the rate at 2x the rheobase within 25 % of the
   saturating-leak LIF of those values (the textbook one can be silent there: a sky130 OTA
@@ -56,9 +57,7 @@ def _common(on_pdk: bool, samples: int, energy: bool = True) -> list[SpecParamet
         out += [_p("energy_per_spike", "energy_per_spike", ("nominal",)),
                 _p("static_power", "static_power", ("nominal",))]
     if on_pdk:
-        out += [_p("fires", "rate", ("corners",), current="2x", minimum=1e-3,
-                   description="firing rate at 2x the rheobase over the corners (fires)"),
-                _p("area", "area")]
+        out.append(_p("area", "area"))
     if samples:
         out += [_p("sigma_tau_m", "tau_m", ("montecarlo",), statistic="cv",
                    description="Monte Carlo cv of tau_m"),
@@ -102,17 +101,24 @@ def spec_from_design(guess: SaturatingLifParams | None, *, on_pdk: bool, samples
                      source: str, energy: bool = True) -> Spec:
     """The default spec from a design's own values (``guess``: its LIF from its values, or
     None for a subcircuit, whose quantities are then only listed)."""
+    grid = ("corners",) if on_pdk else ()
+    mc = ("montecarlo",) if samples else ()
+    over = {"nominal": ("nominal",), "cells": ("nominal", *grid, *mc),
+            "mc": ("nominal", *mc)}
     if guess is None:
-        params = [_p(q, q) for q in ("tau_m", "v_th", "v_reset", "t_ref")]
+        params = [_p(q, q, over[w]) for q, w in (("tau_m", "cells"), ("v_th", "cells"),
+                                                 ("v_reset", "mc"), ("t_ref", "cells"))]
+        params.append(_p("rate_2x", "rate", over["cells"], current="2x"))
     else:
         rate = float(theory.rate_saturating(guess, 2.0 * guess.rheobase))
+        y = {"yield_min": YIELD_MIN}
         params = [
-            _p("tau_m", "tau_m", **_band(guess.tau_m, 0.2)),
-            _p("v_th", "v_th", **_volts(guess.v_th, 0.025)),
-            _p("v_reset", "v_reset", **_volts(guess.v_reset, 0.025)),
-            _p("t_ref", "t_ref", **_band(guess.t_ref, 0.25)) if guess.t_ref > 0
-            else _p("t_ref", "t_ref"),
-            _p("rate_2x", "rate", current="2x", **_band(rate, 0.25),
+            _p("tau_m", "tau_m", over["cells"], **_band(guess.tau_m, 0.2), **y),
+            _p("v_th", "v_th", over["cells"], **_volts(guess.v_th, 0.025), **y),
+            _p("v_reset", "v_reset", over["mc"], **_volts(guess.v_reset, 0.025), **y),
+            _p("t_ref", "t_ref", over["cells"], **_band(guess.t_ref, 0.25), **y)
+            if guess.t_ref > 0 else _p("t_ref", "t_ref", over["cells"]),
+            _p("rate_2x", "rate", over["cells"], current="2x", **_band(rate, 0.25), **y,
                description="firing rate at 2x the rheobase, against the saturating-leak "
                            "LIF of the design's values"),
         ]

@@ -168,6 +168,18 @@ def _status(p: SpecParameter, rows: list[dict]) -> tuple[str, list[str]]:
     return ("fail" if reasons else "pass"), reasons
 
 
+def _typical(rows: list[dict], values: list[float]) -> float | None:
+    """The typical value: nominal, else the Monte Carlo mean (or statistic), else the tt,
+    27 degC cell, else the median."""
+    for pick in (lambda r: r["condition"] == "nominal",
+                 lambda r: r["condition"] == "montecarlo",
+                 lambda r: r.get("corner") == "tt" and r.get("temperature_c") == 27.0):
+        found = [r["value"] for r in rows if pick(r) and r["value"] is not None]
+        if found:
+            return found[0]
+    return float(np.median(values)) if values else None
+
+
 def evaluate_parameter(p: SpecParameter, m: Measurements,
                        yield_mask: np.ndarray | None = None) -> dict:
     """One datasheet row: limits, values per condition, min/typ/max, status."""
@@ -184,7 +196,7 @@ def evaluate_parameter(p: SpecParameter, m: Measurements,
                          and p.statistic == "value" and p.quantity != "yield"
                          for k in ("min", "max") if r.get(k) is not None]
     status, reasons = _status(p, rows)
-    typ = next((r["value"] for r in rows if r["value"] is not None), None)
+    typ = _typical(rows, values)
     current = (m.currents_A[list(m.current_labels).index(p.current)]
                if p.current is not None else None)
     return {"name": p.name, "quantity": p.quantity, "unit": p.unit,

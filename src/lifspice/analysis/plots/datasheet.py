@@ -6,6 +6,7 @@ line named in a legend."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -96,14 +97,14 @@ def energy_figure(energy_j: float | None, published: Sequence[tuple[str, str, fl
     """Energy per spike (J, log axis) beside published silicon LIF neurons."""
     import matplotlib.pyplot as plt
 
-    labels = [f"{src} ({tech})" for src, tech, _, _ in published]
+    labels = [textwrap.fill(f"{src} ({tech})", 30) for src, tech, _, _ in published]
     values = [j for _, _, j, _ in published]
     colors = ["tab:gray"] * len(values)
     if energy_j is not None and energy_j > 0:
         labels.append(name)
         values.append(energy_j)
         colors.append("tab:blue")
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(values) + 1.2))
+    fig, ax = plt.subplots(figsize=(7, 0.6 * len(values) + 1.2))
     y = np.arange(len(values))
     ax.barh(y, values, color=colors)
     ax.set_yticks(y, labels, fontsize=7)

@@ -121,7 +121,7 @@ def render_html(doc: Mapping, figures: Mapping[str, Any]) -> str:
         failing=[r for r in doc["parameters"] if r["status"] in ("fail", "no data")],
         design_items=sorted((k, v) for k, v in doc["design"].items() if k != "pins"),
         devices=_device_rows(doc.get("devices")), cells=_cells(doc),
-        cell_columns=[{"title": f"{t} ({u})" if u else t} for _, _, t, u in CELL_COLUMNS],
+        cell_columns=[{"title": t} for _, _, t, _ in CELL_COLUMNS],
         yields=[{"name": r["name"], "text": yield_text(r), "status": r["status"]}
                 for r in doc["parameters"] if yield_text(r)],
         figures=figs, figure=lambda f: "" if f is None else jinja2.filters.Markup(

@@ -26,6 +26,15 @@ figure img, figure svg { max-width: 100%; height: auto; display: block; }
 .hist { display: grid; grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr));
         gap: 0.6rem; }
 .small { font-size: 0.85rem; color: #445; }
+td { white-space: nowrap; } td.name, td.text { white-space: normal; }
+@media (max-width: 40rem) {  /* phone: each summary row a card of label: value lines */
+  table.cards, table.cards tbody, table.cards tr { display: block; width: 100%; }
+  table.cards thead { display: none; }
+  table.cards tr { border: 1px solid #c8cdd6; margin-bottom: 0.5rem; }
+  table.cards td { display: flex; justify-content: space-between; gap: 0.6rem;
+                   border: none; border-bottom: 1px solid #eceff3; text-align: right; }
+  table.cards td::before { content: attr(data-label); font-weight: 600; text-align: left; }
+}
 @media print {
   body { max-width: none; font-size: 11px; } .scroll { overflow: visible; }
   figure, table { break-inside: avoid; } h2 { break-after: avoid; }
@@ -50,11 +59,11 @@ Measured with ngspice by lifspice in {{ '%.0f'|format(doc.elapsed_s) }} s.</p>
 </header>
 
 <h2 id="summary-heading">Summary</h2>
-<div class="scroll"><table id="summary">
+<div class="scroll"><table id="summary" class="cards">
 <thead><tr>{% for c in columns %}<th{% if loop.index <= 3 %} class="name"{% endif %}>{{ c }}</th>{% endfor %}</tr></thead>
 <tbody>
 {% for row in rows %}<tr class="status-{{ row.status|replace(' ', '-') }}" data-parameter="{{ row.name }}" data-status="{{ row.status }}">
-{% for cell in row.cells %}<td class="{% if loop.index <= 3 %}name{% elif loop.index == 10 %}status{% elif loop.index == 11 %}text{% endif %}">{{ cell }}</td>{% endfor %}
+{% for cell in row.cells %}<td data-label="{{ columns[loop.index0] }}" class="{% if loop.index <= 3 %}name{% elif loop.index == 10 %}status{% elif loop.index == 11 %}text{% endif %}">{{ cell }}</td>{% endfor %}
 </tr>
 {% endfor %}</tbody></table></div>
 {% if failing %}<p><b>Failing</b></p><ul id="failing">
