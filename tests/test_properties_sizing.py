@@ -224,3 +224,26 @@ def test_cli_refuses_a_short_tau_m_without_ota_headroom(gmid_cache, tmp_path, ca
     argv = ["size", "--tau", "100us", "--vrest", "1.1", "--vth", "1.18", "--out", "{tmp}/o"]
     msg = check_error(argv, ["--tau", "--vrest", "c_min"], {}, tmp_path, capsys)
     assert "cannot be biased" in msg and "raise tau_m" in msg and "lower v_rest" in msg
+
+
+@pytest.mark.slow
+@pytest.mark.sky130
+def test_ota_keeps_its_tail_saturated(sizing_inputs):
+    """Found by the exploration: tau_m 243 us, lean, ff, v_rest 1.089 V was sized with the
+    pair's V_GS 14 mV under vdd - v_rest; its tail then left saturation, the simulated tau_m
+    came out 33 % long and the closed loop could not bias the OTA for the correction. The
+    tables now keep 3 U_T (77.6 mV at 27 degC) for the tail: a pair current needing V_GS
+    0.70 V is refused (it was accepted), one needing 0.60 V is not."""
+    from lifspice.analysis.sizing.leak import L_OTA, W_OTA, ota_conductance
+
+    tables, _ = sizing_inputs
+    t = SizingTargets(tau_m=2.4e-4, v_rest=1.089, v_th=1.163, v_reset=0.227)
+    pf = tables.get("pfet", 27.0)
+
+    def pair_current(vgs: float) -> float:
+        return float(pf.i_d(L_OTA, W_OTA, vgs, vgs, t.vdd - t.v_rest - vgs))
+
+    with pytest.raises(ValueError, match="for its tail"):
+        ota_conductance(tables, t, 27.0, 2 * pair_current(0.70), W_OTA)
+    g, gm = ota_conductance(tables, t, 27.0, 2 * pair_current(0.60), W_OTA)
+    assert g >= gm > 0

@@ -324,6 +324,12 @@ def _floor_note(p: _Plan, design: SizedDesign, c_mem: float) -> str:
             f"{p.worst_t:g} degC) and i_b_floor")
 
 
+#: The tail current the OTA must also carry, as a multiple of the sized i_b, before a target
+#: is accepted: the closed loop corrects i_b by the simulated tau_m (first simulations came
+#: out up to 8 % off), and a correction the OTA cannot carry would fail after simulation.
+IB_LOOP_MARGIN = 1.25
+
+
 def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
                 i_b: float | None = None, c_mem: float | None = None) -> SizedDesign:
     """Size the sky130 neuron for ``t`` (see :mod:`lifspice.analysis.sizing`).
@@ -341,14 +347,18 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
     c_given = c_mem is not None
     c_mem = _membrane_capacitor(p, c_mem)
     try:
-        design = _build(p, c_mem, i_b if i_b is not None else max(_ib_for(p, c_mem), p.i_b_min))
+        ib = i_b if i_b is not None else max(_ib_for(p, c_mem), p.i_b_min)
+        design = _build(p, c_mem, ib)
+        if i_b is None:  # room for the closed loop to raise i_b
+            ota_conductance(p.tables, t, t.temperature_c, IB_LOOP_MARGIN * ib, W_OTA)
     except ValueError as exc:
         if isinstance(exc, ParameterError):
             raise
         raise InfeasibleTarget(
             f"tau_m {t.tau_m:g} s (--tau) with v_rest {t.v_rest:g} V (--vrest) and C = "
             f"{c_mem * 1e12:.3g} pF: the OTA cannot be biased for it ({exc}): its pMOS "
-            f"pair's V_GS must fit under vdd - v_rest; raise tau_m, lower v_rest, or lower "
+            f"pair's V_GS and its tail must fit under vdd - v_rest; raise tau_m, lower "
+            f"v_rest, or lower "
             f"c_min (a smaller C makes the F-I prediction less accurate: docs/sizing.md)"
         ) from None
     _check_power(p, design, c_mem)
