@@ -92,27 +92,38 @@ def _design_and_spec(design: Any, spec: Any, samples: int | None,
     """The design and its spec (a file, a :class:`Spec`, or the default), with the
     ``samples``/``seed`` overrides, checked against what the design can be measured under."""
     loaded = load_design(design)
-    on_pdk = measurer_of(loaded).pdk is not None
+    on_pdk = has_corners(loaded)
+    valid = ("nominal", *(("corners", "supply") if on_pdk else ()),
+             *(("montecarlo",) if has_montecarlo(loaded) else ()))
     if isinstance(spec, Spec):
         the_spec = spec
     elif spec is not None:
         the_spec = read_spec(spec)
     else:
-        the_spec = _default_spec(design, loaded, on_pdk,
-                                 DEFAULT_SAMPLES if samples is None else samples)
+        n = (DEFAULT_SAMPLES if samples is None else samples) if "montecarlo" in valid else 0
+        the_spec = _default_spec(design, loaded, on_pdk, n)
     changes = {k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None}
     for key, value in changes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ParameterError(f"{key} (--{key}) must be an integer >= 0, got {value!r}")
     the_spec = replace(the_spec, **changes)
-    valid = ("nominal", "corners", "supply", "montecarlo") if on_pdk else ("nominal",
-                                                                             "montecarlo")
     check_for_design(the_spec, valid)
     if "supply" in the_spec.conditions_used():
         if not the_spec.vdd_V or getattr(loaded, "vdd", None) is None:
             raise ParameterError(f"{the_spec.source}: the supply condition needs "
                                  "conditions.vdd_V = [volts, ...] and a design with a vdd")
     return loaded, the_spec
+
+
+def has_corners(design: Any) -> bool:
+    """True for a design on a PDK (corners, supply): a sky130 design, or a subcircuit with
+    ``pdk = "sky130"`` (one with ideal elements, ``pdk = "none"``, has no corners)."""
+    return measurer_of(design).pdk is not None and getattr(design, "pdk", "sky130") != "none"
+
+
+def has_montecarlo(design: Any) -> bool:
+    """True unless the design is a subcircuit of ideal elements (no mismatch to draw)."""
+    return kind_of(design).name != "subckt" or has_corners(design)
 
 
 def _default_spec(source: Any, design: Any, on_pdk: bool, samples: int) -> Spec:
@@ -309,4 +320,5 @@ def failing_text(result: DatasheetResult) -> str:
                      for r in result.failing)
 
 
-__all__ = ["DEFAULT_SAMPLES", "DatasheetResult", "datasheet", "failing_text"]
+__all__ = ["DEFAULT_SAMPLES", "DatasheetResult", "datasheet", "failing_text", "has_corners",
+           "has_montecarlo"]

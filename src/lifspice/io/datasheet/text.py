@@ -114,10 +114,11 @@ def markdown(doc: Mapping) -> str:
         lines += ["Failing:", ""] + [f"- {r['name']}: {'; '.join(r['fail_reasons'])}"
                                      for r in failing] + [""]
     currents = ", ".join(f"{c['label']} = {si(c['current_A'], 'A')}" for c in doc["currents"])
+    grid = (f"Corners: {', '.join(spec['corners'])} at "
+            f"{', '.join(f'{t:g}' for t in spec['temperatures_c'])} °C. "
+            if any(c["condition"] == "corners" for c in doc["cells"]) else "")
     lines += [f"Currents: {currents} (the first is the reference of corners and Monte Carlo). "
-              f"Corners: {', '.join(spec['corners'])} at "
-              f"{', '.join(f'{t:g}' for t in spec['temperatures_c'])} °C. "
-              + (f"Monte Carlo: {doc['montecarlo']['n_samples']} samples, seed "
+              + grid + (f"Monte Carlo: {doc['montecarlo']['n_samples']} samples, seed "
                  f"{doc['montecarlo']['seed']}, {doc['montecarlo']['n_failed']} failed; yields "
                  "with exact (Clopper-Pearson) 95 % intervals in datasheet.json."
                  if doc.get("montecarlo") else ""), ""]
