@@ -27,7 +27,7 @@ __all__ = ["covers", "isi_leak_curve", "rate_leak_curve"]
 
 
 def covers(v: np.ndarray, v_reset: float, v_th: float) -> bool:
-    """Whether a swept curve over ``v`` (V) holds the climb ``v_reset .. v_th``: to within two
+    """Whether a swept curve over ``v`` (V) holds the climb from v_reset to v_th, to within two
     of its steps at the top (a sweep of a whole neuron stops where its comparator trips, a
     fraction of a step below the trip point read from the transients; the leak is read
     there at the last point)."""
