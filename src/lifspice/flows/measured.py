@@ -38,6 +38,7 @@ from lifspice.flows.measured_compare import (
 )
 from lifspice.io.measured_outputs import write_fit_outputs
 from lifspice.io.measurements import Measurement, MeasurementFileError, read_measurements
+from lifspice.io.montecarlo_table import read_montecarlo
 
 __all__ = ["MeasuredResult", "NeuronResult", "fit_measurements"]
 
@@ -238,7 +239,8 @@ def fit_measurements(data: str | os.PathLike[str] | Sequence, *, design=None,
     ----------
     data : path or sequence of paths / Measurement
         F-I tables, spike-time tables, traces
-        (:func:`~lifspice.io.measurements.read_measurements`); rows of the same ``neuron`` label across files are one neuron.
+        (:func:`~lifspice.io.measurements.read_measurements`); rows of the same ``neuron``
+        label across files are one neuron.
     design : str, path, mapping or design, optional
         Simulated at the measured currents: residuals, parameters side by side, the
         parameter change that explains the difference.
@@ -255,6 +257,7 @@ def fit_measurements(data: str | os.PathLike[str] | Sequence, *, design=None,
     paths = [data] if isinstance(data, (str, os.PathLike, Measurement)) else list(data)
     ms = [p if isinstance(p, Measurement) else read_measurements(p) for p in paths]
     groups = _group(ms)
+    mc = None if montecarlo is None else read_montecarlo(montecarlo)  # refused before fits
     rng = np.random.default_rng(seed)
     sim = None
     if design is not None:
@@ -270,9 +273,9 @@ def fit_measurements(data: str | os.PathLike[str] | Sequence, *, design=None,
     result = MeasuredResult(neurons, model, seed, n_boot, sources=[str(m.path) for m in ms])
     if sim is not None:
         result.comparison = compare_design(neurons, sim)
-    if montecarlo is not None:
+    if mc is not None:
         result.population, result.population_table, result.montecarlo_table = \
-            compare_montecarlo(neurons, montecarlo)
+            compare_montecarlo(neurons, mc)
     return result
 
 

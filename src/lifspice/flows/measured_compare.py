@@ -158,11 +158,12 @@ def _measured_table(neurons, currents) -> tuple[dict, dict]:
     return as_arrays, {k: np.asarray(v, float) for k, v in errors.items()}
 
 
-def compare_montecarlo(neurons, folder: str | os.PathLike[str]
+def compare_montecarlo(neurons, folder: str | os.PathLike[str] | tuple[dict, dict]
                        ) -> tuple[PopulationComparison, dict, dict]:
     """The neurons' fitted quantities and rates at the Monte Carlo's currents against its
-    samples: (comparison, measured table with ``<q>_stderr`` columns, Monte Carlo table)."""
-    plan, mc = read_montecarlo(folder)
+    samples: (comparison, measured table with ``<q>_stderr`` columns, Monte Carlo table).
+    ``folder`` is a Monte Carlo folder or its (plan, table) already read."""
+    plan, mc = folder if isinstance(folder, tuple) else read_montecarlo(folder)
     values, errors = _measured_table(neurons, plan.get("currents_A", []))
     comp = compare_population(values, mc, errors)
     table = {"neuron": [n.label for n in neurons], **values,

@@ -53,6 +53,10 @@ def select_model(i, f, *, model: str = "auto", **kw) -> ModelChoice:
     ideal = fit_fi_measured(i, f, model="ideal", **kw)
     if model == "ideal":
         return ModelChoice(ideal, {"ideal": ideal, "saturating": None}, "ideal model asked for")
+    if model == "auto" and ideal.n_points < 8:  # AICc of 5 parameters needs n > 7
+        return ModelChoice(ideal, {"ideal": ideal, "saturating": None},
+                           f"ideal: {ideal.n_points} firing points are too few to weigh a "
+                           "fifth parameter (AICc needs at least 8)")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", FitIdentifiabilityWarning)

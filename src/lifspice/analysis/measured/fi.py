@@ -155,24 +155,31 @@ def _initial_ideal(i: np.ndarray, f: np.ndarray, i_silent_max: float,
     100 V from v_th (``swing`` = v_th - v_reset, V) are skipped."""
     isi = 1.0 / f
     lo = max(i_silent_max, i.min() - 2 * (np.ptp(i) or abs(i.min())))
-    best = (math.inf, None)
-    for i_rh in np.linspace(lo, i.min(), 42)[:-1]:
-        for i_sw in np.geomspace(1e-3, 1e3, 37) * (i.min() - i_rh):
-            if abs(i_rh) / i_sw * swing > 100.0:
-                continue
-            z = np.log1p(i_sw / (i - i_rh))
-            a = np.column_stack([np.ones_like(z), z])
-            coef, *_ = np.linalg.lstsq(a / isi[:, None], np.ones_like(isi), rcond=None)
-            t_ref, tau = max(coef[0], 0.0), coef[1]
-            if tau <= 0:
-                continue
-            err = float(np.sum(np.log((t_ref + tau * z) / isi) ** 2))
-            if err < best[0]:
-                best = (err, (tau, i_sw, i_rh, t_ref))
-    if best[1] is None:
+    i_rh = np.linspace(lo, i.min(), 42)[:-1, None]
+    i_sw = (i.min() - i_rh) * np.geomspace(1e-3, 1e3, 37)[None, :]
+    i_rh, i_sw = np.broadcast_arrays(i_rh, i_sw)
+    i_rh, i_sw = i_rh.ravel(), i_sw.ravel()
+    ok = np.abs(i_rh) / i_sw * swing <= 100.0
+    i_rh, i_sw = i_rh[ok], i_sw[ok]
+    z = np.log1p(i_sw[:, None] / (i[None, :] - i_rh[:, None]))  # nodes x points
+    # min sum (t_ref a + tau b - 1)^2 with a = 1/ISI, b = z/ISI: 2x2 normal equations
+    a, b = 1.0 / isi, z / isi
+    saa, sab, sbb = np.sum(a * a), np.sum(a * b, axis=1), np.sum(b * b, axis=1)
+    sa, sb = np.sum(a), np.sum(b, axis=1)
+    det = saa * sbb - sab ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_ref = (sbb * sa - sab * sb) / det
+        tau = (saa * sb - sab * sa) / det
+        clamp = ~(t_ref >= 0)
+        t_ref = np.where(clamp, 0.0, t_ref)
+        tau = np.where(clamp, sb / sbb, tau)
+        err = np.sum(np.log((t_ref[:, None] + tau[:, None] * z) / isi) ** 2, axis=1)
+    err = np.where((tau > 0) & np.isfinite(err), err, np.inf)
+    if err.size == 0 or not np.isfinite(err.min()):
         raise ValueError("no LIF F-I curve fits these rates (they do not rise with the "
                          "current); check the i_A and f_Hz columns")
-    return best[1]
+    k = int(np.argmin(err))
+    return float(tau[k]), float(i_sw[k]), float(i_rh[k]), float(t_ref[k])
 
 
 def _weights(f, f_std, n_spikes) -> np.ndarray:
