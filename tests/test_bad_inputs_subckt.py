@@ -54,6 +54,15 @@ CASES = [
      {"d.toml": design(), "n.spice": '.include "missing.spice"\n' + NETLIST}),
     (run(), ["n.spice", ".ends"],
      {"d.toml": design(), "n.spice": NETLIST.replace(".ends textbook_lif", "")}),
+    # model lines in the user's netlist (a file whose path names the PDK)
+    (run(), ["n.spice", "section", "'ff'", "corner"],
+     {"d.toml": design(extra='models = "own"'), "sky130.lib.spice": "* models\n",
+      "n.spice": '.lib "sky130.lib.spice" ff\n' + NETLIST}),
+    (run(), ["n.spice", "sky130", "pdk"],
+     {"d.toml": design(), "sky130.lib.spice": "* models\n",
+      "n.spice": '.lib "sky130.lib.spice" tt\n' + NETLIST}),
+    (run(), ["models", "'kit'", "'own'"], {"d.toml": design(extra='models = "theirs"'),
+                                            "n.spice": NETLIST}),
     # circuits that simulate but are no working neuron
     (run(), ["never fired", "textbook_lif"],
      {"d.toml": design(), "n.spice": NETLIST.replace("v_th=0.6", "v_th=5")}),
