@@ -69,6 +69,8 @@ def test_textbook_neuron_follows_the_closed_form_lif_of_its_measurements():
     np.testing.assert_allclose(ch.rates[firing][keep], theory.rate(lif, i[keep]), rtol=0.02)
     assert rep["t_ref_s"] == pytest.approx(1e-4, rel=0.02)
     assert rep["spikes_from_output_pin"] == 1.0 and rep["t_ref_from_reset_pin"] == 0.0
+    # its spike output is the latch that holds the membrane: as wide as the hold
+    assert rep["spike_width_s"] == pytest.approx(rep["t_ref_s"], rel=0.02)
     # no supply pin: the energy keys are there, null, with the reason
     assert rep["energy_per_spike_J"] is None and "vdd" in rep["null_reasons"]["static_power_W"]
 
