@@ -156,7 +156,7 @@ def _nominal(design, spec: Spec, folder: Path, workers: int | None, points: int,
     """Stage 1: the characterization and the rates at the spec's currents."""
     done = _read_json(folder / "stage.json")
     if done is not None and done.get("currents") == list(spec.currents):
-        return done
+        return {**done, "reused": True}
     bench = make_bench(design)
     sim = make_simulator("shared", bench.init_commands)
     with SimPool(workers=workers, init_commands=bench.init_commands) as pool:
@@ -172,7 +172,7 @@ def _nominal(design, spec: Spec, folder: Path, workers: int | None, points: int,
     stage = {"currents": list(spec.currents), "currents_A": currents,
              "rates_Hz": [p.rate for p in fi], "trace_i_A": ch.trace_i}
     (folder / "stage.json").write_text(json.dumps(json_clean(stage), indent=2) + "\n")
-    return stage
+    return {**stage, "reused": False}
 
 
 def _cells(design, spec: Spec, out: Path, current: float, workers: int | None,
@@ -275,6 +275,9 @@ def datasheet(design: Any, *, out: str | os.PathLike[str], spec: Any = None,
                        if r["statistic"] == "value" else {})
     doc = _document(label, design, spec, rows, report, stage, cells, mc, devices)
     doc["elapsed_s"] = time.perf_counter() - t0
+    doc["reused"] = [name for name, reused in (
+        ("nominal", stage["reused"]), ("montecarlo", mc is not None and mc.batches_run == 0
+                                       and mc.batches_reused > 0)) if reused]
     trace = dict(np.load(out / "nominal" / "trace.npz"))
     figures = datasheet_figures(doc, spec, m, trace, report)
     paths = write_datasheet(doc, figures, out)

@@ -164,7 +164,10 @@ def _status(p: SpecParameter, rows: list[dict]) -> tuple[str, list[str]]:
             why = f": {r['error']}" if r.get("error") else ""
             reasons.append(f"{r['label']}: not measured{why}")
         elif not within(np.array([v]), p)[0]:
-            reasons.append(f"{r['label']}: {v:.4g} outside the limits")
+            lo = "-inf" if p.minimum is None else f"{p.minimum:.4g}"
+            hi = "inf" if p.maximum is None else f"{p.maximum:.4g}"
+            reasons.append(f"{r['label']}: {v:.4g} {p.unit} outside [{lo}, {hi}]".replace(
+                "  ", " "))
     return ("fail" if reasons else "pass"), reasons
 
 

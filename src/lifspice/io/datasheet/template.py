@@ -55,7 +55,8 @@ TEMPLATE = """<!DOCTYPE html>
 <p><span class="badge {{ doc.status }}" id="overall-status">{{ doc.status|upper }}</span>
 {{ doc.counts['pass'] }} pass, {{ doc.counts['fail'] }} fail, {{ doc.counts['info'] }} info,
 {{ doc.counts['no data'] }} without data. Spec: {{ doc.spec.source }}.
-Measured with ngspice by lifspice in {{ '%.0f'|format(doc.elapsed_s) }} s.</p>
+Measured with ngspice by lifspice in {{ '%.0f'|format(doc.elapsed_s) }} s{% if doc.reused %}
+(reusing the {{ doc.reused|join(' and ') }} runs of an earlier call){% endif %}.</p>
 </header>
 
 <h2 id="summary-heading">Summary</h2>
