@@ -6,7 +6,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-EXTRAS ?= dev,sky130,sweep,brian2,docs
+EXTRAS ?= dev,sky130,sweep,brian2,docs,nir
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := ngspice libngspice0 libngspice0-dev
 # only for the tests: the datasheet's HTML is opened in a real headless browser
