@@ -25,7 +25,7 @@ ALLOWED = {
 }
 # optional heavy packages: imported only inside the functions that need them
 HEAVY = {"matplotlib", "PySpice", "dask", "distributed", "xarray", "h5py", "h5netcdf",
-         "brian2", "spicelib", "tqdm", "tomli_w", "pyarrow", "nir"}
+         "brian2", "spicelib", "tqdm", "tomli_w", "pyarrow", "jinja2", "yaml", "nir"}
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
 
