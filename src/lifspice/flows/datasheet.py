@@ -14,7 +14,7 @@ so an interrupted run continues where it stopped when run again):
 4. ``montecarlo/``: the mismatch Monte Carlo (:func:`lifspice.flows.montecarlo.sweep.run_sweep`,
    its batches resumed) at every spec current.
 
-Then :func:`lifspice.analysis.datasheet.evaluate` holds the measurements to the spec and
+Then :func:`lifspice.analysis.datasheet.limits.evaluate` holds the measurements to the spec and
 :mod:`lifspice.io.datasheet` writes ``datasheet.json``, ``datasheet.md`` and
 ``datasheet.html``. A failing parameter is a result (``status`` "fail"), not an error.
 """

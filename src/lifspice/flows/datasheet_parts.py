@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from lifspice.analysis.datasheet import QUANTITIES, Measurements, Spec
-from lifspice.analysis.datasheet.evaluate import sample_values
+from lifspice.analysis.datasheet.limits import sample_values
 from lifspice.analysis.energy import PUBLISHED_ENERGY_PER_SPIKE
 from lifspice.analysis.plots.datasheet import (
     energy_figure,

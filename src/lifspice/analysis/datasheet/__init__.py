@@ -1,11 +1,11 @@
 """Datasheets, the pure part: specs (:mod:`~lifspice.analysis.datasheet.spec`), the default
 spec of a design (:mod:`~lifspice.analysis.datasheet.defaults`), limits and yield
-(:mod:`~lifspice.analysis.datasheet.evaluate`) and the theory column
+(:mod:`~lifspice.analysis.datasheet.limits`) and the theory column
 (:mod:`~lifspice.analysis.datasheet.theory_column`). The flow is
 :mod:`lifspice.flows.datasheet`; the files :mod:`lifspice.io.datasheet`."""
 
 from lifspice.analysis.datasheet.defaults import spec_from_design, spec_from_sizing
-from lifspice.analysis.datasheet.evaluate import (
+from lifspice.analysis.datasheet.limits import (
     Measurements,
     binomial_interval,
     evaluate,

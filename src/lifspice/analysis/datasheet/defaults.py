@@ -9,7 +9,8 @@ of the kit passes at its nominal conditions:
   below ``max_rate``, static power under ``power_max``, area under ``area_max``, the
   Monte Carlo cv of tau_m under ``sigma_tau_rel`` and sigma(V_th) under ``sigma_vth``;
   corners at the target's temperatures;
-- from the design's values (its ideal LIF, :attr:`lifspice.circuits.kinds.Kind.guess`),
+- from the design's values (the LIF its values make, the ``guess`` of its
+  :class:`~lifspice.circuits.kinds.Kind`),
   at nominal, over the corners and for 95 % of the Monte Carlo samples:
   tau_m within 20 % of C/g (the sky130 g_m guess assumes a slope factor 1.5), V_th and
   V_reset within 25 mV, t_ref within 25 %, the rate at 2x the rheobase within 25 % of the
