@@ -169,6 +169,7 @@ def test_default_spec_from_sizing():
     assert spec.temperatures_c == (0.0, 27.0, 70.0)
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium missing: make test installs it")
 def test_browser_sees_errors(tmp_path):
     """The browser check can fail: a console.error and a missing image are both reported."""
     page = tmp_path / "bad.html"
@@ -372,3 +373,44 @@ def test_sky130_lean_datasheet(tmp_path):
         assert page.evaluate("document.querySelectorAll('#devices tbody tr').length") == len(
             doc["devices"]["rows"])
         page.screenshot(tmp_path / "screenshot.png")
+
+
+def test_default_spec_found_beside_a_sized_design(tmp_path):
+    """A design file with a sizing.json beside it (what ``lifspice size`` writes) gets the
+    sizing targets as its spec; without it, the design's own values."""
+    from importlib import resources
+
+    from lifspice.flows.datasheet import _design_and_spec
+
+    design = tmp_path / "design.toml"
+    design.write_text((resources.files("lifspice") / "designs" / "sky130_lean.toml").read_text())
+    _, own = _design_and_spec(design, None, 10, None)
+    assert "design's own values" in own.source
+    targets = {"tau_m": 1e-3, "v_th": 0.8, "v_reset": 0.4, "t_ref": 1.3e-4, "max_rate": None,
+               "sigma_tau_rel": 0.07, "sigma_vth": 0.01, "area_max": 3e-9,
+               "power_max": 2e-8, "temperature_c": 27.0, "temperature_range": [27.0, 85.0]}
+    (tmp_path / "sizing.json").write_text(json.dumps({"targets": targets}))
+    _, sized = _design_and_spec(design, None, 10, None)
+    p = {q.name: q for q in sized.parameters}
+    assert "sizing.json" in sized.source and sized.samples == 10
+    assert p["tau_m"].maximum == pytest.approx(1.05e-3) and p["area"].maximum == 3e-9
+    assert "max_rate" not in p and sized.temperatures_c == (27.0, 85.0)
+
+
+def test_readme_table_is_the_default_spec():
+    """The README's datasheet table of sky130_lean (measured once, 200 samples) has the rows
+    and limits its default spec has today: names, order, Min/Typ/Max targets."""
+    from lifspice.flows.datasheet import _design_and_spec
+    from lifspice.io.datasheet.text import value_text
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Datasheets"):readme.index("## Speed")]
+    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in section.splitlines()
+            if ln.startswith("| ") and not ln.startswith("| Parameter")]
+    _, spec = _design_and_spec("sky130_lean", None, 200, None)
+    assert [r[0] for r in rows] == [p.name for p in spec.parameters]
+    for cells, p in zip(rows, spec.parameters, strict=True):
+        row = {"quantity": p.quantity, "unit": p.unit, "statistic": p.statistic}
+        assert cells[3] == value_text(row, p.minimum), p.name
+        assert cells[5] == value_text(row, p.typical), p.name
+        assert cells[7] == value_text(row, p.maximum), p.name

@@ -121,6 +121,13 @@ def has_corners(design: Any) -> bool:
     return measurer_of(design).pdk is not None and getattr(design, "pdk", "sky130") != "none"
 
 
+def has_supply(design: Any) -> bool:
+    """True where the bench measures a supply current (energy per spike, static power): a
+    transistor design, or a subcircuit with a ``vdd`` pin."""
+    kind = kind_of(design).name
+    return kind == "sky130" or (kind == "subckt" and design.pin_of("vdd") is not None)
+
+
 def has_montecarlo(design: Any) -> bool:
     """True unless the design is a subcircuit of ideal elements (no mismatch to draw)."""
     return kind_of(design).name != "subckt" or has_corners(design)
@@ -136,7 +143,7 @@ def _default_spec(source: Any, design: Any, on_pdk: bool, samples: int) -> Spec:
     kind = kind_of(design)
     guess = None if kind.name == "subckt" else kind.guess(kind.nominal(design))
     return spec_from_design(guess, on_pdk=on_pdk, samples=samples,
-                            energy=make_bench(design).probes.supply is not None,
+                            energy=has_supply(design),
                             source=f"default: the {kind.name} design's own values")
 
 
@@ -324,4 +331,4 @@ def failing_text(result: DatasheetResult) -> str:
 
 
 __all__ = ["DEFAULT_SAMPLES", "DatasheetResult", "datasheet", "failing_text", "has_corners",
-           "has_montecarlo"]
+           "has_montecarlo", "has_supply"]
