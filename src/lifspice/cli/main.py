@@ -144,6 +144,9 @@ def _interrupted(args) -> str:
     if args.command == "montecarlo":
         hint = (f"; finished batches are kept in {args.out}: run the same command with "
                 "--resume to continue")
+    elif args.command == "datasheet":
+        hint = (f"; finished stages and batches are kept in {args.out}: run the same command "
+                "again to continue")
     return f"lifspice: interrupted{hint}"
 
 
