@@ -244,8 +244,8 @@ def datasheet(design: Any, *, out: str | os.PathLike[str], spec: Any = None,
     out : path
         Output folder: ``datasheet.json``, ``datasheet.md``, ``datasheet.html`` and the
         stages' folders (``nominal/``, ``corners/``, ``supply/``, ``montecarlo/``).
-    spec : path or Spec, optional
-        A spec file (TOML, or CACE-style YAML) or a :class:`Spec`; default: the sizing
+    spec : path or lifspice.analysis.datasheet.spec.Spec, optional
+        A spec file (TOML, or CACE-style YAML) or a spec; default: the sizing
         targets of a design written by ``lifspice size``, else the design's own values
         (:mod:`lifspice.analysis.datasheet.defaults`).
     samples, seed : int, optional

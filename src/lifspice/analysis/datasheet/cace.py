@@ -10,7 +10,8 @@ from lifspice.circuits.params import ParameterError
 
 
 def parse_cace_yaml(text: str, where: str = "spec") -> dict:
-    """The tables of :func:`spec_from_dict` from a CACE-style YAML datasheet.
+    """The tables of :func:`~lifspice.analysis.datasheet.spec.spec_from_dict` from a
+    CACE-style YAML datasheet.
 
     Read: ``parameters: NAME: {description, spec: {minimum, typical, maximum}, conditions}``;
     a limit is a number, ``any``, or ``{value: x}`` (CACE's ``fail`` etc. are ignored);

@@ -1,6 +1,7 @@
 """Datasheet specs: which quantities, their limits, and the conditions they must hold over.
 
-A spec is TOML (or a CACE-style YAML subset, :func:`parse_cace_yaml`)::
+A spec is TOML (or a CACE-style YAML subset,
+:func:`~lifspice.analysis.datasheet.cace.parse_cace_yaml`)::
 
     title = "sky130_lean neuron"
 

@@ -81,8 +81,8 @@ def yield_text(row: Mapping) -> str:
 
 
 def table_cells(row: Mapping, *, marks: bool = True) -> list[str]:
-    """The row's cells in :data:`COLUMNS` order (``marks``: the status with CACE's check
-    marks, else the plain word)."""
+    """The row's cells in :data:`~lifspice.io.datasheet.text.COLUMNS` order (``marks``: the
+    status with CACE's check marks, else the plain word)."""
     lim = row["limits"]
     return [row["name"], "ngspice", result_text(row), value_text(row, lim["minimum"]),
             value_text(row, row["min"]), value_text(row, lim["typical"]),
