@@ -414,3 +414,40 @@ def test_readme_table_is_the_default_spec():
         assert cells[3] == value_text(row, p.minimum), p.name
         assert cells[5] == value_text(row, p.typical), p.name
         assert cells[7] == value_text(row, p.maximum), p.name
+
+
+@pytest.mark.sky130
+@pytest.mark.slow
+def test_supply_and_corners_from_a_cace_yaml_spec(tmp_path):
+    """A CACE-style YAML spec run end to end on sky130_lean: the rate over two supply
+    voltages (each a run_corners cell at the design's corner and temperature) and tau_m at
+    one corner; no Monte Carlo parameter, so no Monte Carlo is run."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("""\
+name: sky130_lean
+parameters:
+  rate:
+    spec: {minimum: 150}
+    conditions: {current: 2x, vdd: [1.7, 1.9]}
+  tau_ss:
+    quantity: tau_m
+    spec: {maximum: {value: 1.2e-3, fail: true}}
+    conditions: {corner: [ss], temperature: [27]}
+""")
+    out = tmp_path / "out"
+    assert main(["datasheet", "sky130_lean", "--spec", str(spec), "--workers", "1",
+                 "--out", str(out)]) == 0
+    doc = json.loads((out / "datasheet.json").read_text())
+    assert doc["montecarlo"] is None and not (out / "montecarlo").exists()
+    supply = [c for c in doc["cells"] if c["condition"] == "supply"]
+    assert [c["vdd_V"] for c in supply] == [1.7, 1.9] and all(c["ok"] for c in supply)
+    corners = [c for c in doc["cells"] if c["condition"] == "corners"]
+    assert [(c["corner"], c["temperature_c"]) for c in corners] == [("ss", 27.0)]
+    rate, tau = doc["parameters"]
+    assert [c["label"] for c in rate["conditions"]] == ["vdd 1.7 V", "vdd 1.9 V"]
+    # the reference current is 2x the measured rheobase in every cell
+    for v in ("1.7", "1.9"):
+        cells = json.loads((out / "supply" / f"vdd_{v}" / "corners.json").read_text())
+        assert cells["current_A"] == pytest.approx(doc["currents"][0]["current_A"])
+    assert rate["status"] == "pass" and tau["status"] == "pass"
+    assert tau["typ"] == pytest.approx(corners[0]["tau_m_s"])

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 PREFIXES = {-5: "f", -4: "p", -3: "n", -2: "µ", -1: "m", 0: "", 1: "k", 2: "M", 3: "G"}
 #: Quantities shown in percent (relative errors, yields) rather than as plain numbers.
 PERCENT = ("prediction_error", "theory_error", "yield")
+#: The summary's columns: CACE's, then the theory column.
 COLUMNS = ("Parameter", "Tool", "Result", "Min Limit", "Min Value", "Typ Target", "Typ Value",
            "Max Limit", "Max Value", "Status", "Theory")
 STATUS_TEXT = {"pass": "Pass ✅", "fail": "Fail ❌", "info": "Info", "no data": "No data ❌"}
