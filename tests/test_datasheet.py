@@ -451,3 +451,24 @@ parameters:
         assert cells["current_A"] == pytest.approx(doc["currents"][0]["current_A"])
     assert rate["status"] == "pass" and tau["status"] == "pass"
     assert tau["typ"] == pytest.approx(corners[0]["tau_m_s"])
+
+
+def test_device_tables_agree():
+    """The device table of the shipped sky130 design (exported and read back) and of the
+    same neuron as a user's subcircuit file (examples/sky130_subckt) list the same devices
+    with the same total area; a behavioral design lists its elements, with no area."""
+    from lifspice.flows.datasheet_parts import device_rows
+    from lifspice.io.design import load_design
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "sky130_subckt"
+    own = device_rows(load_design({"circuit": "sky130"}))
+    user = device_rows(load_design(example / "lifspice_sky130.toml"))
+    assert [(r["type"], r["w_m"], r["l_m"], r["multiplier"]) for r in own["rows"]] == [
+        (r["type"], r["w_m"], r["l_m"], r["multiplier"]) for r in user["rows"]]
+    assert own["total_area_m2"] == pytest.approx(user["total_area_m2"], rel=1e-12)
+    mos = [r for r in own["rows"] if r["type"] in ("nfet", "pfet")]
+    assert len(mos) > 20 and all(r["area_m2"] == pytest.approx(r["w_m"] * r["l_m"] *
+                                                               r["multiplier"]) for r in mos)
+    beh = device_rows(load_design("behavioral"))
+    assert beh["total_area_m2"] is None
+    assert any(r["type"] == "cap" and r["value"] == 1e-12 for r in beh["rows"])  # c_mem
