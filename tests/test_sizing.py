@@ -200,10 +200,14 @@ def test_cli_round_trip(inputs, tmp_path, capsys):
 
 def test_power_budget_is_infeasible_with_nearest(inputs):
     tables, mm = inputs
+    # 10 us at the 1.5 pF floor: i_b 17 nA, 72 nW (measured) against a 50 nW budget
     with pytest.raises(InfeasibleTarget, match="power") as err:
-        size_neuron(SizingTargets(tau_m=1e-7), tables, mm)
+        size_neuron(SizingTargets(tau_m=1e-5, power_max=50e-9), tables, mm)
     near = err.value.nearest
-    assert near is not None and near.power <= 1e-6 * 1.001 and near.tau_pred > 1e-7
+    assert near is not None and near.power <= 50e-9 * 1.001 and near.tau_pred > 1e-5
+    # 100 ns would need ~4.6 uA, more than the OTA's pair carries under vdd - v_rest
+    with pytest.raises(InfeasibleTarget, match="cannot be biased.*raise tau_m"):
+        size_neuron(SizingTargets(tau_m=1e-7), tables, mm)
 
 
 def test_cli_gmid_writes_tables_and_plots(inputs, tmp_path):
