@@ -115,6 +115,16 @@ class Page:
             raise RuntimeError(f"{expression[:60]}: {r['exceptionDetails'].get('text')}")
         return r["result"].get("value")
 
+    def media(self, kind: str) -> None:
+        """Emulate a CSS media type ("print", "screen")."""
+        self.call("Emulation.setEmulatedMedia", {"media": kind}, session=True)
+
+    def pdf(self, path: str | Path) -> Path:
+        """Print the page to PDF (what a reader's print dialog makes)."""
+        data = self.call("Page.printToPDF", {"printBackground": True}, session=True)["data"]
+        Path(path).write_bytes(base64.b64decode(data))
+        return Path(path)
+
     def screenshot(self, path: str | Path, full_page: bool = True) -> Path:
         params = {"format": "png", "captureBeyondViewport": full_page}
         if full_page:

@@ -318,6 +318,15 @@ def test_html_in_headless_chromium(behavioral_sheet):
         assert len(images) == 2 and min(images) > 300  # waveform, F-I (decoded)
         assert page.evaluate("document.querySelectorAll('figure svg').length") == 4
         shot = page.screenshot(out / "screenshot_desktop.png")
+        # printed: no scroll boxes (a table is never cut at the box's edge), figures whole
+        page.media("print")
+        assert page.evaluate("getComputedStyle(document.querySelector('.scroll'))"
+                             ".overflowX") == "visible"
+        assert page.evaluate("getComputedStyle(document.querySelector('figure'))"
+                             ".breakInside") == "avoid"
+        pdf = page.pdf(out / "datasheet.pdf").read_bytes()
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert pdf.startswith(b"%PDF") and pages >= 3, pages  # A4/Letter: a long page
     with Page(width=390, height=844, mobile=True) as phone:
         phone.open(html)
         assert phone.errors == []
