@@ -25,19 +25,21 @@ def register(sub) -> None:
         "the sizing targets (a design written by `lifspice size`) or the design's own values. "
         "Running the same command again continues an interrupted run.")
     d.add_argument("design", help="design file or reference design name (lifspice designs)")
-    d.add_argument("--spec", type=Path, default=None,
+    d.add_argument("--spec", type=Path, default=None, metavar="SPEC",
                    help="spec file: TOML, or a CACE-style YAML datasheet (.yaml)")
     d.add_argument("--samples", type=whole_number(0, "give 0 for no Monte Carlo"),
-                   default=None, help="Monte Carlo samples (default: the spec's, else 100)")
-    d.add_argument("--seed", type=whole_number(0), default=None,
+                   default=None, metavar="N",
+                   help="Monte Carlo samples (default: the spec's, else 100)")
+    d.add_argument("--seed", type=whole_number(0), default=None, metavar="S",
                    help="Monte Carlo master seed (default: the spec's, else 1)")
     d.add_argument("--points", type=whole_number(6, "the F-I fits need 6 points"), default=12,
+                   metavar="N",
                    help="F-I points of the nominal characterization (default 12)")
-    d.add_argument("--workers", type=whole_number(1, WORKERS_HINT), default=None,
+    d.add_argument("--workers", type=whole_number(1, WORKERS_HINT), default=None, metavar="N",
                    help="parallel ngspice processes (default: all cores)")
     d.add_argument("--strict", action="store_true",
                    help="exit 1 when a parameter fails (and print the failing rows)")
-    d.add_argument("--out", type=Path, required=True, help="output folder")
+    d.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     d.set_defaults(handler=cmd_datasheet)
 
 
