@@ -94,16 +94,21 @@ def identical(pop: Population, nominal: Population, n: int) -> Population:
 
 
 def draw_like(pop: Population, n: int, rng: np.random.Generator,
-              area_ratio: float = 1.0) -> Population:
-    """``n`` neurons drawn from a Gaussian with the population's mean and covariance of
-    (log C, log g, v_rest, v_th, v_reset, log t_ref) (log where a quantity is > 0): a bank
+              area_ratio: float = 1.0, center: Population | None = None) -> Population:
+    """``n`` neurons drawn from a Gaussian with the population's covariance of (log C,
+    log g, v_rest, v_th, v_reset, log t_ref) (log where a quantity is > 0) about its mean,
+    or about ``center``'s first neuron (the nominal neuron: mismatch has zero mean): a bank
     larger than the Monte Carlo, with its spreads and correlations; at ``area_ratio`` times
     the area the deviations are over ``sqrt(area_ratio)`` and C, g times the ratio."""
     logs = (True, True, False, False, False, bool(np.all(pop.t_ref > 0)))
     keys = ("c_mem", "g_leak", "v_rest", "v_th", "v_reset", "t_ref")
+    logs = logs if center is None else logs[:5] + (logs[5] and bool(center.t_ref[0] > 0),)
     x = np.column_stack([np.log(getattr(pop, k)) if lg else getattr(pop, k)
                          for k, lg in zip(keys, logs, strict=True)])
     mean = x.mean(axis=0)
+    if center is not None:
+        mean = np.array([np.log(getattr(center, k)[0]) if lg else getattr(center, k)[0]
+                         for k, lg in zip(keys, logs, strict=True)])
     cov = np.cov(x, rowvar=False) if pop.n > 1 else np.zeros((6, 6))
     y = rng.multivariate_normal(mean, cov / float(area_ratio), size=n, method="eigh")
     y[:, :2] += np.log(float(area_ratio))
@@ -225,7 +230,9 @@ def coding_sweep(pop: Population, nominal: Population, *, sizes=(1, 4, 16, 64),
     pop : Population
         The Monte Carlo's neurons (their spreads and correlations are drawn from).
     nominal : Population
-        The nominal neuron (its first neuron); scaled with the area as the bank is.
+        The nominal neuron (its first neuron), measured as the samples were (e.g. a Monte
+        Carlo folder's ``nominal.json``): the centre of the draws and the ideal bank's
+        neuron; scaled with the area as the bank is.
     """
     rng = np.random.default_rng(seed)
     out = []
@@ -234,7 +241,7 @@ def coding_sweep(pop: Population, nominal: Population, *, sizes=(1, 4, 16, 64),
         for n in sizes:
             runs = []
             for _ in range(repeats):
-                silicon = draw_like(pop, n, rng, area_ratio=a)
+                silicon = draw_like(pop, n, rng, area_ratio=a, center=nominal)
                 runs.append(decode_bank(silicon, identical(silicon, ideal_1, n), code=code,
                                         setup=setup, area_ratio=a, rng=rng))
             out.append(CodingResult(

@@ -61,6 +61,20 @@ def read_montecarlo(folder: str | os.PathLike, params: str = "fit") -> Populatio
         raise ExportError(f"{folder}: {exc}") from exc
 
 
+def read_montecarlo_nominal(folder: str | os.PathLike, params: str = "fit") -> Population:
+    """The nominal neuron of a Monte Carlo folder (``nominal.json``: the design without
+    draws, measured and fitted as the samples were) as a one-neuron population."""
+    folder = Path(folder)
+    try:
+        plan = json.loads((folder / "sweep.json").read_text())
+        row = json.loads((folder / "nominal.json").read_text())
+        return population_from_rows([row], plan.get("design") or {},
+                                    currents_A=plan.get("currents_A") or (), params=params,
+                                    meta={"source": "montecarlo nominal"})
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"{folder}: no usable nominal.json ({exc})") from exc
+
+
 def _report_meta(rep: Mapping, which: str) -> dict:
     design = rep.get("design") if isinstance(rep.get("design"), Mapping) else {}
     comp = rep.get("comparator") if isinstance(rep.get("comparator"), Mapping) else {}
