@@ -70,8 +70,8 @@ print(f"graph + metadata t_ref vs the Monte Carlo's measured rates: worst {err.m
 print(f"without t_ref (what a NIR reader runs): the top current's rate "
       f"{np.mean(f_graph[:, -1]):.1f} -> {np.mean(f_noref[:, -1]):.1f} Hz "
       f"({np.mean(f_noref[:, -1] / f_graph[:, -1]) - 1:+.0%})")"""),
-    new_markdown_cell("""snnTorch 1.0's importer assumes a 1e-4 s step and `v_leak = 0`, and resets to
-zero.
+    new_markdown_cell("""snnTorch 1.0's importer assumes a 1e-4 s step and `v_leak = 0`, and resets
+to zero.
 `--normalize snntorch --dt DT` writes the neuron so that its formula
 (`beta = 1 - 1e-4 / tau`, threshold over `r 1e-4 / tau`) gives `beta = 1 - DT/tau_m` and
 threshold 1: the membrane measured from `v_reset` in units of `v_th - v_reset`, the leak's
@@ -121,7 +121,8 @@ ax.set(xlabel="Monte Carlo rate (Hz)", ylabel="Brian2 rate (Hz)"); ax.legend(fon
 A bank of N neurons receives one input, `i(s) = i_rh (1.5 + 2.5 s)` for a stimulus `s` in
 [0, 1]. The **rate code** counts spikes in 0.2 s; the **first-spike code** reads
 `1 / t_first` at 0.1 ms resolution. A linear least-squares decoder (features and a
-constant) is trained on 500 stimuli and tested on 500 others, averaged over REPEATS banks. Banks are drawn from a
+constant) is trained on 500 stimuli and tested on 500 others, averaged over REPEATS
+banks. Banks are drawn from a
 Gaussian with the Monte Carlo's means and covariance; at `a` times the capacitor area
 C and g grow by `a` (tau_m kept) and every deviation shrinks by `1/sqrt(a)`.
 Three readings: **silicon** (decoder trained on the chip), **ideal** (N identical nominal
