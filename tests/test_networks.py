@@ -248,3 +248,57 @@ def test_cli_nir_errors(spice_report, tmp_path, capsys):
     assert main(["export", str(path), "--to", "nir", "--normalize", "snntorch", "--dt", "1",
                  "--out", str(tmp_path / "x.nir")]) == 2
     assert "below every tau_m" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_brian2_population_saturating_leak(tmp_path):
+    """A Monte Carlo folder of a design with a saturating leak (v_lin = 50 mV against a
+    400 mV swing), exported with --params measured: each Brian2 neuron leaks
+    ``i_b tanh(g (v_rest - v) / i_b)`` with its own ``i_b = g v_lin`` and fires at the
+    saturating-leak LIF's closed-form rate within 1 % (Brian2's grid threshold, dt/(2 ISI);
+    measured 0.04 %, rk4 at dt = t_ref/200); the same neurons with a linear leak are
+    silent there (rheobase ~40 pA)."""
+    from lifspice.circuits.params import SaturatingLifParams
+
+    rng = np.random.default_rng(4)
+    design = {"circuit": "behavioral", "c_mem": 1e-12, "g_leak": 1e-10, "v_rest": 0.2,
+              "v_th": 0.6, "v_reset": 0.1, "t_ref": 2e-3, "v_lin": 0.05}
+    neurons = [SaturatingLifParams(c_mem=1e-12, g_leak=g, v_rest=0.2, v_th=vth, v_reset=0.1,
+                                   t_ref=2e-3, i_b=g * 0.05)
+               for g, vth in zip(1e-10 * (1 + 0.05 * rng.standard_normal(4)),
+                                 0.6 + 5e-3 * rng.standard_normal(4), strict=True)]
+    currents = 5e-12 * np.array([2.5, 4.0, 6.0])  # A; the rheobase is i_b tanh(8) ~ 5 pA
+    rates = np.array([theory.rate_saturating(p, currents) for p in neurons])
+    (tmp_path / "sweep.json").write_text(json.dumps(
+        {"circuit": "behavioral", "design": design, "n_samples": 4, "seed": 4,
+         "currents_A": currents.tolist()}))
+    with open(tmp_path / "samples.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["sample", "ok", "tau_m_s", "drawn_g_leak_S", "t_ref_s", "v_th_V",
+                    "v_reset_V", "rate_Hz_i0", "rate_Hz_i1", "rate_Hz_i2"])
+        for k, p in enumerate(neurons):
+            w.writerow([k, 1, p.tau_m, p.g_leak, p.t_ref, p.v_th, p.v_reset, *rates[k]])
+    out = tmp_path / "pop.py"
+    assert main(["export", str(tmp_path), "--to", "brian2", "--params", "measured",
+                 "--out", str(out)]) == 0
+    mod = _load_script(out)
+    np.testing.assert_allclose(mod.PARAMS["i_b"], [p.i_b for p in neurons], rtol=1e-12)
+    import brian2 as b2
+
+    n, m = len(neurons), currents.size
+    group = mod.build(n=n * m, currents=np.repeat(currents, n))
+    mon = b2.SpikeMonitor(group)
+    b2.Network(group, mon).run(5.0 / rates.min() * b2.second)
+    f = np.zeros(n * m)
+    for k, t in mon.spike_trains().items():
+        t = np.asarray(t / b2.second)
+        f[k] = (t.size - 1) / (t[-1] - t[0]) if t.size >= 2 else 0.0
+    f = f.reshape(m, n).T
+    rel = np.abs(f / rates - 1)
+    print(f"saturating Brian2 population vs closed form: worst {rel.max():.2%}")
+    assert rel.max() < 0.01
+    linear = np.array([theory.rate(LifParams(**{k: getattr(p, k) for k in
+                                                ("c_mem", "g_leak", "v_rest", "v_th",
+                                                 "v_reset", "t_ref")}), currents)
+                       for p in neurons])
+    assert np.all(linear == 0)

@@ -118,13 +118,16 @@ _SATURATING_LEAK = "dv/dt = (i_b * tanh(g_leak * (v_rest - v) / i_b) + I_ext) / 
 def population_brian2_script(pop: Population, *, source: str = "lifspice",
                              dt: float | None = None) -> str:
     """A Brian2 script (:func:`lifspice.io.export.brian2_script`) of the population; with
-    ``pop.i_b`` the leak is ``i_b tanh(g_leak (v_rest - v) / i_b)`` per neuron."""
+    ``pop.i_b`` the leak is ``i_b tanh(g_leak (v_rest - v) / i_b)`` per neuron (integrated
+    with ``rk4``)."""
     text = brian2_script([pop.neuron(k) for k in range(pop.n)], source=source, dt=dt)
     if pop.i_b is None:
         return text
     if _LINEAR_LEAK not in text:
         raise ExportError("the Brian2 template changed: cannot add the saturating leak")
     text = text.replace(_LINEAR_LEAK, _SATURATING_LEAK)
+    # no closed-form update for the tanh leak: 4th-order Runge-Kutta at dt <= tau_m/200
+    text = text.replace('method="exact"', 'method="rk4"', 1)
     text = text.replace("I_ext : amp\n", "I_ext : amp\ni_b : amp (constant)\n", 1)
     text = text.replace('"t_ref": b2.second}', '"t_ref": b2.second, "i_b": b2.amp}', 1)
     return text.replace("PARAMS = {\n", "PARAMS = {\n    'i_b': "
