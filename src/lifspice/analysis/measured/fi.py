@@ -243,13 +243,15 @@ def fit_fi_measured(i, f, *, model: str = "ideal", f_std=None, n_spikes=None,
     if model == "saturating" and not math.isfinite(x0[4]):
         # i_b unknown: start from a few linear ranges (0.3 to 10 swings), keep the best
         fits = [_solve(coords, np.append(x0[:4], x0[1] + math.log(k)), i_f, f_f, w, assumed,
-                       i_silent_max, quiet=True) for k in (0.3, 1.0, 3.0, 10.0)]
+                       i_silent_max, quiet=True, max_nfev=15) for k in (0.3, 1.0, 3.0, 10.0)]
         best = min(fits, key=lambda r: r.rss)
-        return _solve(coords, best.x, i_f, f_f, w, assumed, i_silent_max)
+        # capped: on data the leak does not saturate, i_b drifts to infinity for ever
+        return _solve(coords, best.x, i_f, f_f, w, assumed, i_silent_max, max_nfev=100)
     return _solve(coords, x0, i_f, f_f, w, assumed, i_silent_max)
 
 
-def _solve(coords, x0, i, f, w, assumed, i_silent_max, quiet=False) -> MeasuredFit:
+def _solve(coords, x0, i, f, w, assumed, i_silent_max, quiet=False,
+           max_nfev=None) -> MeasuredFit:
     rate = _rate_fn(coords.model)
     n, k = f.size, x0.size
     log_f = np.log(f)
@@ -270,7 +272,7 @@ def _solve(coords, x0, i, f, w, assumed, i_silent_max, quiet=False) -> MeasuredF
         warnings.simplefilter("ignore", RuntimeWarning)
         res = least_squares(resid, x0, bounds=(lower, np.full(k, np.inf)), method="trf",
                             x_scale="jac", xtol=1e-12, ftol=1e-12, gtol=1e-12,
-                            max_nfev=400 * (k + 1))
+                            max_nfev=max_nfev or 400 * (k + 1))
     dof = n - k
     rss = float(np.sum(res.fun ** 2))
     s2 = rss / dof if dof > 0 else math.nan
