@@ -123,8 +123,9 @@ A bank of N neurons receives one input, `i(s) = i_rh (1.5 + 2.5 s)` for a stimul
 `1 / t_first` at 0.1 ms resolution. A linear least-squares decoder (features and a
 constant) is trained on 500 stimuli and tested on 500 others, averaged over REPEATS
 banks. Banks are drawn from a
-Gaussian with the Monte Carlo's means and covariance; at `a` times the capacitor area
-C and g grow by `a` (tau_m kept) and every deviation shrinks by `1/sqrt(a)`.
+Gaussian with the Monte Carlo's covariance about its nominal neuron (`nominal.json`,
+measured as the samples were); at `a` times the capacitor area C and g grow by `a`
+(tau_m kept) and every deviation shrinks by `1/sqrt(a)`.
 Three readings: **silicon** (decoder trained on the chip), **ideal** (N identical nominal
 neurons), **uncalibrated** (the chip read by the ideal bank's decoder: a decoder designed
 from the schematic). Area = capacitor area at 2 fF/um^2; energy = `C (V_th - V_reset)

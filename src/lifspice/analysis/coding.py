@@ -227,9 +227,9 @@ def coding_sweep(pop: Population, nominal: Population, *, sizes=(1, 4, 16, 64),
 
     Parameters
     ----------
-    pop : Population
+    pop : lifspice.analysis.population.Population
         The Monte Carlo's neurons (their spreads and correlations are drawn from).
-    nominal : Population
+    nominal : lifspice.analysis.population.Population
         The nominal neuron (its first neuron), measured as the samples were (e.g. a Monte
         Carlo folder's ``nominal.json``): the centre of the draws and the ideal bank's
         neuron; scaled with the area as the bank is.
