@@ -136,7 +136,8 @@ for die in ("d1", "d2"):
     new_markdown_cell("""## 5. Against the Monte Carlo
 
 Means (Welch t), spreads (F test net of each neuron's fit error, Brown-Forsythe beside it),
-Holm over the quantities. Die `d2`'s capacitance shift moves the means; die `d1` alone is
+Holm over all the tests. Die `d2`'s capacitance shift moves the means, and the two dies
+together spread wider than one die's mismatch (the verdict names both); die `d1` alone is
 consistent with the Monte Carlo."""),
     new_code_cell("""print(res.population.verdict)
 for k, q in res.population.quantities.items():
