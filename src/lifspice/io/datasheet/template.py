@@ -7,7 +7,9 @@ CSS = """
 :root { --pass: #d9f2dd; --fail: #f8d7da; --info: #e8eef8; --ink: #1d2430; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       color: var(--ink); margin: 0 auto; padding: 0.8rem; max-width: 64rem; }
+       color: var(--ink); margin: 0 auto; padding: 0.8rem; max-width: 64rem;
+       overflow-wrap: anywhere; }  /* long paths and names break instead of widening */
+table { overflow-wrap: normal; }
 h1 { font-size: 1.5rem; margin: 0.2rem 0; } h2 { font-size: 1.2rem; margin-top: 1.6rem;
      border-bottom: 1px solid #ccd; }
 .scroll { overflow-x: auto; max-width: 100%; }
