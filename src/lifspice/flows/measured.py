@@ -160,8 +160,12 @@ def _neuron_line(n: NeuronResult) -> str:
                      f"{e['t_ref_s'].value * 1e3:.3g} ms ({n.choice.reason.split(':')[0]})")
     if n.trace is not None:
         e = n.trace.estimates
-        parts.append(f"trace: C {e['c_mem_F'].value * 1e12:.4g} pF, g "
-                     f"{e['g_leak_S'].value * 1e9:.4g} nS, V_th {e['v_th_V'].value:.4g} V")
+        if math.isfinite(e["c_mem_F"].stderr):
+            parts.append(f"trace: C {e['c_mem_F'].value * 1e12:.4g} pF, g "
+                         f"{e['g_leak_S'].value * 1e9:.4g} nS, V_th {e['v_th_V'].value:.4g} V")
+        else:
+            parts.append(f"trace: tau_m {e['tau_m_s'].value * 1e3:.4g} ms (C and g not "
+                         f"separable), V_th {e['v_th_V'].value:.4g} V")
     return " ".join(parts)
 
 
