@@ -383,6 +383,10 @@ def test_sky130_lean_datasheet(tmp_path):
         assert page.evaluate("document.querySelectorAll('#devices tbody tr').length") == len(
             doc["devices"]["rows"])
         page.screenshot(tmp_path / "screenshot.png")
+    with Page(width=390, height=844, mobile=True) as phone:
+        phone.open(tmp_path / "datasheet.html")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert phone.errors == [] and width <= 390, width
 
 
 def test_default_spec_found_beside_a_sized_design(tmp_path):
