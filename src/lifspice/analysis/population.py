@@ -13,9 +13,11 @@ Which parameters
 ``v_reset_V`` and ``v_rest_V`` (the design's ``v_rest`` where the kind does not measure
 it): that neuron reproduces the sample's measured rates within ``fit_rms_rel_error``.
 ``params="measured"`` takes the measured ``tau_m_s``, g (``gm_S``, else the drawn
-``drawn_g_leak_S``) and ``t_ref_s``; with a design whose leak saturates (a ``v_lin`` key)
-each neuron then gets ``i_b = g v_lin`` (the saturating leak
-``i_b tanh((v_rest - v) / v_lin)``), which the fitted ideal LIF does not need.
+``drawn_g_leak_S``) and ``t_ref_s``; with a design whose leak saturates each neuron then
+gets a saturation current ``i_b`` (the leak ``i_b tanh(g (v_rest - v) / i_b)``): ``g v_lin``
+for a behavioral ``v_lin`` key, the design's OTA tail current ``i_b`` for a transistor-level
+design (the same for every neuron). The fitted ideal LIF needs none: it reproduces the
+sample's rates with an effective tau_m.
 """
 
 from __future__ import annotations
@@ -139,6 +141,19 @@ def _rate_columns(rows: Sequence[Mapping], n_currents: int) -> np.ndarray:
     return out
 
 
+def _saturation_current(design: Mapping, g: np.ndarray) -> np.ndarray | None:
+    """Per-neuron saturation current of the leak, A: ``g v_lin`` (behavioral ``v_lin``),
+    the design's OTA tail current ``i_b`` (a transistor-level design; the same for every
+    neuron, its mismatch is not measured per sample), or None (a linear leak)."""
+    v_lin = design.get("v_lin")
+    if v_lin is not None and math.isfinite(float(v_lin)):
+        return g * float(v_lin)
+    i_b = design.get("i_b")
+    if i_b is not None and math.isfinite(float(i_b)) and float(i_b) > 0:
+        return np.full(g.shape, float(i_b))
+    return None
+
+
 def population_from_rows(rows: Sequence[Mapping], design: Mapping, *,
                          currents_A: Sequence[float] = (), params: str = "fit",
                          meta: Mapping | None = None) -> Population:
@@ -182,9 +197,7 @@ def population_from_rows(rows: Sequence[Mapping], design: Mapping, *,
     if v_rest is None:
         v_rest = np.full(len(rows), float(design["v_rest"]))
     g = cols["g"]
-    v_lin = design.get("v_lin")
-    i_b = (g * float(v_lin) if params == "measured" and v_lin is not None
-           and math.isfinite(float(v_lin)) else None)
+    i_b = _saturation_current(design, g) if params == "measured" else None
     currents = np.asarray(currents_A, dtype=float)
     rms = _col(rows, ["fit_rms_rel_error"])
     sample = _col(rows, ["sample"])
