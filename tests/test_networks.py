@@ -302,3 +302,33 @@ def test_brian2_population_saturating_leak(tmp_path):
                                                  "v_reset", "t_ref")}), currents)
                        for p in neurons])
     assert np.all(linear == 0)
+
+
+def test_population_skips_samples_without_parameters(mc_folder, tmp_path, capsys):
+    """Failed samples (ok = 0) and samples whose fit failed (NaN) are no neurons; a sweep
+    with no per-sample fit at all is refused with the fix, in one line."""
+    import shutil
+
+    shutil.copy(mc_folder / "sweep.json", tmp_path / "sweep.json")
+    with open(mc_folder / "samples.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["fit_tau_m_s"] = "nan"
+    rows[1]["ok"] = "0"
+    with open(tmp_path / "samples.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    pop = read_montecarlo(tmp_path)
+    assert pop.n == 8 and list(pop.sample) == [int(r["sample"]) for r in rows[2:]]
+    assert pop.meta["samples_without_parameters"] == 1
+    np.testing.assert_allclose(pop.t_ref, [float(r["fit_t_ref_s"]) for r in rows[2:]])
+    with open(tmp_path / "samples.csv", "w", newline="") as fh:
+        keep = [k for k in rows[0] if not k.startswith("fit_")]
+        w = csv.DictWriter(fh, fieldnames=keep, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    assert main(["export", str(tmp_path), "--to", "nir", "--out", str(tmp_path / "x.nir")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--params measured" in err and "fit_tau_m_s" in err
+    assert main(["export", str(tmp_path), "--to", "nir", "--params", "measured",
+                 "--out", str(tmp_path / "x.nir")]) == 0

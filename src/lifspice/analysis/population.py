@@ -120,15 +120,20 @@ def population_from_params(neurons: Sequence[LifParams], meta: Mapping | None = 
                       meta=dict(meta or {}))
 
 
+def _float(value) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return x if math.isfinite(x) else math.nan
+
+
 def _col(rows: Sequence[Mapping], names: Sequence[str]) -> np.ndarray | None:
-    """The first of ``names`` present (finite) in every row, as floats, or None."""
+    """The first of ``names`` that some row has, as floats (NaN where a row has no finite
+    value), or None."""
     for name in names:
-        try:
-            vals = np.array([float(r[name]) for r in rows], dtype=float)
-        except (KeyError, TypeError, ValueError):
-            continue
-        if np.all(np.isfinite(vals)):
-            return vals
+        if any(name in r for r in rows):
+            return np.array([_float(r.get(name)) for r in rows], dtype=float)
     return None
 
 
@@ -162,7 +167,9 @@ def population_from_rows(rows: Sequence[Mapping], design: Mapping, *,
     Parameters
     ----------
     rows : sequence of mapping
-        ``samples.csv`` rows (strings or numbers); rows with ``ok`` false are dropped.
+        ``samples.csv`` rows (strings or numbers); rows with ``ok`` false, and rows
+        missing a parameter (a fit that failed), are dropped (their count is
+        ``meta["samples_without_parameters"]``).
     design : mapping
         The nominal design's keys (``v_rest``, and ``v_lin`` for a saturating leak).
     currents_A : sequence of float
@@ -196,15 +203,24 @@ def population_from_rows(rows: Sequence[Mapping], design: Mapping, *,
     v_rest = _col(rows, ["v_rest_V"])
     if v_rest is None:
         v_rest = np.full(len(rows), float(design["v_rest"]))
-    g = cols["g"]
-    i_b = _saturation_current(design, g) if params == "measured" else None
+    sample = _col(rows, ["sample"])
+    sample = np.arange(len(rows)) if sample is None else np.nan_to_num(sample, nan=-1)
+    # a sample whose fit failed (too few firing currents) has no neuron to export
+    usable = np.all(np.isfinite(np.column_stack([*cols.values(), v_rest])), axis=1)
+    if not usable.any():
+        raise PopulationError(f"no successful sample has every {params} parameter "
+                              f"({', '.join(tau_names + g_names + tref_names)}, v_th_V, "
+                              "v_reset_V)")
+    g = cols["g"][usable]
     currents = np.asarray(currents_A, dtype=float)
     rms = _col(rows, ["fit_rms_rel_error"])
-    sample = _col(rows, ["sample"])
     return Population(
-        c_mem=g * cols["tau"], g_leak=g, v_rest=v_rest, v_th=cols["v_th"],
-        v_reset=cols["v_reset"], t_ref=np.maximum(cols["t_ref"], 0.0), i_b=i_b,
-        currents_A=currents, rates_Hz=_rate_columns(rows, currents.size),
-        fit_rms_rel_error=rms if rms is not None else np.full(len(rows), np.nan),
-        sample=sample.astype(int) if sample is not None else np.arange(len(rows)),
-        meta={"params": params, **dict(meta or {})})
+        c_mem=g * cols["tau"][usable], g_leak=g, v_rest=v_rest[usable],
+        v_th=cols["v_th"][usable], v_reset=cols["v_reset"][usable],
+        t_ref=np.maximum(cols["t_ref"][usable], 0.0),
+        i_b=_saturation_current(design, g) if params == "measured" else None,
+        currents_A=currents, rates_Hz=_rate_columns(rows, currents.size)[usable],
+        fit_rms_rel_error=(rms if rms is not None else np.full(len(rows), np.nan))[usable],
+        sample=sample[usable].astype(int),
+        meta={"params": params, **dict(meta or {}),
+              "samples_without_parameters": int(np.count_nonzero(~usable))})
