@@ -155,7 +155,8 @@ def _inverter_bias(n: Sky130Neuron) -> list[str]:
             fet("NL", "nlim", "nlim", "0", "0", NFET, n.w_lim, n.l_lim)]
 
 
-def _reset_switch(n: Sky130Neuron) -> list[str]:
+def reset_switch(n: Sky130Neuron) -> list[str]:
+    """The nMOS reset switch: membrane to ``v_reset`` while ``rst`` is high."""
     return ["* reset switch",
             fet("S", NODE_MEM, NODE_RESET, NODE_VRESET, "0", NFET, n.w_reset, n.l_reset)]
 
@@ -173,7 +174,7 @@ def neuron_core(n: Sky130Neuron) -> list[str]:
             *_inverter_bias(n),
             *_inverter("I3", NODE_EXT, NODE_RESET, n, "n"),
             f"Vspike {NODE_SPIKE} {NODE_RESET} DC 0",
-            *_reset_switch(n),
+            *reset_switch(n),
         ]
     return [
         *_front(n),
@@ -186,7 +187,7 @@ def neuron_core(n: Sky130Neuron) -> list[str]:
         *_extender(n, NODE_SPIKE),
         *_inverter("I3", NODE_EXT, NODE_RESET, n, "n"),
         fet("RF", NODE_EXT, NODE_RESET, SUPPLY, SUPPLY, PFET, n.w_ref_fb, n.l_ref_fb),
-        *_reset_switch(n),
+        *reset_switch(n),
     ]
 
 

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 
 from lifspice.circuits.netlist import assemble, safe_name, spice_number
 from lifspice.circuits.params import ParameterError, check_finite, check_positive
-from lifspice.circuits.sky130.blocks import leak_ota, neuron_core
+from lifspice.circuits.sky130.blocks import leak_ota, neuron_core, reset_switch
 from lifspice.circuits.sky130.neuron import Sky130Neuron
 from lifspice.circuits.sky130.nodes import (
     NODE_CMP,
     NODE_EXT,
     NODE_MEM,
+    NODE_RESET,
+    NODE_VRESET,
     NODE_VREST,
     SAVE_VECTORS,
     STIM_SOURCE,
@@ -124,8 +126,8 @@ def _save_names(save: Sequence[str]) -> list[str]:
 
 def ota_dc_netlist(design: Sky130Neuron, lib_path: str, v_lo: float, v_hi: float,
                    step: float, *, seed: int | None = None) -> str:
-    """DC sweep of the leak OTA alone: ``Vmem`` drives the membrane node (output and -
-    input) from ``v_lo`` to ``v_hi`` (V).
+    """DC sweep of the leak OTA and the reset switch (off): ``Vmem`` drives the membrane
+    node (OTA output and - input, switch drain) from ``v_lo`` to ``v_hi`` (V).
 
     ``Vmem`` supplies what the leak sinks, so ``-i(vmem)`` is the leak current out of the
     membrane (A; ngspice's branch current flows into the + terminal): ``g_m = -d i(vmem)/dV``
@@ -142,6 +144,11 @@ def ota_dc_netlist(design: Sky130Neuron, lib_path: str, v_lo: float, v_hi: float
         f"{NODE_VREST.capitalize()} {NODE_VREST} 0 DC {s(n.v_rest)}",
         f"Vmem {NODE_MEM} 0 DC {s(n.v_rest)}",
         *leak_ota(n, NODE_MEM),
+        # the reset switch, off (its gate held at 0), is the rest of the membrane's DC load:
+        # its leakage moves the rheobase by up to 3 % at ff, 85 degC (docs/sizing.md)
+        f"{NODE_VRESET.capitalize()} {NODE_VRESET} 0 DC {s(n.v_reset)}",
+        f"V{NODE_RESET} {NODE_RESET} 0 DC 0",
+        *reset_switch(n),
         f".save i(vmem) i({SUPPLY})",
         f".dc Vmem {s(v_lo)} {s(v_hi)} {s(step)}",
     ]
