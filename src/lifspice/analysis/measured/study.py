@@ -62,7 +62,8 @@ def coverage(p: LifParams, currents: Sequence[float], n_draws: int,
 def population_trial(draw: Callable[[np.random.Generator], LifParams], n_neurons: int,
                      reference: Mapping[str, np.ndarray], mc_currents: Sequence[float],
                      fi_currents: Sequence[float], rng: np.random.Generator, *,
-                     rel_jitter: float = 0.01, alpha: float = 0.05):
+                     rel_jitter: float = 0.01, alpha: float = 0.05,
+                     spread_test: str = "robust"):
     """Draw ``n_neurons`` neurons (``draw(rng)``), measure each one's F-I at
     ``fi_currents`` with ``rel_jitter``, fit, and compare tau_m, t_ref, the rheobase and the
     rate at ``mc_currents`` with the Monte Carlo table ``reference``; returns the
@@ -86,4 +87,5 @@ def population_trial(draw: Callable[[np.random.Generator], LifParams], n_neurons
                 vals[f"rate_Hz_i{j}"].append(rate[j])
                 errs[f"rate_Hz_i{j}"].append(se[j])
     return compare_population({k: np.array(v) for k, v in vals.items()}, reference,
-                              {k: np.array(v) for k, v in errs.items()}, alpha=alpha)
+                              {k: np.array(v) for k, v in errs.items()}, alpha=alpha,
+                              spread_test=spread_test)
