@@ -135,14 +135,14 @@ for die in ("d1", "d2"):
     print(f"die {die} mean curve: {att.sentence}")"""),
     new_markdown_cell("""## 5. Against the Monte Carlo
 
-Means (Welch t), spreads (F test net of each neuron's fit error, Brown-Forsythe beside it),
-Holm over all the tests. Die `d2`'s capacitance shift moves the means, and the two dies
+Means (Welch t), spreads (one-sided Brown-Forsythe against the Monte Carlo given each
+neuron's fit error; the F test net of fit error beside it), Holm over all the tests. Die `d2`'s capacitance shift moves the means, and the two dies
 together spread wider than one die's mismatch (the verdict names both); die `d1` alone is
 consistent with the Monte Carlo."""),
     new_code_cell("""print(res.population.verdict)
 for k, q in res.population.quantities.items():
-    print(f"{k:12s} p_mean {q.p_mean:.2g}  p_spread {q.p_spread:.2g}  spread ratio "
-          f"{q.std_ratio:.2f}")
+    print(f"{k:12s} p_mean {q.p_mean:.2g}  p_spread {q.p_spread_robust:.2g} (F test "
+          f"{q.p_spread:.2g})  spread ratio {q.std_ratio:.2f}")
 population_figure(res.population_table, res.montecarlo_table,
                   list(res.population.quantities));"""),
     new_code_cell("""d1 = ls.fit_measurements(work / "chip_fi.csv", montecarlo=work / "mc", n_boot=0,
