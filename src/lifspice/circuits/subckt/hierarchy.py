@@ -27,9 +27,15 @@ from dataclasses import dataclass
 from lifspice.circuits.subckt.expr import evaluate_params, identifiers, try_evaluate
 from lifspice.circuits.subckt.lines import Instance, Location, ModelLine, NetlistError
 from lifspice.circuits.subckt.parse import SpiceNetlist, Subckt
+from lifspice.pdk.gf180mcu import DEVICE_PARAMS as GF180_PARAMS
 from lifspice.pdk.sky130_mismatch import DEVICE_PARAMS
 
 PDK_PREFIX = "sky130_fd_pr__"
+#: PDK subcircuit -> (inner device, the parameter its mismatch draw sets), every PDK.
+DRAWN = {**DEVICE_PARAMS, **GF180_PARAMS}
+#: Names of PDK device subcircuits whose models draw per-instance mismatch (gf180mcu's MIM
+#: capacitors have none: only a global ``mc_c_cox`` term).
+_PDK_DEVICE = re.compile(r"sky130_fd_pr__\w+|[np]mos_(?:3p3|6p0)\w*")
 PDK_SCALE = 1e-6
 """m per unit of W and L of a sky130 device (the PDK's ``.option scale=1.0u``)."""
 
@@ -297,7 +303,7 @@ def _kind(netlist: SpiceNetlist, inst: Instance) -> str:
             if any(w in target or w == mtype for w in words):
                 return kind
     if inst.letter == "x":
-        for kind, words in (("cap", ("cap",)), ("res", ("res",)), ("diode", ("diode",)),
+        for kind, words in (("cap", ("cap", "mim_")), ("res", ("res",)), ("diode", ("diode",)),
                             ("bjt", ("npn", "pnp"))):
             if any(w in target for w in words):
                 return kind
@@ -310,15 +316,15 @@ def _leaf(netlist: SpiceNetlist, inst: Instance, path: list[str], values: dict[s
     scale = PDK_SCALE if target.startswith(PDK_PREFIX) else netlist.scale
     dotted = ".".join(path)
     spice_name = mismatch = None
-    if inst.letter == "x" and target in DEVICE_PARAMS:
-        inner, param = DEVICE_PARAMS[target]
+    if inst.letter == "x" and target in DRAWN:
+        inner, param = DRAWN[target]
         spice_name = f"{inner[0]}.{dotted}.{inner}"
         mismatch = f"@{spice_name}[{param}]"
     elif inst.letter == "x" and _PDK_FET.fullmatch(target):
         spice_name = f"m.{dotted}.m{target}"  # the models' convention, no mismatch handled
     elif inst.letter != "x":
         spice_name = f"{inst.letter}.{dotted}" if len(path) > 1 else dotted
-    w, length = values.get("w"), values.get("l")
+    w, length = values.get("w", values.get("c_width")), values.get("l", values.get("c_length"))
     return FlatDevice(
         path=dotted, name=inst.name, kind=_kind(netlist, inst), target=inst.target,
         nodes=nodes, values=dict(values), multiplier=multiplier,
@@ -368,9 +374,9 @@ class DeviceTable:
 
 def undrawn_devices(devices: tuple[FlatDevice, ...] | list[FlatDevice]) -> list[FlatDevice]:
     """The PDK devices among ``devices`` whose mismatch the kit cannot draw explicitly (no
-    ``DEVICE_PARAMS`` entry in :mod:`lifspice.pdk.sky130_mismatch`): name them to the user."""
+    :data:`DRAWN` entry: sky130's and gf180mcu's): name them to the user."""
     return [d for d in devices if d.mismatch is None
-            and (d.target or "").lower().startswith(PDK_PREFIX)]
+            and _PDK_DEVICE.fullmatch((d.target or "").lower())]
 
 
 def device_table(devices: tuple[FlatDevice, ...] | list[FlatDevice]) -> DeviceTable:

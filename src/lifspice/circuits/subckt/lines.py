@@ -202,8 +202,11 @@ class ModelLine:
 
     @property
     def pdk(self) -> str | None:
-        """``"sky130"`` when the path names the SkyWater PDK, else None."""
-        return "sky130" if "sky130" in str(self.path).lower() else None
+        """``"sky130"`` or ``"gf180mcu"`` when the path names that PDK, else None."""
+        path = str(self.path).lower()
+        if "sky130" in path:
+            return "sky130"
+        return "gf180mcu" if "gf180" in path or self.path.name == "sm141064.ngspice" else None
 
     @property
     def text(self) -> str:

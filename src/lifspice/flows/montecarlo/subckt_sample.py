@@ -26,7 +26,7 @@ from dataclasses import replace
 import numpy as np
 
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.subckt.bench import SubcktBench
+from lifspice.circuits.subckt.bench import SubcktBench, pdk_models
 from lifspice.circuits.subckt.design import SubcktNeuron
 from lifspice.circuits.subckt.hierarchy import flat_devices, undrawn_devices
 from lifspice.circuits.subckt.parse import read_netlist
@@ -41,7 +41,6 @@ from lifspice.flows.montecarlo.sample import (
 )
 from lifspice.flows.montecarlo.sky130_sample import standard_normals
 from lifspice.flows.probe import probe_subckt
-from lifspice.pdk.sky130_mismatch import explicit_mismatch_lib
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, run_analysis
 
 
@@ -74,8 +73,8 @@ def drawn_paths(design: SubcktNeuron) -> tuple[str, ...]:
 
 def subckt_alter_refusal(spec: SampleSpec) -> str | None:
     """Why an ``alter`` draw cannot draw ``spec``'s mismatch, or None."""
-    if spec.design.pdk != "sky130":
-        return f"pdk {spec.design.pdk!r} has no mismatch to draw"
+    if spec.design.pdk == "none":
+        return "pdk 'none' has no mismatch to draw"
     try:
         drawn_paths(spec.design)
     except ParameterError as exc:
@@ -92,7 +91,8 @@ def _loaded_netlist(bench: SubcktBench, spec: SampleSpec) -> str:
     if spec.mismatch:
         if draw_mode(spec) != "alter":
             raise ParameterError("a subckt neuron's mismatch is drawn by 'alter' only")
-        bench = replace(bench, model_library=explicit_mismatch_lib(d.corner))
+        lib, _ = pdk_models(d.pdk, d.corner, explicit=True, temperature_c=d.temperature_c)
+        bench = replace(bench, model_library=lib)
     return bench.loaded_netlist()
 
 
@@ -100,9 +100,9 @@ def measure_subckt(sim, spec: SampleSpec) -> dict:
     """Draw and measure one sample of a sky130 subcircuit (module docstring); the quantities
     of :func:`subckt_keys` (SI units)."""
     d = spec.design
-    if d.pdk != "sky130":
-        raise ParameterError(f"a Monte Carlo of a subckt neuron needs pdk = \"sky130\" (its "
-                             f"devices' mismatch); this one has pdk = {d.pdk!r}")
+    if d.pdk == "none":
+        raise ParameterError("a Monte Carlo of a subckt neuron draws its PDK devices' "
+                             "mismatch: this one has pdk = 'none'")
     nominal = probed(d, sim)
     pr = nominal.probes
     guess = nominal.guess()
