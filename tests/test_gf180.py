@@ -84,3 +84,13 @@ def test_a_user_neuron_on_gf180mcu_characterizes_and_sweeps(tmp_path):
     # devices' junction and gate capacitances on the node (well under 1 %)
     c = np.asarray(mc.table["c_mem_F"], float)
     assert np.std(c) / np.mean(c) < 0.01
+
+
+@pytest.mark.sky130
+@pytest.mark.slow
+def test_one_process_runs_sky130_then_gf180mcu():
+    """The process's one ngspice session keeps its settings between simulators: after a sky130
+    run (HSPICE compatibility mode) a gf180mcu circuit still parses and measures."""
+    sky = ls.characterize("sky130_lean", points=6, workers=1, backend="shared")
+    gf = ls.characterize(EXAMPLE, points=6, workers=1, backend="shared")
+    assert sky.report()["tau_m_s"] > 0 and gf.report()["leak_model"]["kind"] == "saturating"

@@ -46,7 +46,7 @@ CORNERS = tuple(SECTIONS)
 DEVICE_PARAMS = {"nmos_3p3": ("m0", "delvto"), "pmos_3p3": ("m0", "delvto")}
 #: Supply of the 3.3 V devices, V.
 VDD = 3.3
-_FORMAT = "3"
+_FORMAT = "4"
 _OPEN_PDKS = ("gf180mcuD", "gf180mcuC")
 _SWITCHES = ("sw_stat_global={g} sw_stat_mismatch={m} mc_skew=3 res_mc_skew=3 cap_mc_skew=3 "
              "fnoicor=0")

@@ -19,7 +19,7 @@ import numpy as np
 
 from lifspice.pdk.sky130_mismatch import Z_PARAM
 from lifspice.sim.result import SimulationError, canonical_vector_name, fatal_log_lines
-from lifspice.sim.shared import session
+from lifspice.sim.shared import compat_commands, session
 
 
 class LoadedCircuit:
@@ -43,6 +43,8 @@ class LoadedCircuit:
                 ses.command("remcirc")
             cls._key = None
             cls._coefficients = None
+            for command in compat_commands(init_commands):
+                ses.command(command)
             try:
                 ses._ng.load_circuit(netlist)  # the session's PySpice object: load, no run
             except NameError:

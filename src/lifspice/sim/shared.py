@@ -37,6 +37,18 @@ _lock = threading.Lock()
 _session: SharedSession | None = None
 
 
+def compat_commands(init_commands: Sequence[str]) -> tuple[str, ...]:
+    """Commands that give a circuit about to be loaded a clean front end: the compatibility
+    mode ``init_commands`` ask for (``set ngbehavior=...``, else ``unset ngbehavior``) and no
+    ``scale`` variable. ngspice reads both when it parses a circuit, and one process's session
+    outlives its simulators: sky130's models set ``.option scale=1.0u``, which stays a
+    front-end variable, and a gf180mcu netlist loaded after a sky130 one in the same process
+    found no model bin for its devices ("could not find a valid modelname"); a model library
+    that needs a scale sets it again as it loads."""
+    mode = [c for c in init_commands if c.replace(" ", "").startswith("setngbehavior=")]
+    return ((mode[-1],) if mode else ("unset ngbehavior",)) + ("unset scale",)
+
+
 def session(init_commands: Sequence[str] = ()) -> SharedSession:
     """The process's ngspice session, created (library loaded, `BASE_INIT_COMMANDS` sent)
     on first call; ``init_commands`` are sent every call, so they accumulate."""
@@ -125,7 +137,8 @@ class NgspiceShared:
             netlist_path.write_text(netlist)
         timeout = self.timeout if timeout is None else timeout
         t0 = time.perf_counter()
-        out = self._session.run(netlist, before_load, before_run, timeout)
+        out = self._session.run(netlist, (*compat_commands(self.init_commands), *before_load),
+                                before_run, timeout)
         elapsed = time.perf_counter() - t0
 
         problem = None
