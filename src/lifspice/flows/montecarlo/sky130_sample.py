@@ -143,7 +143,7 @@ def measure_sky130(sim, spec: SampleSpec) -> dict:
         # every value a sample sets is set again here: nothing carries over from the last
         ses.command(f"alter vth dc = {float(d.v_th + spec.nudge_v)!r}")
         ses.command("alter iin dc = 0.0")
-        out = _small_signal(ses, pr.mem, 1.0 / (2 * math.pi * guess.tau_m))
+        out = small_signal(ses, pr.mem, 1.0 / (2 * math.pi * guess.tau_m))
 
         def run(i, t_stop, max_step, level):
             ses.command(f"alter iin dc = {float(i)!r}")
@@ -170,7 +170,7 @@ def _redraw(ses, net: str, spec: SampleSpec) -> None:
         ses.command("reset")  # re-evaluates every AGAUSS draw, and undoes any alter
 
 
-def _small_signal(ses, mem: str, f: float) -> dict[str, float]:
+def small_signal(ses, mem: str, f: float) -> dict[str, float]:
     """v_rest (V), g_m (S), C (F) and tau_m = C/g (s) from one AC point at ``f`` (Hz)."""
     ac = run_analysis(ses, f"ac lin 1 {f!r} {f!r}", also="op")
     out = {"v_rest_V": float(np.real(ac[f"op:{mem}"][0]))}

@@ -1,8 +1,9 @@
-"""The Monte Carlo sample of a user's subcircuit on sky130: the PDK's own mismatch drawn into
-every device of the hierarchy, the neuron kept loaded, measured through its pins.
+"""The Monte Carlo sample of a user's subcircuit on sky130 or gf180mcu: the PDK's own mismatch
+drawn into every device of the hierarchy, the neuron kept loaded, measured through its pins.
 
 As for the kit's sky130 neuron (:mod:`lifspice.flows.montecarlo.sky130_sample`): the worker
-keeps the circuit loaded, with the explicit-draw library (:mod:`lifspice.pdk.sky130_mismatch`),
+keeps the circuit loaded, with the explicit-draw library (:mod:`lifspice.pdk.sky130_mismatch`,
+:func:`lifspice.pdk.gf180mcu.explicit_mismatch_lib`),
 and a sample sets each drawn instance parameter to ``a + b z``, one standard normal per device in
 netlist order, depth first through nested subcircuits (paths from
 :func:`lifspice.circuits.subckt.hierarchy.flat_devices`; ``m=`` and ``mult`` enter as the PDK's
@@ -20,10 +21,7 @@ threshold source to nudge).
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import replace
-
-import numpy as np
 
 from lifspice.circuits.params import ParameterError
 from lifspice.circuits.subckt.bench import SubcktBench, pdk_models
@@ -39,7 +37,7 @@ from lifspice.flows.montecarlo.sample import (
     measure_firing,
     with_fit,
 )
-from lifspice.flows.montecarlo.sky130_sample import standard_normals
+from lifspice.flows.montecarlo.sky130_sample import small_signal, standard_normals
 from lifspice.flows.probe import probe_subckt
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, run_analysis
 
@@ -97,7 +95,7 @@ def _loaded_netlist(bench: SubcktBench, spec: SampleSpec) -> str:
 
 
 def measure_subckt(sim, spec: SampleSpec) -> dict:
-    """Draw and measure one sample of a sky130 subcircuit (module docstring); the quantities
+    """Draw and measure one sample of a PDK subcircuit (module docstring); the quantities
     of :func:`subckt_keys` (SI units)."""
     d = spec.design
     if d.pdk == "none":
@@ -114,7 +112,7 @@ def measure_subckt(sim, spec: SampleSpec) -> dict:
             coefficients = LoadedCircuit.coefficients(ses, paths)
             apply_draw(ses, coefficients, standard_normals(spec.seed, len(paths)))
         ses.command("alter iin dc = 0.0")
-        out = _small_signal(ses, nominal.probed.f_c)
+        out = small_signal(ses, pr.mem, nominal.probed.f_c)
         i_nudge = spec.nudge_v * out["gm_S"]
 
         def run(i, t_stop, max_step, level):
@@ -126,13 +124,3 @@ def measure_subckt(sim, spec: SampleSpec) -> dict:
         out.update(measure_firing(spec, guess, pr, run, WINDOW_ISI))
     return with_fit(out, spec, c_mem=out["c_mem_F"], v_rest=out["v_rest_V"])
 
-
-def _small_signal(ses, f: float) -> dict[str, float]:
-    """v_rest (V), g_m (S), C (F) and tau_m = C/g (s) from one AC point at ``f`` (Hz)."""
-    ac = run_analysis(ses, f"ac lin 1 {f!r} {f!r}", also="op")
-    out = {"v_rest_V": float(np.real(ac["op:v(mem)"][0]))}
-    y = 1.0 / ac["v(mem)"][0]
-    out["gm_S"] = float(y.real)
-    out["c_mem_F"] = float(y.imag / (2 * math.pi * f))
-    out["tau_m_s"] = out["c_mem_F"] / out["gm_S"]
-    return out
