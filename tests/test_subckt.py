@@ -17,7 +17,10 @@ import pytest
 import lifspice as ls
 from lifspice.analysis import theory
 from lifspice.circuits.params import LifParams
+from lifspice.circuits.subckt.hierarchy import flat_devices
 from lifspice.circuits.subckt.parasitics import add_parasitics
+from lifspice.circuits.subckt.parse import read_netlist
+from lifspice.flows.montecarlo.subckt_sample import drawn_paths
 from lifspice.flows.noise import noise_points
 from lifspice.io.design import load_design
 from lifspice.io.subckt_files import write_subckt
@@ -204,3 +207,19 @@ def test_noise_on_a_foreign_neuron_follows_diffusion_theory():
     # 4 standard errors plus the 1.5 % colored-noise bias of NT = tau_m / 400
     assert rate == pytest.approx(pt.theory_rate, rel=4 * se + 0.015)
 
+
+
+@pytest.mark.sky130
+def test_montecarlo_draws_into_nested_subcircuits(tmp_path):
+    """The current-sink neuron's leak transistor sits in a nested subcircuit with m=2: its
+    mismatch is drawn (a path through both instances) and moves the sink current, so the
+    rate spreads; every other sky130 device draws too."""
+    design = load_design(ROOT / "examples" / "sink_neuron" / "sink_lif.toml")
+    paths = drawn_paths(design)
+    assert "@m.x1.xleak.xm1.msky130_fd_pr__nfet_01v8[delvto]" in paths
+    assert len(paths) == sum(1 for d in flat_devices(read_netlist(design.netlist), "sink_lif")
+                             if (d.target or "").startswith("sky130_fd_pr__"))
+    mc = ls.montecarlo(design, samples=3, seed=2, currents=[8e-10], out=tmp_path / "mc",
+                       workers=1)
+    rates = np.asarray(mc.table["rate_Hz_i0"], float)
+    assert np.all(rates > 0) and np.std(rates) / np.mean(rates) > 1e-3
