@@ -30,11 +30,14 @@ def deviation_text(ch) -> str:
         parts = [f"The leak is linear over the swept range ({model.describe()}): the "
                  "textbook LIF's leak."]
     else:
+        climb = abs(meas.v_th - meas.v_rest)
+        wide = meas.v_lin > 10 * climb
         parts = [
-            (f"The leak is a {model.kind} leak. " if model is not None else "")
-            + f"Its linear range is {1e3 * meas.v_lin:.3g} mV against a "
-            f"{1e3 * abs(meas.v_th - meas.v_rest):.3g} mV climb from rest to threshold: "
-            + dev.describe()
+            (f"The leak is a {model.kind} leak"
+             + (", far inside its linear range" if wide else "") + ". "
+             if model is not None else "")
+            + f"Its linear range is {_volts(meas.v_lin)} against a {_volts(climb)} climb "
+            "from rest to threshold: " + dev.describe()
         ]
     pred = ch.predicted_fi()
     parts.append(
@@ -58,3 +61,8 @@ def deviation_text(ch) -> str:
         f"tau_m = {tau_fit * 1e3:.4g} ms ({tau_fit / ch.tau_pred:.3g} x C/g_m)."
     )
     return " ".join(parts)
+
+
+def _volts(v: float) -> str:
+    """``v`` (V) as text in mV below 1 V, in V above."""
+    return f"{1e3 * v:.3g} mV" if abs(v) < 1 else f"{v:.3g} V"
