@@ -37,7 +37,7 @@ from lifspice.sim.batch import NgspiceBatch
 
 log = logging.getLogger(__name__)
 
-MODELS = {"nfet": "sky130_fd_pr__nfet_01v8", "pfet": "sky130_fd_pr__pfet_01v8"}
+MODELS = {"nfet": pdk.DEVICES["nfet"], "pfet": pdk.DEVICES["pfet"]}
 _FORMAT = "2"  # bumped when the netlist or the stored arrays change
 # model op-point parameter -> table quantity (the current comes from the drain source)
 _PARAMS = {"gm": "gm", "gds": "gds", "gmbs": "gmbs", "vth": "vth", "cgg": "cgg"}

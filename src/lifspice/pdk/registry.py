@@ -1,0 +1,80 @@
+"""The PDKs lifspice knows, one :class:`Pdk` each: where a kind of neuron or a user's subcircuit
+asks for its models, corners, statistics and device names.
+
+Each PDK keeps its particulars in its own module (:mod:`lifspice.pdk.sky130` with
+:mod:`lifspice.pdk.sky130_mismatch`, :mod:`lifspice.pdk.gf180mcu`); this registry is the one
+interface the rest of the kit reads them through. Nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lifspice.pdk import gf180mcu, sky130, sky130_mismatch
+
+
+@dataclass(frozen=True)
+class Pdk:
+    """One PDK (SI units).
+
+    Attributes
+    ----------
+    name : str
+        As a design file names it (``pdk = "..."``).
+    corners : tuple of str
+        Process corners (the kit's names: tt, ss, ff, sf, fs).
+    vdd : float
+        Supply of the devices the kit uses, V.
+    devices : mapping
+        ``nfet``, ``pfet``, ``cap`` -> the PDK's device (subcircuit) names.
+    drawn : mapping
+        PDK subcircuit -> (inner device, instance parameter) its mismatch draw sets.
+    init_commands : callable
+        ``init_commands() -> tuple of str``: ngspice commands its models need.
+    corner_lib : callable
+        ``corner_lib(corner, mismatch, temperature_c) -> Path``: the library to include.
+    explicit_lib : callable
+        ``explicit_lib(corner, temperature_c) -> Path``: the explicit-draw mismatch library.
+    """
+
+    name: str
+    corners: tuple[str, ...]
+    vdd: float
+    devices: Mapping[str, str]
+    drawn: Mapping[str, tuple[str, str]]
+    init_commands: Callable[[], tuple[str, ...]]
+    corner_lib: Callable[[str, bool, float], Path]
+    explicit_lib: Callable[[str, float], Path]
+
+
+def _sky130_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
+    return sky130.corner_lib(corner, mismatch=mismatch)  # .temp sets the temperature
+
+
+def _gf180_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
+    return gf180mcu.corner_lib(corner, mismatch=mismatch, temperature_c=temperature_c)
+
+
+#: The PDKs by name.
+PDKS: dict[str, Pdk] = {
+    "sky130": Pdk(
+        "sky130", sky130.CORNERS, 1.8, sky130.DEVICES, sky130_mismatch.DEVICE_PARAMS,
+        lambda: tuple(sky130.spiceinit_lines()), _sky130_lib,
+        lambda corner, temperature_c: sky130_mismatch.explicit_mismatch_lib(corner)),
+    "gf180mcu": Pdk(
+        "gf180mcu", gf180mcu.CORNERS, gf180mcu.VDD, gf180mcu.DEVICES, gf180mcu.DEVICE_PARAMS,
+        lambda: ("set num_threads=1",), _gf180_lib, gf180mcu.explicit_mismatch_lib),
+}
+
+#: Every PDK's mismatch-drawn devices: subcircuit -> (inner device, parameter).
+DRAWN: dict[str, tuple[str, str]] = {k: v for p in PDKS.values() for k, v in p.drawn.items()}
+
+
+def get_pdk(name: str) -> Pdk:
+    """The :class:`Pdk` called ``name``; ValueError listing the known ones."""
+    try:
+        return PDKS[name]
+    except KeyError:
+        raise ValueError(f"unknown PDK {name!r}; known: {sorted(PDKS)}") from None

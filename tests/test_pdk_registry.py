@@ -1,0 +1,28 @@
+"""The PDK registry: one interface to each PDK's corners, devices and libraries."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifspice.pdk.registry import DRAWN, PDKS, get_pdk
+
+
+def test_each_pdk_draws_the_devices_it_names():
+    for pdk in PDKS.values():
+        assert set(pdk.corners) >= {"tt", "ss", "ff"}
+        for role in ("nfet", "pfet"):
+            assert pdk.devices[role] in pdk.drawn, (pdk.name, role)
+        assert set(pdk.drawn) <= set(DRAWN)
+
+
+def test_unknown_pdk_lists_the_known_ones():
+    with pytest.raises(ValueError, match="gf180mcu.*sky130|sky130.*gf180mcu"):
+        get_pdk("ihp_sg13g2")
+
+
+def test_gf180mcu_libraries_load_their_devices():
+    """Every corner's library includes the model file sections that define the devices."""
+    pdk = get_pdk("gf180mcu")
+    for corner in pdk.corners:
+        text = pdk.corner_lib(corner, False, 27.0).read_text()
+        assert "sm141064.ngspice" in text and "mim_linear" in text, corner
