@@ -64,14 +64,11 @@ class CodingSetup:
 
 
 def lif_rates(pop: Population, currents) -> np.ndarray:
-    """Ideal-LIF rates of every neuron at every current, shape ``(len(currents), n)``, Hz."""
-    i = np.asarray(currents, float)[:, None]
-    u_th = pop.g_leak * (pop.v_th - pop.v_rest)
-    u_reset = pop.g_leak * (pop.v_reset - pop.v_rest)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        climb = pop.tau_m * np.log((i - u_reset) / (i - u_th))
-        f = 1.0 / (pop.t_ref + climb)
-    return np.where(i > u_th, f, 0.0)
+    """Ideal-LIF rates of every neuron at every current, shape ``(len(currents), n)``, Hz:
+    one over t_ref plus the climb of :func:`first_spike_times` (0 below rheobase)."""
+    t = first_spike_times(pop, currents)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isfinite(t), 1.0 / (pop.t_ref + t), 0.0)
 
 
 def first_spike_times(pop: Population, currents) -> np.ndarray:
