@@ -223,3 +223,22 @@ def test_montecarlo_draws_into_nested_subcircuits(tmp_path):
                        workers=1)
     rates = np.asarray(mc.table["rate_Hz_i0"], float)
     assert np.all(rates > 0) and np.std(rates) / np.mean(rates) > 1e-3
+
+
+@pytest.mark.slow
+def test_a_neuron_driven_by_current_drawn_out_of_its_input(tmp_path):
+    """input_sign = -1: the kit draws its test currents out of the input pin. The textbook
+    neuron behind a unity current mirror (a CCCS) measures as the textbook neuron itself."""
+    shutil.copy(TEXTBOOK.parent / "textbook_lif.spice", tmp_path)
+    (tmp_path / "inv.spice").write_text(
+        '.include "textbook_lif.spice"\n.subckt inv_lif vm iout spike vss\n'
+        "Vsense vss iout 0\nFmir vss vmin Vsense 1\nX1 vm vmin spike vss textbook_lif\n"
+        ".ends inv_lif\n")
+    design = load_design(TEXTBOOK)
+    inverted = {**design.to_dict(), "circuit": "subckt",
+                "netlist": str(tmp_path / "inv.spice"), "subckt": "inv_lif", "input_sign": -1,
+                "pins": {"vm": "membrane", "iout": "input", "spike": "spike", "vss": "ground"}}
+    direct = ls.characterize(TEXTBOOK, points=8, workers=1)
+    mirrored = ls.characterize(inverted, currents=direct.currents, workers=1)
+    np.testing.assert_allclose(mirrored.rates, direct.rates, rtol=1e-2)  # 0.53 % at worst
+    assert mirrored.report()["tau_m_s"] == pytest.approx(direct.report()["tau_m_s"], rel=1e-3)
