@@ -22,6 +22,7 @@ EXAMPLE = ROOT / "examples" / "gf180_neuron" / "gf180_lif.toml"
 
 def test_missing_models_say_how_to_fetch(tmp_path, monkeypatch):
     monkeypatch.setenv("LIFSPICE_CACHE", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("PDK_ROOT", str(tmp_path / "no_pdk"))
     with pytest.raises(PdkNotFoundError, match="lifspice.pdk.gf180mcu fetch"):
         gf180mcu.find_gf180mcu()

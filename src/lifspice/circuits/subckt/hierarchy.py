@@ -371,7 +371,7 @@ class DeviceTable:
 
 def undrawn_devices(devices: tuple[FlatDevice, ...] | list[FlatDevice]) -> list[FlatDevice]:
     """The PDK devices among ``devices`` whose mismatch the kit cannot draw explicitly (no
-    :data:`DRAWN` entry: sky130's and gf180mcu's): name them to the user."""
+    :data:`~lifspice.pdk.registry.DRAWN` entry: sky130's and gf180mcu's): name them to the user."""
     return [d for d in devices if d.mismatch is None
             and _PDK_DEVICE.fullmatch((d.target or "").lower())]
 
