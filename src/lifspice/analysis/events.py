@@ -11,7 +11,9 @@ back to that level). Every flow reads spikes and pulses through :func:`spike_tim
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,6 +47,37 @@ def reset_pulses(pr: Probes, t: np.ndarray, traces: Mapping) -> extract.ResetPul
     if pr.reset is not None:
         return extract.reset_pulses(t, np.asarray(traces[pr.reset], float), pr.reset_level)
     return membrane_holds(t, np.asarray(traces[pr.mem], float))
+
+
+@dataclass(frozen=True)
+class FiringLevels:
+    """What a firing transient shows: its spikes and reset pulses and, when it has two spikes
+    and a complete pulse, the median membrane at firing, held level and pulse width (SI)."""
+
+    spikes: np.ndarray
+    pulses: extract.ResetPulses
+    v_th: float = math.nan
+    v_reset: float = math.nan
+    t_ref: float = math.nan
+
+    @property
+    def complete(self) -> bool:
+        return self.spikes.size >= 2 and self.pulses.start.size >= 1
+
+
+def firing_levels(pr: Probes, t: np.ndarray, traces: Mapping) -> FiringLevels:
+    """Spikes, pulses, and the median threshold, reset level and refractory time of a
+    firing transient (NaN unless :attr:`FiringLevels.complete`)."""
+    t = np.asarray(t, float)
+    spikes, pulses = spike_times(pr, t, traces), reset_pulses(pr, t, traces)
+    out = FiringLevels(spikes, pulses)
+    if not out.complete:
+        return out
+    v = np.asarray(traces[pr.mem], float)
+    return FiringLevels(spikes, pulses,
+                        v_th=float(np.median(extract.threshold_at_spikes(t, v, spikes))),
+                        v_reset=float(np.median(extract.reset_voltage(t, v, pulses))),
+                        t_ref=float(np.median(pulses.width)))
 
 
 def still_in_reset(pr: Probes, t: np.ndarray, traces: Mapping) -> bool:

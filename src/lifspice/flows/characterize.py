@@ -297,11 +297,10 @@ def _firing_transient(bench: Bench, sim: Simulator, pre: SaturatingLifParams,
     pr = bench.probes
     res = sim.run(net, vectors=list(pr.transient_vectors))
     t, v = res.time, res[pr.mem]
-    spikes = events.spike_times(pr, t, res)
-    pulses = events.reset_pulses(pr, t, res)
-    if spikes.size < 2 or pulses.start.size < 1:
+    lv = events.firing_levels(pr, t, res)
+    if not lv.complete:
         raise ParameterError(
-            f"the neuron fired {spikes.size} time(s) at {i_tr:.3g} A (twice its measured "
+            f"the neuron fired {lv.spikes.size} time(s) at {i_tr:.3g} A (twice its measured "
             f"rheobase, or of 5 % of g (v_th - v_reset)) in {t_stop:.3g} s, so threshold, "
             "reset and refractory time cannot be measured; check that the design spikes and "
             "resets (v_th, v_reset, t_ref, and for a transistor design its comparator and "
@@ -309,9 +308,7 @@ def _firing_transient(bench: Bench, sim: Simulator, pre: SaturatingLifParams,
         )
     return _Transient(
         i=i_tr, t=t, v=v, extra={k: res[k] for k in pr.transient_vectors if k != pr.mem},
-        v_th=float(np.median(extract.threshold_at_spikes(t, v, spikes))),
-        v_reset=float(np.median(extract.reset_voltage(t, v, pulses))),
-        t_ref=float(np.median(pulses.width)),
+        v_th=lv.v_th, v_reset=lv.v_reset, t_ref=lv.t_ref,
     )
 
 

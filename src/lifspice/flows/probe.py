@@ -72,24 +72,22 @@ def _fire(bench: SubcktBench, sim: Simulator, i: float, tau: float,
 
 def fired_levels(bench: Bench, res: SimResult) -> tuple[float, float, float] | str:
     """Median threshold (membrane peak), reset level and refractory time of a firing
-    transient, or a sentence on what the membrane did when it shows fewer than 2 resets."""
+    transient (:func:`lifspice.analysis.events.firing_levels`), or a sentence on what the
+    membrane did when it shows fewer than 2 spikes or no complete reset."""
     pr = bench.probes
     t, v = res.time, np.asarray(res[pr.mem], float)
-    spikes = events.spike_times(pr, t, res)
-    pulses = events.reset_pulses(pr, t, res)
-    if spikes.size >= 1 and events.still_in_reset(pr, t, res):
-        return (f"locked up after {spikes.size} spike(s): the membrane is held at "
-                f"{v[-1]:.4g} V from {spikes[-1]:.3g} s to the end of the run ({t[-1]:.3g} s), "
-                "the reset never released")
-    if spikes.size < 2 or pulses.start.size < 1:
+    lv = events.firing_levels(pr, t, res)
+    spikes = lv.spikes
+    if not lv.complete:
+        if spikes.size >= 1 and events.still_in_reset(pr, t, res):
+            return (f"locked up after {spikes.size} spike(s): the membrane is held at "
+                    f"{v[-1]:.4g} V from {spikes[-1]:.3g} s to the end of the run "
+                    f"({t[-1]:.3g} s), the reset never released")
         return (f"{spikes.size} spike(s), membrane from {v.min():.4g} to {v.max():.4g} V, "
                 f"ending at {v[-1]:.4g} V")
-    v_th = float(np.median(extract.threshold_at_spikes(t, v, spikes)))
-    v_reset = float(np.median(extract.reset_voltage(t, v, pulses)))
-    t_ref = float(np.median(pulses.width))
-    if not (math.isfinite(v_th) and v_th > v_reset):
-        return f"peaks at {v_th:.4g} V not above the reset level {v_reset:.4g} V"
-    return v_th, v_reset, t_ref
+    if not (math.isfinite(lv.v_th) and lv.v_th > lv.v_reset):
+        return f"peaks at {lv.v_th:.4g} V not above the reset level {lv.v_reset:.4g} V"
+    return lv.v_th, lv.v_reset, lv.t_ref
 
 
 #: Benches that need first simulations before they can place their measurements, by kind.
