@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lifspice.analysis import extract
 from lifspice.analysis.compare import deviation_text, rms_rel_error
 from lifspice.analysis.energy import PUBLISHED_ENERGY_PER_SPIKE, energy_per_spike
 from lifspice.io.netlists import write_netlists
@@ -58,6 +59,19 @@ def _comparator(ch) -> dict | None:
 #: The energy keys of report.json (null where the bench has no supply probe).
 ENERGY_KEYS = ("energy_per_spike_J", "energy_per_spike_total_J", "static_power_W",
                "energy_spikes_counted", "energy_trace_i_A")
+
+
+def _spike_width(ch) -> tuple[float | None, str]:
+    """Median width of the spike output's complete pulses in the firing transient, s, or
+    None and why."""
+    pr = ch.bench.probes
+    if pr.spike is None:
+        return None, "no spike output to read (a subckt design: a pin with the role 'spike')"
+    widths = extract.reset_pulses(ch.trace_t, np.asarray(ch.trace_extra[pr.spike], float),
+                                  pr.spike_level).width
+    if not widths.size:
+        return None, "no complete pulse on the spike output in the firing transient"
+    return float(np.median(widths)), ""
 
 
 def _energy(ch) -> dict:
@@ -135,6 +149,9 @@ def report_dict(ch, netlist_paths: dict[str, str] | None = None) -> dict:
             out[key] = None
             reasons[key] = ("no supply to measure: the circuit has no supply probe (a subckt "
                             "design: give a pin the role 'vdd')")
+    out["spike_width_s"], why = _spike_width(ch)
+    if why:
+        reasons["spike_width_s"] = why
     extra = dict(bench.extra_report(ch))
     reasons.update(extra.pop("null_reasons", {}))
     out.update(json_clean(extra))

@@ -250,10 +250,7 @@ class SubcktBench:
         reason under ``null_reasons``."""
         p = self._need_probe()
         pr = self.probes
-        width, why = math.nan, "no spike output pin (a pin with the role 'spike')"
-        if pr.spike is not None:
-            width, why = _pulse_width(ch.trace_t, ch.trace_extra[pr.spike], pr.spike_level)
-        return {"c_mem_ac_F": p.c, "ac_corner_Hz": p.f_c, "spike_width_s": width,
+        return {"c_mem_ac_F": p.c, "ac_corner_Hz": p.f_c,
                 "spikes_from_output_pin": float(pr.spike is not None),
                 "t_ref_from_reset_pin": float(pr.reset is not None),
                 "c_mem_from_hint": float(self.design.c_mem_hint is not None),
@@ -261,8 +258,7 @@ class SubcktBench:
                 "null_reasons": {
                     "comparator_offset_V": "a subcircuit's threshold reference is not known "
                                            "to the kit (v_th_V is the measured trip point)",
-                    "v_th_reference_V": "not known for a subcircuit",
-                    **({"spike_width_s": why} if why else {})}}
+                    "v_th_reference_V": "not known for a subcircuit"}}
 
 
 def probe_currents(g: float, v_rest: float, v_hi: float) -> list[float]:
@@ -327,21 +323,3 @@ def _model_lines(design: SubcktNeuron, netlist: SpiceNetlist) -> list[str]:
         keep.append(m.text + "\n")
     return keep
 
-
-def _pulse_width(t, x, level: float) -> tuple[float, str]:
-    """Median width of the complete pulses of ``x`` above ``level`` (s), or NaN and why."""
-    t, x = np.asarray(t, float), np.asarray(x, float)
-    above = x > level
-    edges = np.diff(above.astype(int))
-    ups, downs = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-    if ups.size and downs.size:
-        downs = downs[downs > ups[0]]
-        ups = ups[: downs.size]
-    if not ups.size:
-        return math.nan, "no complete pulse on the spike output in the firing transient"
-
-    def cross(k):  # linear interpolation between samples k and k + 1
-        return t[k] + (level - x[k]) * (t[k + 1] - t[k]) / (x[k + 1] - x[k])
-
-    widths = [cross(d) - cross(u) for u, d in zip(ups, downs, strict=True)]
-    return float(np.median(widths)), ""
