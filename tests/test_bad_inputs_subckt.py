@@ -46,6 +46,9 @@ CASES = [
     (run(), ["pdk", "gf180"], {"d.toml": design().replace('"none"', '"gf180"'),
                                "n.spice": NETLIST}),
     (run(), ["input_sign"], {"d.toml": design(extra="input_sign = 2"), "n.spice": NETLIST}),
+    (run(), ["vdd", "number"], {"d.toml": design(extra='vdd = "1.8V"'), "n.spice": NETLIST}),
+    (run(), ["temperature_c", "number"],
+     {"d.toml": design(extra='temp = "hot"'), "n.spice": NETLIST}),
     # the netlist
     (run(), ["n.spice", "not found"], {"d.toml": design()}),
     (run(), ["other_lif", "textbook_lif"],

@@ -192,9 +192,12 @@ class SubcktNeuron:
             raise ParameterError("[pins] must be a table: port name = role or bias")
         d["pins"] = tuple((str(n), _pin(str(n), v)) for n, v in pins.items())
         d["netlist"] = str(Path(d["netlist"]))
-        for key in ("temperature_c", "vdd", "c_mem_hint", "spike_level", "v_lo", "v_hi"):
+        for key in ("temperature_c", "vdd", "c_mem_hint", "spike_level", "v_lo", "v_hi",
+                    "input_sign"):
             if key in d and d[key] is not None:
-                d[key] = float(d[key])
-        if "input_sign" in d:
-            d["input_sign"] = int(d["input_sign"])
+                x = d[key]
+                if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    raise ParameterError(f"subckt design: {key} = {x!r} must be a number in SI "
+                                         "units (e.g. vdd = 1.8)")
+                d[key] = int(x) if key == "input_sign" else float(x)
         return cls(**d)
