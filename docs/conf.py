@@ -71,7 +71,7 @@ _KIT_TYPES = {
     "SaturatingLifParams": "lifspice.circuits.params.SaturatingLifParams",
     "ParameterError": "lifspice.circuits.params.ParameterError",
     "BehavioralNeuron": "lifspice.circuits.behavioral.neuron.BehavioralNeuron",
-    "Sky130Neuron": "lifspice.circuits.sky130.neuron.Sky130Neuron",
+    "Sky130Neuron": "lifspice.circuits.cmos.neuron.Sky130Neuron",
     "Stimulus": "lifspice.circuits.stimulus.Stimulus",
     "Bench": "lifspice.circuits.bench.Bench",
     "Probes": "lifspice.circuits.bench.Probes",

@@ -17,7 +17,7 @@ import pytest
 
 import lifspice.flows.montecarlo.sky130_sample as sky130_sample
 from lifspice.analysis.sizing import nfet_mismatch_factor
-from lifspice.circuits.sky130.neuron import MIM_DW
+from lifspice.circuits.cmos.neuron import MIM_DW
 from lifspice.flows.gmid import pelgrom_coefficients
 from lifspice.flows.montecarlo.measurers import measure_sample
 from lifspice.flows.montecarlo.sample import SampleSpec, draw_mode

@@ -304,7 +304,7 @@ def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_p
     threshold, reset and refractory time come from the cycle's one spike and agree with the
     characterization's numbers for this design (800 mV reference, 400 mV reset, ~140 us;
     the lean topology ~120 us)."""
-    from lifspice.circuits.sky130.bench import Sky130Bench
+    from lifspice.circuits.cmos.bench import Sky130Bench
     from lifspice.flows.fi import fi_point
 
     sky = load_design(name)

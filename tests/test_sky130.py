@@ -19,13 +19,13 @@ import pytest
 
 import lifspice
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.sky130.netlists import (
+from lifspice.circuits.cmos.netlists import (
     default_step_current,
     neuron_netlist,
     ota_dc_netlist,
     step_netlist,
 )
-from lifspice.circuits.sky130.neuron import NUT_CMP, TOPOLOGIES, Sky130Neuron
+from lifspice.circuits.cmos.neuron import NUT_CMP, TOPOLOGIES, Sky130Neuron
 from lifspice.circuits.stimulus import DC
 from lifspice.pdk import sky130 as pdk
 

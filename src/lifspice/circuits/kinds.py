@@ -16,8 +16,8 @@ from lifspice.circuits.behavioral.bench import BehavioralBench
 from lifspice.circuits.behavioral.neuron import BehavioralNeuron
 from lifspice.circuits.bench import Bench
 from lifspice.circuits.params import ParameterError, SaturatingLifParams
-from lifspice.circuits.sky130.bench import Sky130Bench
-from lifspice.circuits.sky130.neuron import Sky130Neuron
+from lifspice.circuits.cmos.bench import Sky130Bench
+from lifspice.circuits.cmos.neuron import Sky130Neuron
 from lifspice.circuits.subckt.bench import SubcktBench
 from lifspice.circuits.subckt.design import SubcktNeuron
 

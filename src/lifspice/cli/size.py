@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lifspice.analysis.plots.gmid import save_gmid_figures
 from lifspice.analysis.sizing import SizingTargets
-from lifspice.circuits.sky130.neuron import TEMPERATURE_RANGE_C
+from lifspice.circuits.cmos.neuron import TEMPERATURE_RANGE_C
 from lifspice.cli.options import whole_number
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.gmid import gmid_tables
@@ -67,7 +67,7 @@ def _si(unit: str = "", *, positive: bool = False):
 
 def _temperature(text: str) -> float:
     """One temperature in degC inside the models' range
-    (:data:`~lifspice.circuits.sky130.neuron.TEMPERATURE_RANGE_C`)."""
+    (:data:`~lifspice.circuits.cmos.neuron.TEMPERATURE_RANGE_C`)."""
     lo, hi = TEMPERATURE_RANGE_C
     try:
         value = float(text)

@@ -31,7 +31,7 @@ from lifspice.analysis.gmid import KINDS, QUANTITIES, GmidTable, GmidTables
 from lifspice.analysis.sizing import Mismatch
 from lifspice.circuits.netlist import assemble, spice_number
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.sky130.neuron import TEMPERATURE_RANGE_C
+from lifspice.circuits.cmos.neuron import TEMPERATURE_RANGE_C
 from lifspice.pdk import sky130 as pdk
 from lifspice.sim.batch import NgspiceBatch
 
@@ -171,7 +171,7 @@ def table_path(kind: str, corner: str, temperature_c: float, grid: GmidGrid,
 
 def check_sweep_request(corner: str, temperatures: Sequence[float], workers: int) -> None:
     """Refuse, before any sweep, a corner the PDK lacks, a temperature outside the models'
-    :data:`~lifspice.circuits.sky130.neuron.TEMPERATURE_RANGE_C` (1000 degC would sweep for minutes
+    :data:`~lifspice.circuits.cmos.neuron.TEMPERATURE_RANGE_C` (1000 degC would sweep for minutes
     to no purpose) or fewer
     than one worker; :class:`~lifspice.circuits.params.ParameterError` names the option."""
     if corner not in pdk.CORNERS:
@@ -243,7 +243,7 @@ def gmid_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
     corner : str
         Process corner (``tt ss ff sf fs``).
     temperature_c : float
-        degC, inside -40 .. 125 (:data:`~lifspice.circuits.sky130.neuron.TEMPERATURE_RANGE_C`,
+        degC, inside -40 .. 125 (:data:`~lifspice.circuits.cmos.neuron.TEMPERATURE_RANGE_C`,
         where the models hold).
     grid : GmidGrid, optional
         Sweep grid (default :class:`GmidGrid`). Part of the cache key.

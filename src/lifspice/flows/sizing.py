@@ -3,9 +3,9 @@
 1. gm/Id tables of both devices at every temperature of the target's range (cached:
    :func:`lifspice.flows.gmid.gmid_tables`) and the PDK's Pelgrom coefficients;
 2. :func:`~lifspice.analysis.sizing.sizer.size_neuron` chooses C, i_b, W/L, c_ref, i_ref;
-3. the sized :class:`~lifspice.circuits.sky130.neuron.Sky130Neuron` is simulated with the
+3. the sized :class:`~lifspice.circuits.cmos.neuron.Sky130Neuron` is simulated with the
    same subthreshold step and exponential fit as a characterization
-   (:meth:`~lifspice.circuits.sky130.bench.Sky130Bench.step_test`,
+   (:meth:`~lifspice.circuits.cmos.bench.Sky130Bench.step_test`,
    :func:`~lifspice.analysis.extract.fit_step_response`), and i_b is corrected (secant in log i_b /
    log tau) until the simulated tau_m is within ``tol`` (2 %);
 4. :func:`~lifspice.flows.sizing.write_sizing` writes ``design.toml`` (``lifspice characterize
@@ -34,8 +34,8 @@ from lifspice.analysis.sizing import (
     size_neuron,
 )
 from lifspice.analysis.theory.saturating import isi_saturating
-from lifspice.circuits.sky130.bench import Sky130Bench
-from lifspice.circuits.sky130.neuron import Sky130Neuron
+from lifspice.circuits.cmos.bench import Sky130Bench
+from lifspice.circuits.cmos.neuron import Sky130Neuron
 from lifspice.circuits.stimulus import DC
 from lifspice.flows.fi import fi_point
 from lifspice.flows.gmid import gmid_tables, pelgrom_coefficients

@@ -12,7 +12,7 @@ A behavioral design needs only the six LIF keys::
 plus, optionally, ``circuit = "behavioral"`` and the circuit keys of
 :class:`lifspice.circuits.behavioral.neuron.BehavioralNeuron` (``v_lin``, ``w_cmp``, ``t_edge``,
 ``t_hold_min``).  ``circuit = "sky130"`` selects the transistor-level neuron, whose keys are
-those of :class:`lifspice.circuits.sky130.neuron.Sky130Neuron`.
+those of :class:`lifspice.circuits.cmos.neuron.Sky130Neuron`.
 """
 
 from __future__ import annotations

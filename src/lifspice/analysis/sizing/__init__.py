@@ -17,7 +17,7 @@ order:
    ``i_ref`` for ``t_ref``, ``i_ref`` again above the leakage of the node it charges.
 
 Both topologies (``SizingTargets.topology``) share the OTA, membrane, comparator and reset
-switch; their refractory swing (:func:`~lifspice.circuits.sky130.neuron.ref_swing`) and count of
+switch; their refractory swing (:func:`~lifspice.circuits.cmos.neuron.ref_swing`) and count of
 small logic devices differ.
 
 Mismatch uses the PDK's Pelgrom coefficients (:class:`~lifspice.analysis.sizing.mismatch.Mismatch`,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lifspice.circuits.sky130.neuron import NUT_CMP, Sky130Neuron
+from lifspice.circuits.cmos.neuron import NUT_CMP, Sky130Neuron
 
 
 @dataclass(frozen=True, kw_only=True)

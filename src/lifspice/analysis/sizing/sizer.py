@@ -25,7 +25,7 @@ from lifspice.analysis.sizing.leak import (
 from lifspice.analysis.sizing.mismatch import Mismatch
 from lifspice.analysis.sizing.targets import InfeasibleTarget, SizedDesign, SizingTargets
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.sky130.neuron import (
+from lifspice.circuits.cmos.neuron import (
     LEAN_HYS_MIN,
     MIM_CA,
     MIM_DW,

@@ -9,7 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.sky130.neuron import (
+from lifspice.circuits.cmos.neuron import (
     CURRENT_RANGE,
     TEMPERATURE_RANGE_C,
     TOPOLOGIES,

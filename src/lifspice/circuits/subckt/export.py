@@ -17,9 +17,9 @@ from typing import Any
 
 from lifspice.circuits.behavioral import neuron as beh
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.sky130.blocks import neuron_core
-from lifspice.circuits.sky130.neuron import Sky130Neuron
-from lifspice.circuits.sky130.nodes import (
+from lifspice.circuits.cmos.blocks import neuron_core
+from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.cmos.nodes import (
     NODE_MEM,
     NODE_RESET,
     NODE_SPIKE,

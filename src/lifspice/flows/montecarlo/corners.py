@@ -9,7 +9,7 @@ on (at 85 degC a pA-biased OTA can stop working: its own output mirror leaks abo
 its bias).
 
 The default current is twice the nominal rheobase of the design at tt, 27 degC
-(:meth:`~lifspice.circuits.sky130.neuron.Sky130Neuron.lif_guess`, ``i_b tanh((v_th -
+(:meth:`~lifspice.circuits.cmos.neuron.Sky130Neuron.lif_guess`, ``i_b tanh((v_th -
 v_rest)/v_lin)``: 600 pA for the reference design), so every corner whose rheobase moves by less
 than 2x still fires.
 """

@@ -35,9 +35,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from lifspice.circuits.sky130 import nodes as s130
-from lifspice.circuits.sky130.bench import Sky130Bench
-from lifspice.circuits.sky130.netlists import neuron_netlist
+from lifspice.circuits.cmos import nodes as s130
+from lifspice.circuits.cmos.bench import Sky130Bench
+from lifspice.circuits.cmos.netlists import neuron_netlist
 from lifspice.flows.montecarlo.sample import (
     MIN_POINTS,
     STOPPED_WINDOW_ISI,

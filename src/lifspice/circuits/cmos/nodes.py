@@ -1,7 +1,7 @@
 """Node and source names of the sky130 neuron's netlists, and the vectors saved by default.
 
 These names are the netlists' interface: the bench probes them, flows save them
-(:mod:`lifspice.circuits.sky130.blocks` wires them, :mod:`lifspice.circuits.sky130.netlists`
+(:mod:`lifspice.circuits.cmos.blocks` wires them, :mod:`lifspice.circuits.cmos.netlists`
 writes the analyses).
 """
 

@@ -1,5 +1,5 @@
 """Adaptive threshold for the sky130 neuron, at transistor level (an add-on to
-:mod:`lifspice.circuits.sky130.netlists`; the plain neuron's netlists are untouched).
+:mod:`lifspice.circuits.cmos.netlists`; the plain neuron's netlists are untouched).
 
 The comparator's reference ``vth`` is no longer the ideal source itself but a capacitor
 node::
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from lifspice.circuits.netlist import spice_number
 from lifspice.circuits.params import ParameterError, check_finite, check_positive
-from lifspice.circuits.sky130.blocks import NFET, PFET, fet, mim, ota5
-from lifspice.circuits.sky130.netlists import neuron_netlist
-from lifspice.circuits.sky130.neuron import Q_OVER_K, Sky130Neuron, mim_side
-from lifspice.circuits.sky130.nodes import NODE_RESET, NODE_VTH, SAVE_VECTORS, SUPPLY
+from lifspice.circuits.cmos.blocks import NFET, PFET, fet, mim, ota5
+from lifspice.circuits.cmos.netlists import neuron_netlist
+from lifspice.circuits.cmos.neuron import Q_OVER_K, Sky130Neuron, mim_side
+from lifspice.circuits.cmos.nodes import NODE_RESET, NODE_VTH, SAVE_VECTORS, SUPPLY
 
 NODE_VTHREF = "vthref"
 
@@ -98,7 +98,7 @@ def _lines(n: Sky130Neuron, a: Sky130Adaptation) -> list[str]:
 def adaptive_netlist(design: Sky130Neuron, adapt: Sky130Adaptation, stim, *,
                      t_stop: float, lib_path: str, max_step: float | None = None,
                      v_init: float | None = None) -> str:
-    """:func:`lifspice.circuits.sky130.netlists.neuron_netlist` with the adaptive threshold; also
+    """:func:`lifspice.circuits.cmos.netlists.neuron_netlist` with the adaptive threshold; also
     saves ``v(vth)``."""
     save = (*SAVE_VECTORS, f"v({NODE_VTH})")
     text = neuron_netlist(design, stim, t_stop=t_stop, lib_path=lib_path,

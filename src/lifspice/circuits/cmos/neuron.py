@@ -35,9 +35,9 @@ the pulse extender's feedback device, and needs i_hys >= 0.4 i_cmp (sky130_lean.
 
 Units: SI throughout (A, V, F, s), **sizes in metres** (written to the netlist in um, the PDK's
 unit), temperature in degrees Celsius (``temperature_c``, as SPICE uses). Pure: no files, no
-ngspice. This module holds the parameters (:class:`~lifspice.circuits.sky130.neuron.Sky130Neuron`,
-its checks and its first-order guesses); :mod:`lifspice.circuits.sky130.blocks` writes the
-sub-circuits above and :mod:`lifspice.circuits.sky130.netlists` the whole netlists.
+ngspice. This module holds the parameters (:class:`~lifspice.circuits.cmos.neuron.Sky130Neuron`,
+its checks and its first-order guesses); :mod:`lifspice.circuits.cmos.blocks` writes the
+sub-circuits above and :mod:`lifspice.circuits.cmos.netlists` the whole netlists.
 """
 
 from __future__ import annotations

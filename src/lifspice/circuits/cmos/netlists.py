@@ -1,9 +1,9 @@
 """Whole ngspice netlists of the sky130 neuron: the firing transient
-(:func:`~lifspice.circuits.sky130.netlists.neuron_netlist`), the leak OTA's DC sweep
-(:func:`~lifspice.circuits.sky130.netlists.ota_dc_netlist`) and the subthreshold step for tau_m
-(:func:`~lifspice.circuits.sky130.netlists.step_netlist`).
+(:func:`~lifspice.circuits.cmos.netlists.neuron_netlist`), the leak OTA's DC sweep
+(:func:`~lifspice.circuits.cmos.netlists.ota_dc_netlist`) and the subthreshold step for tau_m
+(:func:`~lifspice.circuits.cmos.netlists.step_netlist`).
 
-The devices come from :func:`lifspice.circuits.sky130.blocks.neuron_core`; this module adds
+The devices come from :func:`lifspice.circuits.cmos.blocks.neuron_core`; this module adds
 the model library, options, stimulus, initial conditions and analysis. Pure text: the caller
 writes files.
 """
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 from lifspice.circuits.netlist import assemble, safe_name, spice_number
 from lifspice.circuits.params import ParameterError, check_finite, check_positive
-from lifspice.circuits.sky130.blocks import leak_ota, neuron_core, reset_switch
-from lifspice.circuits.sky130.neuron import Sky130Neuron
-from lifspice.circuits.sky130.nodes import (
+from lifspice.circuits.cmos.blocks import leak_ota, neuron_core, reset_switch
+from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.cmos.nodes import (
     NODE_CMP,
     NODE_EXT,
     NODE_MEM,
@@ -173,7 +173,7 @@ def step_netlist(
     ``v_rest``, input 0 until ``t_step`` then ``i_step`` (default: a ~3 mV step).
 
     Defaults: ``t_step = tau/2``, ``t_stop = t_step + 8 tau`` with tau from
-    :meth:`~lifspice.circuits.sky130.neuron.Sky130Neuron.lif_guess`,
+    :meth:`~lifspice.circuits.cmos.neuron.Sky130Neuron.lif_guess`,
     ``max_step = tau/200``. The membrane starts at the
     leak's equilibrium (DC operating point), so before ``t_step`` it is flat.
     """
@@ -192,7 +192,7 @@ def step_netlist(
 
 def rheobase_guess(design: Sky130Neuron) -> float:
     """Rheobase predicted by
-    :meth:`~lifspice.circuits.sky130.neuron.Sky130Neuron.lif_guess` (saturating leak), A."""
+    :meth:`~lifspice.circuits.cmos.neuron.Sky130Neuron.lif_guess` (saturating leak), A."""
     return design.lif_guess().rheobase
 
 

@@ -1,5 +1,5 @@
-"""Test bench for the transistor-level sky130 neuron (:mod:`lifspice.circuits.sky130.neuron`,
-netlists from :mod:`lifspice.circuits.sky130.netlists`).
+"""Test bench for the transistor-level sky130 neuron (:mod:`lifspice.circuits.cmos.neuron`,
+netlists from :mod:`lifspice.circuits.cmos.netlists`).
 
 The same measurements as the behavioral bench (leak DC sweep, subthreshold step, firing
 transients), written with the real sky130 models through a small per-corner library
@@ -7,7 +7,7 @@ transients), written with the real sky130 models through a small per-corner libr
 current (``Probes.supply``: the report derives the static power and the energy per spike from
 it) and the comparator's offset.
 
-Pure apart from :meth:`~lifspice.circuits.sky130.bench.Sky130Bench.for_design`, which locates the
+Pure apart from :meth:`~lifspice.circuits.cmos.bench.Sky130Bench.for_design`, which locates the
 PDK and writes the corner library (once, into the cache folder). The bench is a frozen dataclass so
 that F-I points can be shipped to pool workers. It implements
 :class:`lifspice.circuits.bench.Bench`.
@@ -22,14 +22,14 @@ import numpy as np
 
 from lifspice.circuits.bench import Probes, SweepResult
 from lifspice.circuits.params import SaturatingLifParams
-from lifspice.circuits.sky130.netlists import (
+from lifspice.circuits.cmos.netlists import (
     default_step_current,
     neuron_netlist,
     ota_dc_netlist,
     step_netlist,
 )
-from lifspice.circuits.sky130.neuron import Sky130Neuron
-from lifspice.circuits.sky130.nodes import NODE_MEM, NODE_RESET, NODE_SPIKE, SUPPLY
+from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.cmos.nodes import NODE_MEM, NODE_RESET, NODE_SPIKE, SUPPLY
 from lifspice.circuits.stimulus import DC, Stimulus
 from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
 
@@ -39,7 +39,7 @@ _DC_STEP = 1e-3  # V, leak sweep step: slope_at fits +-5 steps, well inside ~80 
 
 @dataclass(frozen=True)
 class Sky130Bench:
-    """Bench for :class:`lifspice.circuits.sky130.neuron.Sky130Neuron`.
+    """Bench for :class:`lifspice.circuits.cmos.neuron.Sky130Neuron`.
 
     Parameters
     ----------

@@ -1,17 +1,17 @@
 """Netlist text of the sky130 neuron's sub-blocks: leak OTA, comparator and its
 hysteresis, current-starved inverters, refractory timer (pulse extender), reset switch.
 
-Each block returns a list of netlist lines; :func:`~lifspice.circuits.sky130.blocks.neuron_core`
+Each block returns a list of netlist lines; :func:`~lifspice.circuits.cmos.blocks.neuron_core`
 puts them together for a topology (the circuit is described in
-:mod:`lifspice.circuits.sky130.neuron`). Node names come from
-:mod:`lifspice.circuits.sky130.nodes`. Sizes are in metres, written in um. Pure.
+:mod:`lifspice.circuits.cmos.neuron`). Node names come from
+:mod:`lifspice.circuits.cmos.nodes`. Sizes are in metres, written in um. Pure.
 """
 
 from __future__ import annotations
 
 from lifspice.circuits.netlist import spice_number
-from lifspice.circuits.sky130.neuron import L_MIN, Sky130Neuron, mim_side
-from lifspice.circuits.sky130.nodes import (
+from lifspice.circuits.cmos.neuron import L_MIN, Sky130Neuron, mim_side
+from lifspice.circuits.cmos.nodes import (
     NODE_CMP,
     NODE_EXT,
     NODE_MEM,
