@@ -12,9 +12,9 @@ import pytest
 from lifspice.analysis import extract
 from lifspice.analysis.extract import threshold_trace_tau
 from lifspice.analysis.theory import adaptation as ta
-from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.cmos.adapt import Sky130Adaptation, adaptive_netlist
 from lifspice.circuits.cmos.netlists import neuron_netlist
+from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.stimulus import DC, Pwl
 from lifspice.io.design import load_design
 from lifspice.sim.backends import NgspiceShared

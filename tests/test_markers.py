@@ -24,7 +24,7 @@ TESTS = Path(__file__).resolve().parent
 # locate the PDK (a bench for a sky130 design writes its corner library from the models).
 PDK_FIXTURES = {"sky130_sim", "sky130_pool", "gmid_cache"}
 PDK_CALLS = re.compile(
-    r"Sky130Bench\.for_design|\bcorner_lib\(|\bfind_sky130\(|\bexplicit_library\(|"
+    r"CmosBench\.for_design|\bcorner_lib\(|\bfind_sky130\(|\bexplicit_library\(|"
     r"make_bench\(load_design\(\"sky130|\bsky130_netlist\(|\bgmid_tables\(|"
     r"NgspiceShared\(bench\.init_commands|load_design\([\"']sky130"
 )

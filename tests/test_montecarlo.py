@@ -304,7 +304,7 @@ def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_p
     threshold, reset and refractory time come from the cycle's one spike and agree with the
     characterization's numbers for this design (800 mV reference, 400 mV reset, ~140 us;
     the lean topology ~120 us)."""
-    from lifspice.circuits.cmos.bench import Sky130Bench
+    from lifspice.circuits.cmos.bench import CmosBench
     from lifspice.flows.fi import fi_point
 
     sky = load_design(name)
@@ -313,7 +313,7 @@ def test_sky130_one_cycle_rate_equals_the_steady_spike_to_spike_rate(name, tmp_p
                      floor_reruns=0)
     run_sweep(plan, tmp_path, workers=2)
     nominal = json.loads((tmp_path / "nominal.json").read_text())
-    point = fi_point(sky130_sim, (Sky130Bench.for_design(sky), i))
+    point = fi_point(sky130_sim, (CmosBench.for_design(sky), i))
     assert point.spikes.size >= 3
     assert nominal["rate_Hz_i0"] == pytest.approx(point.rate, rel=1e-3)
     assert nominal["v_th_V"] == pytest.approx(float(np.median(point.v_th)), abs=1e-3)

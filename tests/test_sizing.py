@@ -17,8 +17,8 @@ import pytest
 
 from lifspice.analysis.gmid import GmidTables
 from lifspice.analysis.sizing import InfeasibleTarget, SizingTargets, size_neuron
-from lifspice.circuits.params import ParameterError
 from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.params import ParameterError
 from lifspice.flows import gmid as gs
 
 pytestmark = [pytest.mark.sky130, pytest.mark.slow]  # gm/Id tables swept from the models (~85 s)

@@ -62,7 +62,7 @@ def test_golden_netlists(name):
     assert set(texts) == {"transient", "leak_dc", "step"}
     for key, text in texts.items():
         assert text == (GOLDEN / name / f"{key}.cir").read_text(), f"{name}/{key}.cir"
-        assert '.include "<SKY130_LIB>"' in text
+        assert '.include "<PDK_LIB>"' in text
         assert str(pdk.cache_dir()) not in text
 
 

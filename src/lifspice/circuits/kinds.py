@@ -15,9 +15,10 @@ from typing import Any
 from lifspice.circuits.behavioral.bench import BehavioralBench
 from lifspice.circuits.behavioral.neuron import BehavioralNeuron
 from lifspice.circuits.bench import Bench
-from lifspice.circuits.params import ParameterError, SaturatingLifParams
-from lifspice.circuits.cmos.bench import Sky130Bench
+from lifspice.circuits.cmos.bench import CmosBench
+from lifspice.circuits.cmos.gf180 import Gf180Neuron
 from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.params import ParameterError, SaturatingLifParams
 from lifspice.circuits.subckt.bench import SubcktBench
 from lifspice.circuits.subckt.design import SubcktNeuron
 
@@ -68,8 +69,10 @@ KINDS: dict[str, Kind] = {
     "behavioral": Kind("behavioral", BehavioralNeuron, BehavioralNeuron.from_dict,
                        BehavioralBench.for_design, BehavioralNeuron.saturating_params,
                        lambda design: design),
-    "sky130": Kind("sky130", Sky130Neuron, Sky130Neuron.from_dict, Sky130Bench.for_design,
+    "sky130": Kind("sky130", Sky130Neuron, Sky130Neuron.from_dict, CmosBench.for_design,
                    Sky130Neuron.lif_guess, _pdk_nominal),
+    "gf180": Kind("gf180", Gf180Neuron, Gf180Neuron.from_dict, CmosBench.for_design,
+                  Gf180Neuron.lif_guess, _pdk_nominal),
     "subckt": Kind("subckt", SubcktNeuron, SubcktNeuron.from_dict, SubcktBench.for_design,
                    _subckt_guess, _pdk_nominal),
 }
@@ -78,7 +81,7 @@ KINDS: dict[str, Kind] = {
 def kind_of(design: Any) -> Kind:
     """The :class:`Kind` of a design object."""
     for kind in KINDS.values():
-        if isinstance(design, kind.design_type):
+        if type(design) is kind.design_type:
             return kind
     raise TypeError(f"no neuron kind for {type(design).__name__}; kinds: {sorted(KINDS)}")
 

@@ -29,9 +29,9 @@ import numpy as np
 
 from lifspice.analysis.gmid import KINDS, QUANTITIES, GmidTable, GmidTables
 from lifspice.analysis.sizing import Mismatch
+from lifspice.circuits.cmos.neuron import TEMPERATURE_RANGE_C
 from lifspice.circuits.netlist import assemble, spice_number
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.cmos.neuron import TEMPERATURE_RANGE_C
 from lifspice.pdk import sky130 as pdk
 from lifspice.sim.batch import NgspiceBatch
 

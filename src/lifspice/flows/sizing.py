@@ -5,7 +5,7 @@
 2. :func:`~lifspice.analysis.sizing.sizer.size_neuron` chooses C, i_b, W/L, c_ref, i_ref;
 3. the sized :class:`~lifspice.circuits.cmos.neuron.Sky130Neuron` is simulated with the
    same subthreshold step and exponential fit as a characterization
-   (:meth:`~lifspice.circuits.cmos.bench.Sky130Bench.step_test`,
+   (:meth:`~lifspice.circuits.cmos.bench.CmosBench.step_test`,
    :func:`~lifspice.analysis.extract.fit_step_response`), and i_b is corrected (secant in log i_b /
    log tau) until the simulated tau_m is within ``tol`` (2 %);
 4. :func:`~lifspice.flows.sizing.write_sizing` writes ``design.toml`` (``lifspice characterize
@@ -34,7 +34,7 @@ from lifspice.analysis.sizing import (
     size_neuron,
 )
 from lifspice.analysis.theory.saturating import isi_saturating
-from lifspice.circuits.cmos.bench import Sky130Bench
+from lifspice.circuits.cmos.bench import CmosBench
 from lifspice.circuits.cmos.neuron import Sky130Neuron
 from lifspice.circuits.stimulus import DC
 from lifspice.flows.fi import fi_point
@@ -120,7 +120,7 @@ class SizingResult:
 
 def simulate_tau(neuron: Sky130Neuron, sim) -> extract.StepFit:
     """tau_m of a sized neuron from a subthreshold step, as a characterization extracts it."""
-    bench = Sky130Bench.for_design(neuron)
+    bench = CmosBench.for_design(neuron)
     net, t0, _ = bench.step_test()
     res = sim.run(net, vectors=[bench.probes.mem])
     return extract.fit_step_response(res.time, res[bench.probes.mem], t0)
@@ -137,7 +137,7 @@ def simulate_t_ref(neuron: Sky130Neuron, sim) -> float:
     by up to 12 % (ss, 85 degC: 120.5 pA guessed, 136.6 pA measured), and 1.05x then never
     fired (found by the exploration over the sizing space).
     """
-    bench = Sky130Bench.for_design(neuron)
+    bench = CmosBench.for_design(neuron)
     g = bench.guess()
     i = 2.0 * g.rheobase + g.c_mem * (g.v_th - g.v_reset) / (4 * g.t_ref)
     isi = float(isi_saturating(g, i))
@@ -155,7 +155,7 @@ def simulate_t_ref(neuron: Sky130Neuron, sim) -> float:
 def simulate_rate(neuron: Sky130Neuron, i_in: float, sim) -> float:
     """Steady firing rate (Hz) at a constant input ``i_in`` (A), measured as a
     characterization measures an F-I point (:func:`lifspice.flows.fi.fi_point`)."""
-    return fi_point(sim, (Sky130Bench.for_design(neuron), float(i_in))).rate
+    return fi_point(sim, (CmosBench.for_design(neuron), float(i_in))).rate
 
 
 def load_inputs(targets: SizingTargets, *, progress: Progress | None = None,

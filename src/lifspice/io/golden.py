@@ -1,7 +1,7 @@
 """The netlists of the shipped reference designs, as checked in under ``netlists/``.
 
 ``python -m lifspice.io.golden netlists`` rewrites them; the tests check the generators still
-produce them byte for byte.  Absolute model-library paths are replaced by ``<SKY130_LIB>``
+produce them byte for byte.  Absolute model-library paths are replaced by ``<PDK_LIB>``
 so the files do not depend on the machine.
 """
 
@@ -18,7 +18,7 @@ from lifspice.io.design import load_design, reference_designs
 
 def design_netlists(design, *, portable: bool = False) -> dict[str, str]:
     """Netlist text of each measurement of a characterization, by name; ``portable``
-    replaces the model library path by ``<SKY130_LIB>``."""
+    replaces the model library path by ``<PDK_LIB>``."""
     bench = make_bench(design)
     g = bench.guess()
     i = 2 * max(g.rheobase, 1e-15)
@@ -30,7 +30,7 @@ def design_netlists(design, *, portable: bool = False) -> dict[str, str]:
     }
     lib = bench.model_library
     if portable and lib is not None:
-        texts = {k: v.replace(str(lib), "<SKY130_LIB>") for k, v in texts.items()}
+        texts = {k: v.replace(str(lib), "<PDK_LIB>") for k, v in texts.items()}
     return texts
 
 

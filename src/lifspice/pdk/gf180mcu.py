@@ -31,6 +31,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from lifspice.pdk.process import Process
 from lifspice.pdk.sky130 import PdkNotFoundError, cache_dir, read_section, write_once
 from lifspice.pdk.sky130_mismatch import Z_PARAM
 
@@ -48,6 +49,14 @@ DEVICE_PARAMS = {"nmos_3p3": ("m0", "delvto"), "pmos_3p3": ("m0", "delvto")}
 DEVICES = {"nfet": "nmos_3p3", "pfet": "pmos_3p3", "cap": "mim_2p0fF"}
 #: Supply of the 3.3 V devices, V.
 VDD = 3.3
+#: The devices as the kit's transistor neuron draws them: sizes with the ``u`` suffix, 3.3 V
+#: model bins 0.22 .. 100 um wide and 0.28 .. 50 um long; MIM 1.99 fF/um^2 plus 0.238 fF/um of
+#: edge (``c_cox``, ``c_capsw`` of mim_2p0fF, typical).
+PROCESS = Process(
+    "gf180mcu", DEVICES, scaled=False, fet_params=("w", "l"), cap_params=("c_width", "c_length"),
+    w_min=0.22e-6, w_max=100e-6, l_min=0.28e-6, l_max=50e-6, mim_ca=1.99e-3, mim_cp=2.383e-10,
+    mim_dw=0.0, mim_side=(5e-6, 200e-6), vdd=VDD, vdd_range=(2.5, 3.63),
+    temperature_range_c=(-40.0, 125.0))
 _FORMAT = "5"
 _OPEN_PDKS = ("gf180mcuD", "gf180mcuC")
 _SWITCHES = ("sw_stat_global={g} sw_stat_mismatch={m} mc_skew=3 res_mc_skew=3 cap_mc_skew=3 "

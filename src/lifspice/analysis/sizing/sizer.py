@@ -24,7 +24,6 @@ from lifspice.analysis.sizing.leak import (
 )
 from lifspice.analysis.sizing.mismatch import Mismatch
 from lifspice.analysis.sizing.targets import InfeasibleTarget, SizedDesign, SizingTargets
-from lifspice.circuits.params import ParameterError
 from lifspice.circuits.cmos.neuron import (
     LEAN_HYS_MIN,
     MIM_CA,
@@ -34,6 +33,7 @@ from lifspice.circuits.cmos.neuron import (
     mim_side,
     ref_swing,
 )
+from lifspice.circuits.params import ParameterError
 
 L_TAIL_CHOICES = (4e-6, 8e-6, 16e-6)
 W_CHOICES = (1e-6, 2e-6, 4e-6, 8e-6)

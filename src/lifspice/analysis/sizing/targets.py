@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from lifspice.circuits.params import ParameterError
 from lifspice.circuits.cmos.neuron import (
     CURRENT_RANGE,
     TEMPERATURE_RANGE_C,
@@ -16,6 +15,7 @@ from lifspice.circuits.cmos.neuron import (
     VDD_RANGE,
     Sky130Neuron,
 )
+from lifspice.circuits.params import ParameterError
 from lifspice.pdk.sky130 import CORNERS
 
 

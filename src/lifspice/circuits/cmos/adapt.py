@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lifspice.circuits.cmos.blocks import NFET, PFET, ota5
+from lifspice.circuits.cmos.netlists import neuron_netlist
+from lifspice.circuits.cmos.neuron import Q_OVER_K, CmosNeuron
+from lifspice.circuits.cmos.nodes import NODE_RESET, NODE_VTH, SAVE_VECTORS, SUPPLY
 from lifspice.circuits.netlist import spice_number
 from lifspice.circuits.params import ParameterError, check_finite, check_positive
-from lifspice.circuits.cmos.blocks import NFET, PFET, fet, mim, ota5
-from lifspice.circuits.cmos.netlists import neuron_netlist
-from lifspice.circuits.cmos.neuron import Q_OVER_K, Sky130Neuron, mim_side
-from lifspice.circuits.cmos.nodes import NODE_RESET, NODE_VTH, SAVE_VECTORS, SUPPLY
 
 NODE_VTHREF = "vthref"
 
@@ -76,18 +76,18 @@ class Sky130Adaptation:
         return self.i_jump * t_pulse / self.c_a
 
 
-def _lines(n: Sky130Neuron, a: Sky130Adaptation) -> list[str]:
-    f, s = fet, spice_number
-    side = mim_side(a.c_a)
+def _lines(n: CmosNeuron, a: Sky130Adaptation) -> list[str]:
+    f, s, pr = n.PROCESS.fet, spice_number, n.PROCESS
+    side = pr.mim_square_side(a.c_a)
     vdd, p, nf = SUPPLY, PFET, NFET
     vth = NODE_VTH
     return [
         f"Vth {NODE_VTHREF} 0 DC {s(n.v_th)}",
         "* adaptive threshold: follower OTA vthref -> vth, capacitor, pump gated by rst",
         f"Ia abias 0 DC {s(a.i_a)}",
-        *ota5("A", NODE_VTHREF, vth, vth, tail=(a.w_tail, a.l_tail),
+        *ota5(pr, "A", NODE_VTHREF, vth, vth, tail=(a.w_tail, a.l_tail),
               pair=(a.w_in, a.l_in), mirror=(a.w_mirror, a.l_mirror)),
-        mim("CA", vth, "0", side, side),
+        pr.cap("CA", vth, "0", side, side),
         f"Ij jbias 0 DC {s(a.i_jump)}",
         f("JB", "jbias", "jbias", vdd, vdd, p, a.w_tail, a.l_tail),
         f("JT", "jsrc", "jbias", vdd, vdd, p, a.w_tail, a.l_tail),
@@ -95,7 +95,7 @@ def _lines(n: Sky130Neuron, a: Sky130Adaptation) -> list[str]:
     ]
 
 
-def adaptive_netlist(design: Sky130Neuron, adapt: Sky130Adaptation, stim, *,
+def adaptive_netlist(design: CmosNeuron, adapt: Sky130Adaptation, stim, *,
                      t_stop: float, lib_path: str, max_step: float | None = None,
                      v_init: float | None = None) -> str:
     """:func:`lifspice.circuits.cmos.netlists.neuron_netlist` with the adaptive threshold; also

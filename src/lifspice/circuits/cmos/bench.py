@@ -1,13 +1,13 @@
-"""Test bench for the transistor-level sky130 neuron (:mod:`lifspice.circuits.cmos.neuron`,
+"""Test bench for the kit's transistor-level neuron (:mod:`lifspice.circuits.cmos.neuron`,
 netlists from :mod:`lifspice.circuits.cmos.netlists`).
 
 The same measurements as the behavioral bench (leak DC sweep, subthreshold step, firing
-transients), written with the real sky130 models through a small per-corner library
-(:func:`lifspice.pdk.sky130.corner_lib`), plus what only a transistor circuit has: the supply
+transients), written with the PDK's models through a small per-corner library
+(:mod:`lifspice.pdk.registry`), plus what only a transistor circuit has: the supply
 current (``Probes.supply``: the report derives the static power and the energy per spike from
 it) and the comparator's offset.
 
-Pure apart from :meth:`~lifspice.circuits.cmos.bench.Sky130Bench.for_design`, which locates the
+Pure apart from :meth:`~lifspice.circuits.cmos.bench.CmosBench.for_design`, which locates the
 PDK and writes the corner library (once, into the cache folder). The bench is a frozen dataclass so
 that F-I points can be shipped to pool workers. It implements
 :class:`lifspice.circuits.bench.Bench`.
@@ -21,63 +21,77 @@ from pathlib import Path
 import numpy as np
 
 from lifspice.circuits.bench import Probes, SweepResult
-from lifspice.circuits.params import SaturatingLifParams
 from lifspice.circuits.cmos.netlists import (
     default_step_current,
     neuron_netlist,
     ota_dc_netlist,
     step_netlist,
 )
-from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.cmos.neuron import CmosNeuron
 from lifspice.circuits.cmos.nodes import NODE_MEM, NODE_RESET, NODE_SPIKE, SUPPLY
+from lifspice.circuits.params import SaturatingLifParams
 from lifspice.circuits.stimulus import DC, Stimulus
-from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
+from lifspice.pdk.registry import get_pdk
 
 _SUPPLY = f"i({SUPPLY})"
 _DC_STEP = 1e-3  # V, leak sweep step: slope_at fits +-5 steps, well inside ~80 mV linear range
 
 
 @dataclass(frozen=True)
-class Sky130Bench:
-    """Bench for :class:`lifspice.circuits.cmos.neuron.Sky130Neuron`.
+class CmosBench:
+    """Bench for the kit's transistor neuron on any PDK
+    (:class:`lifspice.circuits.cmos.neuron.CmosNeuron`).
 
     Parameters
     ----------
-    design : Sky130Neuron
+    design : CmosNeuron
     model_library : Path
-        The corner library the netlists ``.include`` (from :func:`lifspice.pdk.sky130.corner_lib`).
+        The corner library the netlists ``.include`` (the PDK's
+        :attr:`lifspice.pdk.registry.Pdk.corner_lib`).
     init_commands : tuple of str
         ngspice commands the models need (``ngbehavior=hsa``, ...), sent once per session.
     """
 
-    design: Sky130Neuron
+    design: CmosNeuron
     model_library: Path | None
     init_commands: tuple[str, ...] = ()
-    kind = "sky130"
-    pdk = "sky130"
+
+    @property
+    def kind(self) -> str:
+        """The design's ``circuit`` (``sky130``, ``gf180``)."""
+        return self.design.CIRCUIT
+
+    @property
+    def pdk(self) -> str:
+        """The design's PDK (``sky130``, ``gf180mcu``)."""
+        return self.design.PROCESS.name
 
     @classmethod
-    def for_design(cls, design: Sky130Neuron) -> Sky130Bench:
+    def for_design(cls, design: CmosNeuron) -> CmosBench:
         """Locate the PDK, write the design's corner library and return the bench.
 
         Raises :class:`lifspice.pdk.sky130.PdkNotFoundError` (saying how to install the models)
-        when no sky130 library is found.
+        when the PDK's models are not found.
         """
-        return cls(design=design, model_library=Path(corner_lib(design.corner)),
-                   init_commands=tuple(spiceinit_lines()))
+        pdk = get_pdk(design.PROCESS.name)
+        lib = pdk.corner_lib(design.corner, False, design.temperature_c)
+        return cls(design=design, model_library=Path(lib), init_commands=pdk.init_commands())
 
     @property
     def probes(self) -> Probes:
-        """``v(mem)``; ``v(spike)`` rises through vdd/2 when the comparator fires; the reset
-        switch gate ``v(rst)`` is on above vdd/2; supply current ``i(vdd)``."""
-        half = 0.5 * self.design.vdd
+        """``v(mem)``; ``v(spike)`` rises through ``SPIKE_LEVEL`` vdd (sky130: vdd/2) when
+        the comparator fires; the reset switch gate ``v(rst)`` is on above vdd/2; supply
+        current ``i(vdd)``."""
+        d = self.design
+        half = 0.5 * d.vdd
         return Probes(mem=f"v({NODE_MEM})", spike=f"v({NODE_SPIKE})",
-                      spike_level=half, reset=f"v({NODE_RESET})", reset_level=half,
+                      spike_level=d.SPIKE_LEVEL * d.vdd, reset=f"v({NODE_RESET})",
+                      reset_level=half,
                       supply=_SUPPLY, vdd=self.design.vdd)
 
     @property
     def c_mem(self) -> float:
-        """Membrane capacitance the drawn MIM capacitor has (2 fF/um^2), F."""
+        """Membrane capacitance the drawn MIM capacitor has (the PDK's density), F."""
         return self.design.c_mem_nominal
 
     @property

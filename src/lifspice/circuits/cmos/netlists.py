@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lifspice.circuits.netlist import assemble, safe_name, spice_number
-from lifspice.circuits.params import ParameterError, check_finite, check_positive
 from lifspice.circuits.cmos.blocks import leak_ota, neuron_core, reset_switch
-from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.cmos.neuron import CmosNeuron
 from lifspice.circuits.cmos.nodes import (
     NODE_CMP,
     NODE_EXT,
@@ -27,11 +25,13 @@ from lifspice.circuits.cmos.nodes import (
     STIM_SOURCE,
     SUPPLY,
 )
+from lifspice.circuits.netlist import assemble, safe_name, spice_number
+from lifspice.circuits.params import ParameterError, check_finite, check_positive
 from lifspice.circuits.stimulus import Step, Stimulus
 from lifspice.pdk.sky130 import seed_option
 
 
-def _header(n: Sky130Neuron, lib_path: str, seed: int | None,
+def _header(n: CmosNeuron, lib_path: str, seed: int | None,
             extra_options: str = "") -> list[str]:
     """Model library, temperature, simulator options and the mismatch seed."""
     lib = str(lib_path)
@@ -54,7 +54,7 @@ def _header(n: Sky130Neuron, lib_path: str, seed: int | None,
 
 
 def neuron_netlist(
-    design: Sky130Neuron,
+    design: CmosNeuron,
     stim: Stimulus,
     *,
     t_stop: float,
@@ -111,7 +111,7 @@ def neuron_netlist(
         f".save {' '.join(_save_names(save))}",
         f".tran {s(step)} {s(t_stop)} 0 {s(step)}",
     ]
-    return assemble(f"lifspice sky130 LIF neuron ({n.corner}, {n.temperature_c:g} C)", body)
+    return assemble(f"lifspice {n.CIRCUIT} LIF neuron ({n.corner}, {n.temperature_c:g} C)", body)
 
 
 def _save_names(save: Sequence[str]) -> list[str]:
@@ -124,7 +124,7 @@ def _save_names(save: Sequence[str]) -> list[str]:
     return out
 
 
-def ota_dc_netlist(design: Sky130Neuron, lib_path: str, v_lo: float, v_hi: float,
+def ota_dc_netlist(design: CmosNeuron, lib_path: str, v_lo: float, v_hi: float,
                    step: float, *, seed: int | None = None) -> str:
     """DC sweep of the leak OTA and the reset switch (off): ``Vmem`` drives the membrane
     node (OTA output and - input, switch drain) from ``v_lo`` to ``v_hi`` (V).
@@ -152,16 +152,16 @@ def ota_dc_netlist(design: Sky130Neuron, lib_path: str, v_lo: float, v_hi: float
         f".save i(vmem) i({SUPPLY})",
         f".dc Vmem {s(v_lo)} {s(v_hi)} {s(step)}",
     ]
-    return assemble("lifspice sky130 leak OTA DC sweep", body)
+    return assemble(f"lifspice {n.CIRCUIT} leak OTA DC sweep", body)
 
 
-def default_step_current(design: Sky130Neuron, dv: float = 3e-3, n: float = 1.5) -> float:
+def default_step_current(design: CmosNeuron, dv: float = 3e-3, n: float | None = None) -> float:
     """Input step (A) that moves the membrane by about ``dv`` (V) at the guessed g_m."""
     return design.g_m_guess(n) * dv
 
 
 def step_netlist(
-    design: Sky130Neuron,
+    design: CmosNeuron,
     lib_path: str,
     i_step: float | None = None,
     *,
@@ -173,7 +173,7 @@ def step_netlist(
     ``v_rest``, input 0 until ``t_step`` then ``i_step`` (default: a ~3 mV step).
 
     Defaults: ``t_step = tau/2``, ``t_stop = t_step + 8 tau`` with tau from
-    :meth:`~lifspice.circuits.cmos.neuron.Sky130Neuron.lif_guess`,
+    :meth:`~lifspice.circuits.cmos.neuron.CmosNeuron.lif_guess`,
     ``max_step = tau/200``. The membrane starts at the
     leak's equilibrium (DC operating point), so before ``t_step`` it is flat.
     """
@@ -190,9 +190,9 @@ def step_netlist(
                           free_start=True)
 
 
-def rheobase_guess(design: Sky130Neuron) -> float:
+def rheobase_guess(design: CmosNeuron) -> float:
     """Rheobase predicted by
-    :meth:`~lifspice.circuits.cmos.neuron.Sky130Neuron.lif_guess` (saturating leak), A."""
+    :meth:`~lifspice.circuits.cmos.neuron.CmosNeuron.lif_guess` (saturating leak), A."""
     return design.lif_guess().rheobase
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lifspice.circuits.behavioral import neuron as beh
-from lifspice.circuits.params import ParameterError
 from lifspice.circuits.cmos.blocks import neuron_core
 from lifspice.circuits.cmos.neuron import Sky130Neuron
 from lifspice.circuits.cmos.nodes import (
@@ -28,6 +27,7 @@ from lifspice.circuits.cmos.nodes import (
     NODE_VTH,
     SUPPLY,
 )
+from lifspice.circuits.params import ParameterError
 
 # number of node tokens after the element name, by element letter (X: up to the subckt name)
 _NODES = {"b": 2, "c": 2, "r": 2, "l": 2, "i": 2, "v": 2, "d": 2, "s": 4, "e": 4, "g": 4,

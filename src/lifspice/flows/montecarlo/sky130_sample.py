@@ -36,7 +36,7 @@ from dataclasses import replace
 import numpy as np
 
 from lifspice.circuits.cmos import nodes as s130
-from lifspice.circuits.cmos.bench import Sky130Bench
+from lifspice.circuits.cmos.bench import CmosBench
 from lifspice.circuits.cmos.netlists import neuron_netlist
 from lifspice.flows.montecarlo.sample import (
     MIN_POINTS,
@@ -135,7 +135,7 @@ def measure_sky130(sim, spec: SampleSpec) -> dict:
     :func:`sky130_keys` (SI units). The F-I fit holds the measured C and v_rest."""
     d = spec.design
     net, init = sky130_netlist(spec)
-    pr = Sky130Bench(design=d, model_library=None).probes  # probes only; netlists are made above
+    pr = CmosBench(design=d, model_library=None).probes  # probes only; netlists are made above
     guess = d.lif_guess()
     with LoadedCircuit.lock:
         ses = LoadedCircuit.ensure(net, init)

@@ -1,0 +1,52 @@
+"""The kit's transistor neuron on GlobalFoundries gf180mcu 3.3 V devices
+(``circuit = "gf180"``): the circuit of :mod:`lifspice.circuits.cmos.neuron` (both topologies)
+drawn with ``nmos_3p3`` / ``pmos_3p3`` and the ``mim_2p0fF`` capacitor
+(:data:`lifspice.pdk.gf180mcu.PROCESS`), at a 3.3 V supply.
+
+The sizes are sky130's where the 3.3 V bins allow them (the shortest channel is 0.28 um, not
+0.15 um); the three calibration constants are measured on gf180mcu (see
+:class:`~lifspice.circuits.cmos.gf180.Gf180Neuron`). Pure: no files, no ngspice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from lifspice.circuits.cmos.neuron import CmosNeuron
+from lifspice.pdk import gf180mcu
+from lifspice.pdk.process import Process
+
+CIRCUIT = "gf180"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gf180Neuron(CmosNeuron):
+    """The neuron on gf180mcu's 3.3 V devices; fields and checks are
+    :class:`~lifspice.circuits.cmos.neuron.CmosNeuron`'s, with the ranges of
+    :data:`lifspice.pdk.gf180mcu.PROCESS` (supply 2.5 .. 3.63 V, widths 0.22 .. 100 um,
+    lengths 0.28 .. 50 um, MIM sides 5 .. 200 um).
+
+    Calibration (tt, 27 degC, simulated): ``N_SLOPE`` the leak pair's slope factor,
+    ``NUT_CMP`` the comparator pair's n U_T at release, ``REF_DROP`` how far below the
+    supply the refractory inverter lets ``rst`` fall.
+    """
+
+    CIRCUIT: ClassVar[str] = CIRCUIT
+    PROCESS: ClassVar[Process] = gf180mcu.PROCESS
+    CORNERS: ClassVar[tuple[str, ...]] = gf180mcu.CORNERS
+    # g_m 4.444 nS simulated at i_b = 300 pA (gf180.toml): n = i_b / (2 U_T g_m) = 1.305
+    N_SLOPE: ClassVar[float] = 1.305
+    # not fitted to simulated releases as sky130's was: n U_T of the pMOS pair at 27 degC
+    NUT_CMP: ClassVar[float] = 1.305 * 0.02585
+    # rst falls with ext at 2.97 V (reference: t_ref 296.7 us) and 2.90 V (lean: 290.1 us)
+    REF_DROP: ClassVar[dict[str, float]] = {"reference": 0.33, "lean": 0.4}
+    # the 3.3 V logic is slow next to the reset: at vdd / 2 the spike output crossed after
+    # the membrane was reset (spike at 0.77 V when rst rose), so the threshold read 0.4 V
+    SPIKE_LEVEL: ClassVar[float] = 0.2
+
+    vdd: float = gf180mcu.VDD
+    l_reset: float = 0.28e-6
+
+
+__all__ = ["CIRCUIT", "Gf180Neuron"]
