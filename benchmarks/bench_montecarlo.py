@@ -32,8 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from lifspice.flows.montecarlo.cmos_sample import cmos_netlist
 from lifspice.flows.montecarlo.sample import WINDOW_ISI, SampleSpec
-from lifspice.flows.montecarlo.sky130_sample import sky130_netlist
 from lifspice.flows.montecarlo.sweep import SweepPlan, run_sweep, sample_seed
 from lifspice.io.design import load_design
 from lifspice.pdk.sky130 import corner_lib, find_sky130, spiceinit_lines
@@ -56,7 +56,7 @@ def engine(name: str, n: int, workers: int, folder: Path, firing: bool = True,
 
 def baseline_netlist(name: str, k: int, full_lib: bool, firing: bool = True) -> str:
     design = load_design(name)
-    net, _ = sky130_netlist(SampleSpec(design=design, currents=(CURRENT,), draw="reset"))
+    net, _ = cmos_netlist(SampleSpec(design=design, currents=(CURRENT,), draw="reset"))
     isi = 1 / 190.0  # s, nominal ISI at 600 pA (both designs: 188-190 Hz)
     t_stop = WINDOW_ISI * isi  # as the engine: one firing cycle and a margin
     step = isi / 200

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from lifspice.analysis import extract
+from lifspice.flows.montecarlo.cmos_sample import cmos_netlist
 from lifspice.flows.montecarlo.sample import SampleSpec
-from lifspice.flows.montecarlo.sky130_sample import sky130_netlist
 from lifspice.io.design import load_design
 from lifspice.sim.loaded import LoadedCircuit, run_analysis
 
@@ -24,7 +24,7 @@ ISI = 1 / 190.3  # s, the reference neuron at 600 pA
 
 @pytest.fixture(scope="module")
 def ses():
-    net, init = sky130_netlist(SampleSpec(design=load_design("sky130"), draw="reset"))
+    net, init = cmos_netlist(SampleSpec(design=load_design("sky130"), draw="reset"))
     return LoadedCircuit.ensure(net, init)
 
 

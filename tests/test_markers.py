@@ -25,7 +25,7 @@ TESTS = Path(__file__).resolve().parent
 PDK_FIXTURES = {"sky130_sim", "sky130_pool", "gmid_cache"}
 PDK_CALLS = re.compile(
     r"CmosBench\.for_design|\bcorner_lib\(|\bfind_sky130\(|\bexplicit_library\(|"
-    r"make_bench\(load_design\(\"sky130|\bsky130_netlist\(|\bgmid_tables\(|"
+    r"make_bench\(load_design\(\"sky130|\bcmos_netlist\(|\bgmid_tables\(|"
     r"NgspiceShared\(bench\.init_commands|load_design\([\"']sky130"
 )
 # A test that points the lookup at a fake PDK tree needs no models.

@@ -15,13 +15,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import lifspice.flows.montecarlo.sky130_sample as sky130_sample
+import lifspice.flows.montecarlo.cmos_sample as cmos_sample
 from lifspice.analysis.sizing import nfet_mismatch_factor
 from lifspice.circuits.cmos.neuron import MIM_DW
 from lifspice.flows.gmid import pelgrom_coefficients
+from lifspice.flows.montecarlo.cmos_sample import cmos_netlist
 from lifspice.flows.montecarlo.measurers import measure_sample
 from lifspice.flows.montecarlo.sample import SampleSpec, draw_mode
-from lifspice.flows.montecarlo.sky130_sample import sky130_netlist
 from lifspice.io.design import load_design
 from lifspice.pdk.sky130_mismatch import ExplicitMismatchError, drawn_instances, explicit_subckt
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, read_parameters
@@ -34,7 +34,7 @@ DESIGN = load_design("sky130")
 
 def _alter_circuit(design=DESIGN):
     spec = SampleSpec(design=design, draw="alter")
-    net, init = sky130_netlist(spec)
+    net, init = cmos_netlist(spec)
     ses = LoadedCircuit.ensure(net, init)
     paths = [x.path for x in drawn_instances(net)]
     return ses, net, paths, LoadedCircuit.coefficients(ses, paths)
@@ -42,7 +42,7 @@ def _alter_circuit(design=DESIGN):
 
 def _ngspice_draw(seed: int, paths) -> np.ndarray:
     """Instance values ngspice draws for ``seed`` on the unmodified tt_mm library."""
-    net, init = sky130_netlist(SampleSpec(design=DESIGN, draw="reset"))
+    net, init = cmos_netlist(SampleSpec(design=DESIGN, draw="reset"))
     ses = LoadedCircuit.ensure(net, init)
     ses.command(f"setseed {seed}")
     ses.command("reset")
@@ -134,7 +134,7 @@ def test_a_neuron_drawn_by_alter_measures_as_ngspices_draw(calibrated, monkeypat
     by_reset = measure_sample(None, SampleSpec(design=DESIGN, seed=seed, currents=I_REF,
                                                draw="reset"))
     z = (_ngspice_draw(seed, paths) - co.a) / co.b
-    monkeypatch.setattr(sky130_sample, "standard_normals", lambda s, n: z)
+    monkeypatch.setattr(cmos_sample, "standard_normals", lambda s, n: z)
     by_alter = measure_sample(None, SampleSpec(design=DESIGN, seed=seed, currents=I_REF))
     for key, tol in (("tau_m_s", 1e-6), ("gm_S", 1e-6), ("c_mem_F", 1e-6), ("v_rest_V", 1e-6),
                      ("rate_Hz_i0", 1e-3), ("v_th_V", 1e-4)):
@@ -196,7 +196,7 @@ def test_the_nominal_neuron_of_a_sweep_is_drawn_on_the_workers_library():
     for draw in ("auto", "alter"):
         spec = nominal_spec(SweepPlan(design=DESIGN, n_samples=2, seed=1, draw=draw))
         assert spec.seed is None and draw_mode(spec) == "alter"
-        assert sky130_netlist(spec) == sky130_netlist(SampleSpec(design=DESIGN, seed=3))
+        assert cmos_netlist(spec) == cmos_netlist(SampleSpec(design=DESIGN, seed=3))
     spec = nominal_spec(SweepPlan(design=DESIGN, n_samples=2, seed=1, draw="reset"))
     assert spec.seed is None and not spec.mismatch and draw_mode(spec) == "reset"
 
@@ -206,7 +206,7 @@ def test_calibration_on_the_pdks_own_library_is_refused():
     lifspice_mm_z: calibrating there is an error, not a silent wrong draw."""
     from lifspice.sim.loaded import calibrate
 
-    net, init = sky130_netlist(SampleSpec(design=DESIGN, draw="reset"))
+    net, init = cmos_netlist(SampleSpec(design=DESIGN, draw="reset"))
     ses = LoadedCircuit.ensure(net, init)
     with pytest.raises(RuntimeError, match="calibration failed"):
         calibrate(ses, [x.path for x in drawn_instances(net)])
@@ -228,7 +228,7 @@ def test_auto_draw_falls_back_to_reset_where_alter_cannot_draw(tmp_path, monkeyp
     design = replace(DESIGN, temperature_c=31.0)  # a netlist no earlier test cached
     assert resolve_draw(SweepPlan(design=replace(design, temperature_c=32.0), n_samples=2,
                                   seed=1))[1] is None
-    monkeypatch.setattr(sky130_sample, "explicit_mismatch_lib", refuse)  # where it is looked up
+    monkeypatch.setattr(mlib, "explicit_mismatch_lib", refuse)  # the registry looks it up there
     plan = SweepPlan(design=design, n_samples=2, seed=1, floor_reruns=0)
     res = run_sweep(plan, tmp_path / "mc", workers=1)
     assert "setseed + reset" in res.summary["draw_note"]

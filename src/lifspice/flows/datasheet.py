@@ -44,6 +44,7 @@ from lifspice.analysis.datasheet import (
     theory_values,
 )
 from lifspice.analysis.energy import PUBLISHED_ENERGY_PER_SPIKE
+from lifspice.circuits.cmos.neuron import CmosNeuron
 from lifspice.circuits.kinds import kind_of, make_bench
 from lifspice.circuits.params import ParameterError
 from lifspice.flows.characterize import characterize
@@ -116,16 +117,17 @@ def _design_and_spec(design: Any, spec: Any, samples: int | None,
 
 
 def has_corners(design: Any) -> bool:
-    """True for a design on a PDK (corners, supply): a sky130 design, or a subcircuit with
-    ``pdk = "sky130"`` (one with ideal elements, ``pdk = "none"``, has no corners)."""
+    """True for a design on a PDK (corners, supply): a transistor design (sky130, gf180), or a
+    subcircuit on a PDK (one with ideal elements, ``pdk = "none"``, has no corners)."""
     return measurer_of(design).pdk is not None and getattr(design, "pdk", "sky130") != "none"
 
 
 def has_supply(design: Any) -> bool:
     """True where the bench measures a supply current (energy per spike, static power): a
     transistor design, or a subcircuit with a ``vdd`` pin."""
-    kind = kind_of(design).name
-    return kind == "sky130" or (kind == "subckt" and design.pin_of("vdd") is not None)
+    if isinstance(design, CmosNeuron):
+        return True
+    return kind_of(design).name == "subckt" and design.pin_of("vdd") is not None
 
 
 def has_montecarlo(design: Any) -> bool:

@@ -37,6 +37,13 @@ class Pdk:
         ``corner_lib(corner, mismatch, temperature_c) -> Path``: the library to include.
     explicit_lib : callable
         ``explicit_lib(corner, temperature_c) -> Path``: the explicit-draw mismatch library.
+    mc_lib : callable or None
+        ``mc_lib(corner, mismatch, temperature_c) -> Path``: the library with the PDK's global
+        process variation switched on (one draw per ``setseed`` + ``reset``), mismatch on or
+        off; None: the PDK has none the kit can draw.
+    mc_note : callable
+        ``mc_note() -> str | None``: what that process variation leaves out, read from the
+        model files (for the summary of an ``mc`` sweep), or None.
     """
 
     name: str
@@ -47,6 +54,8 @@ class Pdk:
     init_commands: Callable[[], tuple[str, ...]]
     corner_lib: Callable[[str, bool, float], Path]
     explicit_lib: Callable[[str, float], Path]
+    mc_lib: Callable[[str, bool, float], Path] | None = None
+    mc_note: Callable[[], str | None] = lambda: None
 
 
 def _sky130_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
@@ -57,15 +66,26 @@ def _gf180_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
     return gf180mcu.corner_lib(corner, mismatch=mismatch, temperature_c=temperature_c)
 
 
+def _sky130_mc_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
+    return sky130.corner_lib(corner, mismatch=mismatch, mc=True)  # section 'mc' (tt)
+
+
+def _gf180_mc_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
+    # sw_stat_global=1: the 'statistical' section's agauss draws on top of the corner
+    return gf180mcu.corner_lib(corner, mismatch=mismatch, mc=True, temperature_c=temperature_c)
+
+
 #: The PDKs by name.
 PDKS: dict[str, Pdk] = {
     "sky130": Pdk(
         "sky130", sky130.CORNERS, 1.8, sky130.DEVICES, sky130_mismatch.DEVICE_PARAMS,
         lambda: tuple(sky130.spiceinit_lines()), _sky130_lib,
-        lambda corner, temperature_c: sky130_mismatch.explicit_mismatch_lib(corner)),
+        lambda corner, temperature_c: sky130_mismatch.explicit_mismatch_lib(corner),
+        mc_lib=_sky130_mc_lib, mc_note=sky130.mc_threshold_note),
     "gf180mcu": Pdk(
         "gf180mcu", gf180mcu.CORNERS, gf180mcu.VDD, gf180mcu.DEVICES, gf180mcu.DEVICE_PARAMS,
-        lambda: ("set num_threads=1",), _gf180_lib, gf180mcu.explicit_mismatch_lib),
+        lambda: ("set num_threads=1",), _gf180_lib, gf180mcu.explicit_mismatch_lib,
+        mc_lib=_gf180_mc_lib),
 }
 
 #: Every PDK's mismatch-drawn devices: subcircuit -> (inner device, parameter).

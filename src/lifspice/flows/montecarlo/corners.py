@@ -1,4 +1,4 @@
-"""Corner and temperature sweep of a PDK neuron (sky130) on the Monte Carlo engine.
+"""Corner and temperature sweep of a PDK neuron (sky130, gf180mcu) on the Monte Carlo engine.
 
 Each cell (process corner x temperature) is one
 :class:`lifspice.flows.montecarlo.sample.SampleSpec` without mismatch and without a seed,
@@ -9,7 +9,7 @@ on (at 85 degC a pA-biased OTA can stop working: its own output mirror leaks abo
 its bias).
 
 The default current is twice the nominal rheobase of the design at tt, 27 degC
-(:meth:`~lifspice.circuits.cmos.neuron.Sky130Neuron.lif_guess`, ``i_b tanh((v_th -
+(:meth:`~lifspice.circuits.cmos.neuron.CmosNeuron.lif_guess`, ``i_b tanh((v_th -
 v_rest)/v_lin)``: 600 pA for the reference design), so every corner whose rheobase moves by less
 than 2x still fires.
 """
@@ -59,7 +59,12 @@ def run_corners(
     corners.json into ``out_dir`` and return the rows (corner, temperature_c, ok, error,
     and :data:`COLUMNS` in SI units; ``rate_Hz`` at ``current``)."""
     if measurer_of(design).pdk is None:
-        raise TypeError("corners need a design on a PDK (circuit = 'sky130')")
+        raise TypeError("corners need a design on a PDK (circuit = 'sky130' or 'gf180')")
+    allowed = getattr(design, "CORNERS", ()) or tuple(corners)
+    unknown = [c for c in corners if c not in allowed]
+    if unknown:
+        raise ParameterError(f"corners {unknown} unknown for this design; choose from "
+                             f"{allowed}")
     i = default_current(design) if current is None else float(current)
     if not (math.isfinite(i) and i > 0):
         raise ParameterError(f"current (--current) must be finite and > 0 A, got {i:g}; give "

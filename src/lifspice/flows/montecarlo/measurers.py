@@ -13,16 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lifspice.circuits.kinds import kind_of
+from lifspice.circuits.cmos.neuron import CmosNeuron
+from lifspice.circuits.kinds import KINDS, kind_of
 from lifspice.flows.montecarlo.behavioral_sample import behavioral_keys, measure_behavioral
+from lifspice.flows.montecarlo.cmos_sample import alter_refusal, cmos_keys, measure_cmos
 from lifspice.flows.montecarlo.sample import STOPPED_WINDOW_ISI, SampleSpec
-from lifspice.flows.montecarlo.sky130_sample import alter_refusal, measure_sky130, sky130_keys
 from lifspice.flows.montecarlo.subckt_sample import (
     measure_subckt,
     subckt_alter_refusal,
     subckt_keys,
 )
-from lifspice.pdk.sky130 import mc_threshold_note
+from lifspice.pdk.registry import get_pdk
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,21 @@ class SampleMeasurer:
         return self.pdk is not None
 
 
-#: The Monte Carlo sample measurer of each neuron kind, by kind name.
+def cmos_measurer(kind: str, pdk: str) -> SampleMeasurer:
+    """The measurer of the kit's transistor neuron on ``pdk`` (any
+    :class:`~lifspice.circuits.cmos.neuron.CmosNeuron` kind:
+    :mod:`lifspice.flows.montecarlo.cmos_sample`)."""
+    return SampleMeasurer(kind, measure_cmos, cmos_keys, pdk=pdk,
+                          nominal_window_isi=STOPPED_WINDOW_ISI, alter_refusal=alter_refusal,
+                          process_mc_note=get_pdk(pdk).mc_note)
+
+
+#: The Monte Carlo sample measurer of each neuron kind, by kind name: one per transistor-neuron
+#: kind (sky130, gf180: :func:`cmos_measurer` on its PDK), the behavioral and subckt ones.
 MEASURERS: dict[str, SampleMeasurer] = {
     "behavioral": SampleMeasurer("behavioral", measure_behavioral, behavioral_keys),
-    "sky130": SampleMeasurer("sky130", measure_sky130, sky130_keys, pdk="sky130",
-                             nominal_window_isi=STOPPED_WINDOW_ISI, alter_refusal=alter_refusal,
-                             process_mc_note=mc_threshold_note),
+    **{name: cmos_measurer(name, kind.design_type.PROCESS.name) for name, kind in KINDS.items()
+       if issubclass(kind.design_type, CmosNeuron)},
     "subckt": SampleMeasurer("subckt", measure_subckt, subckt_keys, pdk="sky130",
                              alter_refusal=subckt_alter_refusal),
 }

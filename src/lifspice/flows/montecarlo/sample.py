@@ -13,7 +13,7 @@ are those of ``report.json`` (``tau_m_s``, ``v_th_V``, ``v_reset_V``, ``t_ref_s`
 How a sample is drawn and measured depends on the neuron's kind, and each kind has its module:
 :mod:`~lifspice.flows.montecarlo.behavioral_sample` (Gaussian spreads drawn here,
 :class:`~lifspice.flows.montecarlo.sample.Spreads`) and
-:mod:`~lifspice.flows.montecarlo.sky130_sample` (the PDK's own mismatch, the neuron kept loaded in
+:mod:`~lifspice.flows.montecarlo.cmos_sample` (the PDK's own mismatch, the neuron kept loaded in
 ngspice); :mod:`~lifspice.flows.montecarlo.measurers` picks one by the design's kind. Both end in
 :func:`~lifspice.flows.montecarlo.sample.measure_firing`: one transient per current from
 ``v_reset`` with one spike; the ISI is the time between two upward crossings of a level early in
@@ -135,7 +135,7 @@ class SampleSpec:
     nudge_v : float
         Added to the v_th reference, V (numerical-floor reruns).
     draw : {"auto", "alter", "reset"}
-        How a PDK worker redraws the mismatch (:mod:`lifspice.flows.montecarlo.sky130_sample`):
+        How a PDK worker redraws the mismatch (:mod:`lifspice.flows.montecarlo.cmos_sample`):
         ``"auto"`` is ``"alter"`` for device mismatch alone, ``"reset"``
         with ``mc``.
     """

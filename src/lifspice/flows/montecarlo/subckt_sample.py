@@ -1,7 +1,7 @@
 """The Monte Carlo sample of a user's subcircuit on sky130 or gf180mcu: the PDK's own mismatch
 drawn into every device of the hierarchy, the neuron kept loaded, measured through its pins.
 
-As for the kit's sky130 neuron (:mod:`lifspice.flows.montecarlo.sky130_sample`): the worker
+As for the kit's transistor neuron (:mod:`lifspice.flows.montecarlo.cmos_sample`): the worker
 keeps the circuit loaded, with the explicit-draw library (:mod:`lifspice.pdk.sky130_mismatch`,
 :func:`lifspice.pdk.gf180mcu.explicit_mismatch_lib`),
 and a sample sets each drawn instance parameter to ``a + b z``, one standard normal per device in
@@ -28,6 +28,7 @@ from lifspice.circuits.subckt.bench import SubcktBench, pdk_models
 from lifspice.circuits.subckt.design import SubcktNeuron
 from lifspice.circuits.subckt.hierarchy import flat_devices, undrawn_devices
 from lifspice.circuits.subckt.parse import read_netlist
+from lifspice.flows.montecarlo.cmos_sample import small_signal, standard_normals
 from lifspice.flows.montecarlo.sample import (
     MIN_POINTS,
     WINDOW_ISI,
@@ -37,7 +38,6 @@ from lifspice.flows.montecarlo.sample import (
     measure_firing,
     with_fit,
 )
-from lifspice.flows.montecarlo.sky130_sample import small_signal, standard_normals
 from lifspice.flows.probe import probe_subckt
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, run_analysis
 

@@ -1,18 +1,24 @@
-"""The Monte Carlo sample of a sky130 neuron: the PDK's own mismatch, the neuron kept loaded.
+"""The Monte Carlo sample of the kit's transistor neuron on any PDK
+(:class:`~lifspice.circuits.cmos.neuron.CmosNeuron`: sky130, gf180mcu): the PDK's own mismatch,
+the neuron kept loaded.
 
-The worker process keeps the neuron loaded in its one ngspice session
+Everything PDK-specific comes from the design's PDK in :mod:`lifspice.pdk.registry`
+(``get_pdk(design.PROCESS.name)``): the corner, explicit-draw and process-variation libraries,
+the ngspice init commands, and which device subcircuits draw mismatch into which instance
+parameter (``Pdk.drawn``). The worker process keeps the neuron loaded in its one ngspice session
 (:class:`lifspice.sim.loaded.LoadedCircuit`), so the model library is parsed once per
 worker, not once per sample, and redraws the mismatch per sample in one of two ways
 (``SampleSpec.draw``):
 
 * ``"alter"`` (default for device mismatch): the PDK's mismatch is one standard normal per
-  instance entering one instance parameter linearly (``delvto``, the MIM capacitance);
-  numpy draws the normals from the sample's seed and ``alter`` sets each instance to the
-  value the PDK's expressions give for them (evaluated by ngspice once per worker,
-  :mod:`lifspice.pdk.sky130_mismatch`). ~0.4 ms per sample;
+  instance entering one instance parameter linearly (``delvto``; sky130's MIM capacitance;
+  gf180mcu's MIM capacitors draw none per instance); numpy draws the normals from the
+  sample's seed and ``alter`` sets each instance to the value the PDK's expressions give for
+  them (evaluated by ngspice once per worker, :mod:`lifspice.pdk.sky130_mismatch`,
+  :func:`lifspice.pdk.gf180mcu.explicit_mismatch_lib`). ~0.4 ms per sample;
 * ``"reset"`` (always with process variation ``mc``): ``setseed <seed>`` and ``reset``;
   ngspice re-evaluates every ``AGAUSS`` term (reproducible for the same seed, whatever ran
-  before). ~18 ms per sample for the 33 instances of the reference neuron.
+  before). ~18 ms per sample for the 33 instances of the sky130 reference neuron.
 
 Then
 
@@ -35,9 +41,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from lifspice.circuits.cmos import nodes as s130
+from lifspice.circuits.cmos import nodes
 from lifspice.circuits.cmos.bench import CmosBench
 from lifspice.circuits.cmos.netlists import neuron_netlist
+from lifspice.circuits.params import ParameterError
 from lifspice.flows.montecarlo.sample import (
     MIN_POINTS,
     STOPPED_WINDOW_ISI,
@@ -47,24 +54,20 @@ from lifspice.flows.montecarlo.sample import (
     measure_firing,
     with_fit,
 )
-from lifspice.pdk.sky130 import corner_lib, spiceinit_lines
-from lifspice.pdk.sky130_mismatch import (
-    ExplicitMismatchError,
-    drawn_instances,
-    explicit_mismatch_lib,
-)
+from lifspice.pdk.registry import Pdk, get_pdk
+from lifspice.pdk.sky130_mismatch import ExplicitMismatchError
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, run_analysis
 
 
-def sky130_keys(n_currents: int) -> list[str]:
-    """The float quantities a sky130 sample returns for ``n_currents`` currents."""
+def cmos_keys(n_currents: int) -> list[str]:
+    """The float quantities a transistor-neuron sample returns for ``n_currents`` currents."""
     firing, rates = firing_keys(n_currents)
     extra = ["energy_per_spike_J", "static_power_W"] if n_currents else []
     return ["tau_m_s", "gm_S", "c_mem_F", "v_rest_V", *firing, *rates, *extra]
 
 
 def standard_normals(seed: int | None, n: int) -> np.ndarray:
-    """The ``n`` per-instance standard normals of a sky130 sample (zeros for no seed)."""
+    """The ``n`` per-instance standard normals of a PDK sample (zeros for no seed)."""
     return np.zeros(n) if seed is None else np.random.default_rng(seed).standard_normal(n)
 
 
@@ -78,20 +81,35 @@ class _DcAc:
         return f"DC {self.i!r} AC 1"
 
 
-def sky130_netlist(spec: SampleSpec) -> tuple[str, tuple[str, ...]]:
+def pdk_of(design) -> Pdk:
+    """The registered PDK of a transistor neuron (its ``PROCESS``)."""
+    return get_pdk(design.PROCESS.name)
+
+
+def cmos_netlist(spec: SampleSpec) -> tuple[str, tuple[str, ...]]:
     """The neuron netlist a worker keeps loaded (no analysis card) and its init commands."""
-    return _sky130_netlist(spec.design, spec.mismatch, spec.mc, draw_mode(spec))
+    return _cmos_netlist(spec.design, spec.mismatch, spec.mc, draw_mode(spec))
+
+
+def sample_library(design, mismatch: bool, mc: bool, draw: str):
+    """The model library a sample of ``design`` loads: the explicit-draw one for ``alter``
+    draws, the process-variation one with ``mc``, else the corner's (mismatch on or off)."""
+    pdk = pdk_of(design)
+    if draw == "alter":
+        return pdk.explicit_lib(design.corner, design.temperature_c)
+    if mc:
+        if pdk.mc_lib is None:
+            raise ParameterError(f"{pdk.name} has no process variation (mc) to draw")
+        return pdk.mc_lib(design.corner, mismatch, design.temperature_c)
+    return pdk.corner_lib(design.corner, mismatch, design.temperature_c)
 
 
 @functools.lru_cache(maxsize=8)
-def _sky130_netlist(design, mismatch: bool, mc: bool,
-                    draw: str) -> tuple[str, tuple[str, ...]]:
-    if draw == "alter":
-        lib = explicit_mismatch_lib(design.corner)
-    else:
-        lib = corner_lib(design.corner, mismatch=mismatch, mc=mc)
-    save = (f"v({s130.NODE_MEM})", f"v({s130.NODE_SPIKE})", f"v({s130.NODE_RESET})",
-            f"i({s130.SUPPLY})")
+def _cmos_netlist(design, mismatch: bool, mc: bool,
+                  draw: str) -> tuple[str, tuple[str, ...]]:
+    lib = sample_library(design, mismatch, mc, draw)
+    save = (f"v({nodes.NODE_MEM})", f"v({nodes.NODE_SPIKE})", f"v({nodes.NODE_RESET})",
+            f"i({nodes.SUPPLY})")
     net = neuron_netlist(design, _DcAc(0.0), t_stop=1.0, lib_path=str(lib), save=save)
     lines = [line for line in net.splitlines(keepends=True)
              if not line.lower().startswith(".tran")]
@@ -102,16 +120,17 @@ def _sky130_netlist(design, mismatch: bool, mc: bool,
     # of a sweep, AC and transient operating points together: 94 -> 76), ending up to ~1 uV
     # away from the solution reached from the nodeset (several nodesets agree to 1e-10 V).
     # The transient does not change (its .ic holds the membrane).
-    extra = f".options keepopinfo\n.nodeset v({s130.NODE_MEM})={float(design.v_rest)!r}\n"
+    extra = f".options keepopinfo\n.nodeset v({nodes.NODE_MEM})={float(design.v_rest)!r}\n"
     lines.insert(next(k for k, line in enumerate(lines) if line.lower().startswith(".options"))
                  + 1, extra)
-    return "".join(lines), tuple(spiceinit_lines())
+    return "".join(lines), tuple(pdk_of(design).init_commands())
 
 
 def explicit_draw_paths(spec: SampleSpec) -> tuple[str, ...]:
     """The instance parameters an ``alter`` draw sets for ``spec``'s neuron; raises
     :class:`~lifspice.pdk.sky130_mismatch.ExplicitMismatchError` where it cannot draw."""
-    return _drawn_paths(sky130_netlist(replace(spec, draw="alter"))[0])
+    net = cmos_netlist(replace(spec, draw="alter"))[0]
+    return _drawn_paths(net, spec.design.PROCESS.name)
 
 
 def alter_refusal(spec: SampleSpec) -> str | None:
@@ -124,17 +143,43 @@ def alter_refusal(spec: SampleSpec) -> str | None:
     return None
 
 
+def drawn_paths(netlist: str, pdk: Pdk) -> tuple[str, ...]:
+    """The ngspice paths of the instance parameters a mismatch draw sets in a kit netlist, in
+    netlist order: one per ``X`` instance of a subcircuit in ``pdk.drawn``. Another of the
+    PDK's devices (``pdk.devices``) draws no per-instance mismatch and is skipped (gf180mcu's
+    MIM capacitor); any other subcircuit raises
+    :class:`~lifspice.pdk.sky130_mismatch.ExplicitMismatchError` (its draw would not be
+    controlled)."""
+    drawn = {k.lower(): v for k, v in pdk.drawn.items()}
+    undrawn = {v.lower() for v in pdk.devices.values()} - set(drawn)
+    out = []
+    for line in netlist.splitlines():
+        words = line.split()
+        if not words or words[0][0].lower() != "x":
+            continue
+        target = [w for w in words[1:] if "=" not in w][-1].lower()
+        if target in undrawn:
+            continue
+        if target not in drawn:
+            raise ExplicitMismatchError(
+                f"instance {words[0]} uses {target}, whose mismatch draw is not handled: "
+                "draw mismatch with setseed + reset instead")
+        inner, param = drawn[target]
+        out.append(f"@{inner[0]}.{words[0].lower()}.{inner}[{param}]")
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=8)
-def _drawn_paths(netlist: str) -> tuple[str, ...]:
-    return tuple(x.path for x in drawn_instances(netlist))
+def _drawn_paths(netlist: str, pdk_name: str) -> tuple[str, ...]:
+    return drawn_paths(netlist, get_pdk(pdk_name))
 
 
-def measure_sky130(sim, spec: SampleSpec) -> dict:
-    """Draw and measure one sky130 neuron in this process's loaded-circuit session (``sim``
-    is not used: the circuit stays loaded between samples); the quantities of
-    :func:`sky130_keys` (SI units). The F-I fit holds the measured C and v_rest."""
+def measure_cmos(sim, spec: SampleSpec) -> dict:
+    """Draw and measure one transistor neuron in this process's loaded-circuit session
+    (``sim`` is not used: the circuit stays loaded between samples); the quantities of
+    :func:`cmos_keys` (SI units). The F-I fit holds the measured C and v_rest."""
     d = spec.design
-    net, init = sky130_netlist(spec)
+    net, init = cmos_netlist(spec)
     pr = CmosBench(design=d, model_library=None).probes  # probes only; netlists are made above
     guess = d.lif_guess()
     with LoadedCircuit.lock:
@@ -162,7 +207,7 @@ def measure_sky130(sim, spec: SampleSpec) -> dict:
 def _redraw(ses, net: str, spec: SampleSpec) -> None:
     """Set the loaded neuron's mismatch to ``spec``'s draw (module docstring)."""
     if draw_mode(spec) == "alter":
-        paths = _drawn_paths(net)
+        paths = _drawn_paths(net, spec.design.PROCESS.name)
         coefficients = LoadedCircuit.coefficients(ses, paths)
         apply_draw(ses, coefficients, standard_normals(spec.seed, len(paths)))
     else:
