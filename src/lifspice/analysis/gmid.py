@@ -227,6 +227,7 @@ class GmidTables:
 
     corner: str
     tables: dict[tuple[str, float], GmidTable] = field(default_factory=dict)
+    pdk: str = "sky130"   # the PDK whose devices were swept
 
     def get(self, kind: str, temperature_c: float = 27.0) -> GmidTable:
         try:

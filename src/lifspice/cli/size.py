@@ -12,14 +12,14 @@ import re
 from pathlib import Path
 
 from lifspice.analysis.plots.gmid import save_gmid_figures
-from lifspice.analysis.sizing import SizingTargets
+from lifspice.analysis.sizing import NEURONS, SizingTargets
 from lifspice.circuits.cmos.neuron import TEMPERATURE_RANGE_C
 from lifspice.cli.options import whole_number
 from lifspice.cli.progress import progress_printer
 from lifspice.flows.gmid import gmid_tables
-from lifspice.flows.sizing import load_inputs, size_and_verify, write_sizing
+from lifspice.flows.sizing import init_commands, load_inputs, size_and_verify, write_sizing
 from lifspice.io.summaries import sizing_summary
-from lifspice.pdk.sky130 import CORNERS, spiceinit_lines
+from lifspice.pdk.sky130 import CORNERS
 from lifspice.sim.backends import make_simulator
 
 _PREFIX = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "m": 1e-3, "": 1.0,
@@ -75,8 +75,8 @@ def _temperature(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a temperature in degC: {text!r}") from None
     if not lo <= value <= hi:  # also NaN
         raise argparse.ArgumentTypeError(
-            f"{text!r} degC is outside {lo:g} .. {hi:g} degC, where the sky130 models are "
-            "valid; give a temperature in degC inside it")
+            f"{text!r} degC is outside {lo:g} .. {hi:g} degC, where the models (sky130, "
+            "gf180mcu) are valid; give a temperature in degC inside it")
     return value
 
 
@@ -102,11 +102,14 @@ def _fraction(text: str) -> float:
 
 def register(subparsers) -> None:
     g = subparsers.add_parser(
-        "gmid", help="(re)generate the sky130 gm/Id tables and plot the classic curves",
-        description="Sweep nfet_01v8 and pfet_01v8 with ngspice (L, W, V_GS, V_DS, V_SB), "
+        "gmid", help="(re)generate a PDK's gm/Id tables and plot the classic curves",
+        description="Sweep the PDK's nMOS and pMOS (sky130 nfet_01v8 / pfet_01v8, gf180mcu "
+        "nmos_3p3 / pmos_3p3) with ngspice (L, W, V_GS, V_DS, V_SB), "
         "cache the tables and plot gm/Id against I_D/W, the intrinsic gain gm/gds and "
         "gm/(2 pi Cgg) into PNGs; the tables are also written as NetCDF (or .npz).")
     g.add_argument("--corner", default="tt", choices=CORNERS, help="process corner (default tt)")
+    g.add_argument("--pdk", default="sky130", choices=tuple(NEURONS),
+                   help="PDK whose devices are swept (default sky130)")
     g.add_argument("--temp", type=_temps, default=(27.0,),
                    help="temperature(s) in degC, e.g. 27 or -40,27,85 (default 27; the models hold "
                         "over -40 .. 125 degC)")
@@ -120,7 +123,8 @@ def register(subparsers) -> None:
     g.set_defaults(handler=cmd_gmid)
 
     s = subparsers.add_parser(
-        "size", help="size a sky130 neuron for a target tau_m and verify it by simulation",
+        "size", help="size a sky130 or gf180mcu neuron for a target tau_m and verify it by "
+        "simulation",
         description="Choose C, the OTA bias and W/L, comparator, reset and refractory sizes "
         "for a target tau_m from the gm/Id tables, then simulate the neuron and correct the "
         "bias until the simulated tau_m is within --tol. Writes DIR/design.toml (for "
@@ -150,7 +154,13 @@ def register(subparsers) -> None:
                    help="degC where the design must work (leakage), e.g. -40..85 "
                         "(default: --temp only)")
     s.add_argument("--topology", choices=("reference", "lean"), default="reference",
-                   help="sky130 topology: reference (31 transistors) or lean (24)")
+                   help="topology: reference (31 transistors) or lean (24)")
+    s.add_argument("--pdk", choices=tuple(NEURONS), default="sky130",
+                   help="PDK of the neuron: sky130 (1.8 V devices, circuit sky130) or gf180mcu "
+                        "(3.3 V nmos_3p3 / pmos_3p3, circuit gf180; its own gm/Id tables, "
+                        "0.28 um shortest channel)")
+    s.add_argument("--vdd", type=_si("V", positive=True), default=None,
+                   help="supply, V (default: the PDK's nominal, 1.8 V sky130, 3.3 V gf180mcu)")
     s.add_argument("--tol", type=_fraction, default=0.02, help="tolerance on simulated tau_m")
     s.add_argument("--backend", choices=("shared", "batch"), default="shared",
                    help="ngspice backend for the verification")
@@ -160,10 +170,11 @@ def register(subparsers) -> None:
 
 def cmd_gmid(args) -> int:
     tables = gmid_tables(args.corner, args.temp, regenerate=not args.use_cache,
-                         workers=args.workers, progress=progress_printer())
+                         workers=args.workers, progress=progress_printer(), pdk=args.pdk)
     args.out.mkdir(parents=True, exist_ok=True)
     for (kind, temp), table in sorted(tables.tables.items()):
-        stem = args.out / f"{kind}_{args.corner}_{temp:g}C"
+        stem = args.out / (f"{kind}_{args.corner}_{temp:g}C" if args.pdk == "sky130"
+                           else f"{args.pdk}_{kind}_{args.corner}_{temp:g}C")
         try:
             path = table.save_netcdf(stem.with_suffix(".nc"))
         except ImportError:  # xarray / h5netcdf are the optional 'sweep' extra
@@ -179,10 +190,11 @@ def cmd_size(args) -> int:
         tau_m=args.tau, v_rest=args.vrest, v_th=args.vth, v_reset=args.vreset, t_ref=args.tref,
         max_rate=args.max_rate, sigma_tau_rel=args.sigma_tau, sigma_vth=args.sigma_vth,
         area_max=args.area, power_max=args.power, corner=args.corner, temperature_c=args.temp,
-        temperature_range=args.temp_range or (args.temp,), topology=args.topology)
+        temperature_range=args.temp_range or (args.temp,), topology=args.topology,
+        pdk=args.pdk, vdd=args.vdd)
     progress = progress_printer()
     tables, mm = load_inputs(targets, progress=progress)
-    sim = make_simulator(args.backend, spiceinit_lines())
+    sim = make_simulator(args.backend, init_commands(targets))
     result = size_and_verify(targets, tables=tables, mismatch=mm, sim=sim, tol=args.tol,
                              progress=progress)
     paths = write_sizing(result, args.out)

@@ -1,9 +1,11 @@
-"""Size a sky130 neuron for a target tau_m and prove it by simulation (the closed loop).
+"""Size a transistor neuron (sky130 or gf180mcu: ``SizingTargets.pdk``) for a target tau_m and
+prove it by simulation (the closed loop).
 
-1. gm/Id tables of both devices at every temperature of the target's range (cached:
+1. gm/Id tables of the PDK's two devices at every temperature of the target's range (cached:
    :func:`lifspice.flows.gmid.gmid_tables`) and the PDK's Pelgrom coefficients;
 2. :func:`~lifspice.analysis.sizing.sizer.size_neuron` chooses C, i_b, W/L, c_ref, i_ref;
-3. the sized :class:`~lifspice.circuits.cmos.neuron.Sky130Neuron` is simulated with the
+3. the sized :class:`~lifspice.circuits.cmos.neuron.Sky130Neuron` (or
+   :class:`~lifspice.circuits.cmos.gf180.Gf180Neuron`) is simulated with the
    same subthreshold step and exponential fit as a characterization
    (:meth:`~lifspice.circuits.cmos.bench.CmosBench.step_test`,
    :func:`~lifspice.analysis.extract.fit_step_response`), and i_b is corrected (secant in log i_b /
@@ -35,12 +37,12 @@ from lifspice.analysis.sizing import (
 )
 from lifspice.analysis.theory.saturating import isi_saturating
 from lifspice.circuits.cmos.bench import CmosBench
-from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.cmos.neuron import CmosNeuron
 from lifspice.circuits.stimulus import DC
 from lifspice.flows.fi import fi_point
 from lifspice.flows.gmid import gmid_tables, pelgrom_coefficients
 from lifspice.io.golden import design_netlists
-from lifspice.pdk.sky130 import spiceinit_lines
+from lifspice.pdk.registry import get_pdk
 from lifspice.sim.backends import NgspiceShared
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ class SizingResult:
         return self.t_ref_history[-1][1] if self.t_ref_history else None
 
     @property
-    def neuron(self) -> Sky130Neuron:
+    def neuron(self) -> CmosNeuron:
         return self.design.neuron
 
     @property
@@ -118,7 +120,7 @@ class SizingResult:
         }
 
 
-def simulate_tau(neuron: Sky130Neuron, sim) -> extract.StepFit:
+def simulate_tau(neuron: CmosNeuron, sim) -> extract.StepFit:
     """tau_m of a sized neuron from a subthreshold step, as a characterization extracts it."""
     bench = CmosBench.for_design(neuron)
     net, t0, _ = bench.step_test()
@@ -126,7 +128,7 @@ def simulate_tau(neuron: Sky130Neuron, sim) -> extract.StepFit:
     return extract.fit_step_response(res.time, res[bench.probes.mem], t0)
 
 
-def simulate_t_ref(neuron: Sky130Neuron, sim) -> float:
+def simulate_t_ref(neuron: CmosNeuron, sim) -> float:
     """Refractory time of a neuron, s: median width of the reset pulses (``rst`` above
     vdd/2) of a firing transient, as a characterization measures it.
 
@@ -152,7 +154,7 @@ def simulate_t_ref(neuron: Sky130Neuron, sim) -> float:
     return float(np.median(pulses.width))
 
 
-def simulate_rate(neuron: Sky130Neuron, i_in: float, sim) -> float:
+def simulate_rate(neuron: CmosNeuron, i_in: float, sim) -> float:
     """Steady firing rate (Hz) at a constant input ``i_in`` (A), measured as a
     characterization measures an F-I point (:func:`lifspice.flows.fi.fi_point`)."""
     return fi_point(sim, (CmosBench.for_design(neuron), float(i_in))).rate
@@ -162,8 +164,13 @@ def load_inputs(targets: SizingTargets, *, progress: Progress | None = None,
                 workers: int = 2) -> tuple[GmidTables, Mismatch]:
     """gm/Id tables at the target's temperatures (cached) and the Pelgrom coefficients."""
     tables = gmid_tables(targets.corner, targets.temperatures, progress=progress,
-                         workers=workers)
-    return tables, pelgrom_coefficients(targets.corner)
+                         workers=workers, pdk=targets.pdk)
+    return tables, pelgrom_coefficients(targets.corner, pdk=targets.pdk)
+
+
+def init_commands(targets: SizingTargets) -> tuple[str, ...]:
+    """ngspice commands the models of ``targets.pdk`` need (for a simulator's session)."""
+    return tuple(get_pdk(targets.pdk).init_commands())
 
 
 def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
@@ -176,7 +183,7 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
     ----------
     sim : simulator, optional
         Anything with ``run(netlist, vectors=...)``; default the ngspice shared library with
-        the sky130 init commands.
+        the PDK's init commands (:func:`init_commands`).
     tol : float
         Relative tolerance on the simulated tau_m (default 2 %).
     t_ref_tol : float or None
@@ -193,7 +200,7 @@ def size_and_verify(targets: SizingTargets, *, tables: GmidTables | None = None,
         t_, m_ = load_inputs(targets, progress=progress)
         tables, mismatch = tables or t_, mismatch or m_
     if sim is None:
-        sim = NgspiceShared(spiceinit_lines())
+        sim = NgspiceShared(list(init_commands(targets)))
     first = size_neuron(targets, tables, mismatch)
     design, history, fit = _close_tau_loop(first, tables, mismatch, sim, tol, max_iter,
                                            progress)
@@ -385,5 +392,5 @@ def write_sizing(result: SizingResult, out: str | Path) -> dict[str, Path]:
     return paths
 
 
-__all__ = ["InfeasibleTarget", "SizingResult", "load_inputs", "simulate_tau",
+__all__ = ["InfeasibleTarget", "SizingResult", "init_commands", "load_inputs", "simulate_tau",
            "size_and_verify", "write_sizing"]

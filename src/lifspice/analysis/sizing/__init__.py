@@ -1,4 +1,7 @@
-"""Size the sky130 LIF neuron for a target tau_m from gm/Id tables. Pure: tables in, sizes out.
+"""Size the transistor LIF neuron for a target tau_m from gm/Id tables, on sky130 or gf180mcu
+(``SizingTargets.pdk``: :class:`~lifspice.circuits.cmos.neuron.Sky130Neuron` or
+:class:`~lifspice.circuits.cmos.gf180.Gf180Neuron`, with that PDK's size limits, MIM density,
+corners and calibration constants). Pure: tables in, sizes out.
 
 The leak is a 5-transistor OTA (pMOS pair, nMOS mirror, pMOS tail mirrored from ``i_b``) wired as a
 transconductor, so ``tau_m = C / G`` with ``G = g_m`` of one input device at ``I_D = i_b / 2``
@@ -33,7 +36,14 @@ tables), :mod:`~lifspice.analysis.sizing.sizer`
 
 from lifspice.analysis.sizing.mismatch import Mismatch, nfet_mismatch_factor, release_margin
 from lifspice.analysis.sizing.sizer import mim_area, size_neuron, tau_scaled_ib, with_ib
-from lifspice.analysis.sizing.targets import InfeasibleTarget, SizedDesign, SizingTargets
+from lifspice.analysis.sizing.targets import (
+    NEURONS,
+    InfeasibleTarget,
+    SizedDesign,
+    SizingTargets,
+    neuron_class,
+)
 
-__all__ = ["InfeasibleTarget", "Mismatch", "SizedDesign", "SizingTargets", "mim_area",
-           "nfet_mismatch_factor", "release_margin", "size_neuron", "tau_scaled_ib", "with_ib"]
+__all__ = ["NEURONS", "InfeasibleTarget", "Mismatch", "SizedDesign", "SizingTargets", "mim_area",
+           "neuron_class", "nfet_mismatch_factor", "release_margin", "size_neuron",
+           "tau_scaled_ib", "with_ib"]

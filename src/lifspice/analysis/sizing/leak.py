@@ -15,7 +15,8 @@ L_OTA = 4e-6          # m, pair and mirror length: gds/gm ~ 1 % (tables), little
 W_OTA = 2e-6          # m
 L_RESET = 1e-6        # m, reset switch: 0.15 um leaks ~10x more at V_GS = 0
 W_RESET = 0.42e-6     # m
-L_R3, W_R3 = 0.15e-6, 0.84e-6   # m, the generator's ext discharge device (fixed there)
+# m, the generator's ext discharge device (fixed there: 2 w_inv_n by the PDK's l_min)
+L_R3, W_R3 = 0.15e-6, 0.84e-6   # sky130's
 #: V_DS the OTA's tail keeps, in thermal voltages U_T = kT/q (saturated in weak inversion).
 TAIL_UT = 3.0
 BOLTZMANN_Q = 8.617333262e-5  # V/K, k/q
@@ -84,7 +85,7 @@ def membrane_leakage(tables: GmidTables, t: SizingTargets, temp: float) -> float
 
 def ext_leakage(tables: GmidTables, t: SizingTargets, temp: float) -> float:
     """Leakage of the refractory node ``ext`` at ``temp`` (A): its discharge nMOS off."""
-    return tables.get("nfet", temp).leakage(L_R3, W_R3, vds=t.vdd)
+    return tables.get("nfet", temp).leakage(t.neuron_class.PROCESS.l_min, W_R3, vds=t.vdd)
 
 
 __all__ = ["L_OTA", "L_R3", "L_RESET", "W_OTA", "W_R3", "W_RESET", "ext_leakage",

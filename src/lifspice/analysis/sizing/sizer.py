@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lifspice.analysis.gmid import GmidTables
+from lifspice.analysis.sizing.comparator import LEAN_COMPARATOR, hysteresis_current
 from lifspice.analysis.sizing.leak import (
     L_OTA,
     L_RESET,
@@ -24,27 +25,29 @@ from lifspice.analysis.sizing.leak import (
 )
 from lifspice.analysis.sizing.mismatch import Mismatch
 from lifspice.analysis.sizing.targets import InfeasibleTarget, SizedDesign, SizingTargets
-from lifspice.circuits.cmos.neuron import (
-    LEAN_HYS_MIN,
-    MIM_CA,
-    MIM_DW,
-    NUT_CMP,
-    Sky130Neuron,
-    mim_side,
-    ref_swing,
-)
+from lifspice.circuits.cmos.neuron import CmosNeuron, Sky130Neuron, ref_swing
 from lifspice.circuits.params import ParameterError
+from lifspice.pdk.process import Process
 
 L_TAIL_CHOICES = (4e-6, 8e-6, 16e-6)
 W_CHOICES = (1e-6, 2e-6, 4e-6, 8e-6)
-C_MIM_MAX = MIM_CA * (200e-6 + MIM_DW) ** 2  # F, largest square MIM the generator draws
-# small logic devices (0.42 x ~1 um) outside the OTA and comparator, per topology
+
+
+def c_mim_max(process: Process = Sky130Neuron.PROCESS) -> float:
+    """Largest square MIM capacitor (F) the generator draws on ``process`` (200 um side)."""
+    side = process.mim_side[1]
+    return process.mim_capacitance(side, side)
+
+
+C_MIM_MAX = c_mim_max()  # F, sky130's
+# small logic devices (w_inv_n x ~1 um) outside the OTA and comparator, per topology
 N_LOGIC = {"reference": 12, "lean": 7}
 
 
-def mim_area(c: float) -> float:
-    """Drawn area (m^2) of a square MIM capacitor of ``c`` F (2 fF/um^2 plus the edge)."""
-    return c / MIM_CA
+def mim_area(c: float, process: Process = Sky130Neuron.PROCESS) -> float:
+    """Drawn area (m^2) of a square MIM capacitor of ``c`` F on ``process`` (its density; the
+    edge's share neglected)."""
+    return c / process.mim_ca
 
 
 def _pick_area(sigma_of_area, budget: float) -> tuple[float, float]:
@@ -68,6 +71,7 @@ class _Plan:
     t: SizingTargets
     tables: GmidTables
     mm: Mismatch
+    i_cmp: float                      # A, comparator tail
     n_ut: float                       # V, n U_T of the OTA pair at the nominal temperature
     tail: tuple[float, float]         # m, (W, L) of the OTA tail mirror
     cmp: tuple[float, float]          # m, (W, L) of the comparator pair
@@ -135,31 +139,15 @@ def _size_comparator(t: SizingTargets, mm: Mismatch) -> tuple[float, float]:
 def _size_refractory(t: SizingTargets, tables: GmidTables):
     """Refractory timer: c_ref at least 100 fF, i_ref above the ext node's leakage
     everywhere. Returns (leakage of ext by degC, c_ref, its drawn value, i_ref)."""
+    cls = t.neuron_class
     leak_ext = {x: ext_leakage(tables, t, x) for x in t.temperatures}
     i_ref_min = max(20e-12, t.leak_margin * max(leak_ext.values()))
-    swing = ref_swing(t.topology, t.vdd)
+    swing = ref_swing(t.topology, t.vdd, cls)
     c_ref = max(100e-15, i_ref_min * t.t_ref / swing)
-    c_ref_drawn = MIM_CA * (mim_side(c_ref) + MIM_DW) ** 2
+    side = cls.PROCESS.mim_square_side(c_ref)
+    c_ref_drawn = cls.PROCESS.mim_capacitance(side, side)
     i_ref = c_ref_drawn * swing / t.t_ref
     return leak_ext, c_ref, c_ref_drawn, i_ref
-
-
-def _hysteresis_current(t: SizingTargets) -> float:
-    """i_hys (A): a quarter of the comparator tail (the lean topology needs half, and gets
-    larger mirrors instead: release_margin), its width (Sky130Neuron.hysteresis_width) under
-    a quarter of the reset swing, so the comparator lets go after the reset with room for
-    its offset mismatch."""
-    lean = t.topology == "lean"
-    ratio = min(0.5 if lean else 0.25,
-                math.tanh((t.v_th - t.v_reset) / 4 / (2 * NUT_CMP)))
-    if lean and ratio < LEAN_HYS_MIN:
-        width = 2 * NUT_CMP * math.atanh(LEAN_HYS_MIN)  # Sky130Neuron.hysteresis_width
-        raise InfeasibleTarget(
-            f"the lean topology needs i_hys >= {LEAN_HYS_MIN:g} i_cmp, a hysteresis of "
-            f"{width * 1e3:.0f} mV, which must stay under a quarter of v_th - v_reset: "
-            f"that needs a swing of {4 * width * 1e3:.0f} mV or more (got "
-            f"{(t.v_th - t.v_reset) * 1e3:.0f} mV); use the reference topology")
-    return ratio * t.i_cmp
 
 
 def _plan(t: SizingTargets, tables: GmidTables, mm: Mismatch) -> _Plan:
@@ -171,11 +159,13 @@ def _plan(t: SizingTargets, tables: GmidTables, mm: Mismatch) -> _Plan:
     tail = _size_tail(t, mm, 1.0 / n_ut)
     w_cmp, l_cmp = _size_comparator(t, mm)
     leak_ext, c_ref, c_ref_drawn, i_ref = _size_refractory(t, tables)
-    i_hys = _hysteresis_current(t)
-    # the lean topology's mirrors: 2 x 4 um at least (sky130_lean.toml)
+    # the lean topology's comparator: its PDK's current and mirrors at least (LEAN_COMPARATOR)
     lean = t.topology == "lean"
-    cmp_mirror = (2e-6, 4e-6) if lean and w_cmp * l_cmp < 8e-12 else (w_cmp, l_cmp)
-    lean_tail = {"w_cmp_tail": 2e-6, "l_cmp_tail": 4e-6} if lean else {}
+    i_cmp_min, _, (w_lm, l_lm) = LEAN_COMPARATOR[t.pdk]
+    i_cmp = max(t.i_cmp, i_cmp_min) if lean else t.i_cmp
+    i_hys = hysteresis_current(t, i_cmp)
+    cmp_mirror = (w_lm, l_lm) if lean and w_cmp * l_cmp < w_lm * l_lm else (w_cmp, l_cmp)
+    lean_tail = {"w_cmp_tail": w_lm, "l_cmp_tail": l_lm} if lean else {}
     # membrane leakage over the temperature range -> smallest i_b -> smallest C
     leak = {x: membrane_leakage(tables, t, x) for x in t.temperatures}
     worst_t = max(leak, key=leak.get)
@@ -183,31 +173,32 @@ def _plan(t: SizingTargets, tables: GmidTables, mm: Mismatch) -> _Plan:
     # parasitic: the comparator input gate (C1) hangs on the membrane
     pf = tables.get("pfet", t.temperature_c)
     c_par = pf.at("cgg_w", l_cmp, w_cmp, 0.3, 0.5, 0.5) * w_cmp
-    return _Plan(t=t, tables=tables, mm=mm, n_ut=n_ut, tail=tail, cmp=(w_cmp, l_cmp),
+    return _Plan(t=t, tables=tables, mm=mm, i_cmp=i_cmp, n_ut=n_ut, tail=tail, cmp=(w_cmp, l_cmp),
                  cmp_mirror=cmp_mirror, i_hys=i_hys, c_ref=c_ref, c_ref_drawn=c_ref_drawn,
                  i_ref=i_ref, leak=leak, leak_ext=leak_ext, i_b_min=i_b_min, c_par=c_par,
                  lean_tail=lean_tail)
 
 
-def _neuron(p: _Plan, c_mem: float, ib: float) -> Sky130Neuron:
+def _neuron(p: _Plan, c_mem: float, ib: float) -> CmosNeuron:
     t = p.t
     (w_tail, l_tail), (w_cmp, l_cmp), (w_m, l_m) = p.tail, p.cmp, p.cmp_mirror
-    return Sky130Neuron(
+    return t.neuron_class(
         corner=t.corner, temperature_c=t.temperature_c, vdd=t.vdd, v_rest=t.v_rest,
         v_th=t.v_th, v_reset=t.v_reset, c_mem=c_mem, i_b=ib, w_ota_in=W_OTA, l_ota_in=L_OTA,
         w_ota_mirror=W_OTA, l_ota_mirror=L_OTA, w_ota_tail=w_tail, l_ota_tail=l_tail,
-        i_cmp=t.i_cmp, i_hys=p.i_hys, w_cmp_in=w_cmp, l_cmp_in=l_cmp,
+        i_cmp=p.i_cmp, i_hys=p.i_hys, w_cmp_in=w_cmp, l_cmp_in=l_cmp,
         w_cmp_mirror=w_m, l_cmp_mirror=l_m, w_reset=W_RESET, l_reset=L_RESET,
         i_ref=p.i_ref, c_ref=p.c_ref, topology=t.topology, **p.lean_tail)
 
 
-def _area(p: _Plan, n: Sky130Neuron) -> dict[str, float]:
+def _area(p: _Plan, n: CmosNeuron) -> dict[str, float]:
     """Area (m^2) by part, and "total"."""
     (w_tail, l_tail), (w_cmp, l_cmp), (w_m, l_m) = p.tail, p.cmp, p.cmp_mirror
     fets = {"ota": 4 * W_OTA * L_OTA + 2 * w_tail * l_tail,
             "comparator": 2 * w_cmp * l_cmp + 2 * w_m * l_m + 3 * n.w_cmp_tail * n.l_cmp_tail,
-            "logic_reset": W_RESET * L_RESET + N_LOGIC[p.t.topology] * 0.42e-6 * 1e-6}
-    area = {"c_mem": mim_area(n.c_mem_nominal), "c_ref": mim_area(p.c_ref_drawn), **fets}
+            "logic_reset": W_RESET * L_RESET + N_LOGIC[p.t.topology] * n.w_inv_n * 1e-6}
+    area = {"c_mem": mim_area(n.c_mem_nominal, n.PROCESS),
+            "c_ref": mim_area(p.c_ref_drawn, n.PROCESS), **fets}
     area["total"] = sum(area.values())
     return area
 
@@ -234,7 +225,7 @@ def _build(p: _Plan, c_mem: float, ib: float) -> SizedDesign:
     n = _neuron(p, c_mem, ib)
     c_tot = n.c_mem_nominal + p.c_par
     power = t.vdd * (2 * ib + 2 * n.i_cmp + n.i_hys + n.i_lim + n.i_ref)
-    sig_c = mm.a_mim / math.sqrt(mim_area(n.c_mem_nominal))
+    sig_c = mm.a_mim / math.sqrt(mim_area(n.c_mem_nominal, n.PROCESS))
     sig_i = p.gm_id_tail * math.sqrt(2) * mm.a_vt_pfet / math.sqrt(p.tail[0] * p.tail[1])
     i_sat = saturation_current(p.tables, t, nom, ib)
     i_max = _i_in_max(t, c_tot, i_sat)
@@ -249,7 +240,9 @@ def _build(p: _Plan, c_mem: float, ib: float) -> SizedDesign:
 def _ib_for(p: _Plan, c_mem: float) -> float:
     """i_b giving tau_m with this C: G(i_b) = C_total / tau_m, by secant in log."""
     t = p.t
-    c_tot = MIM_CA * (mim_side(c_mem) + MIM_DW) ** 2 + p.c_par
+    process = t.neuron_class.PROCESS
+    side = process.mim_square_side(c_mem)
+    c_tot = process.mim_capacitance(side, side) + p.c_par
     g_want = c_tot / t.tau_m
     ib = 2 * p.n_ut * g_want
     for _ in range(8):
@@ -275,13 +268,16 @@ def _membrane_capacitor(p: _Plan, c_mem: float | None) -> float:
     # everything but the membrane capacitor: its area does not depend on C
     other = _build(p, t.c_min, p.i_b_min).area
     other_area = other["total"] - other["c_mem"]
-    c_cap = min(C_MIM_MAX, MIM_CA * max(t.area_max - other_area, 0.0))
+    process = t.neuron_class.PROCESS
+    c_max = c_mim_max(process)
+    c_cap = min(c_max, process.mim_ca * max(t.area_max - other_area, 0.0))
     if c_mem > c_cap:
         nearest, tau_best = None, float("nan")
         if c_cap >= t.c_min:
             nearest = _build(p, c_cap, p.i_b_min)
             tau_best = nearest.tau_pred
-        why = ("the largest MIM capacitor (200 um side)" if c_cap == C_MIM_MAX
+        why = (f"the largest MIM capacitor ({process.mim_side[1] * 1e6:g} um side)"
+               if c_cap == c_max
                else f"the area budget {t.area_max * 1e12:.0f} um^2")
         worst_t, i_b_min = p.worst_t, p.i_b_min
         raise InfeasibleTarget(
@@ -332,7 +328,8 @@ IB_LOOP_MARGIN = 1.25
 
 def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
                 i_b: float | None = None, c_mem: float | None = None) -> SizedDesign:
-    """Size the sky130 neuron for ``t`` (see :mod:`lifspice.analysis.sizing`).
+    """Size the neuron of ``t.pdk`` for ``t`` (see :mod:`lifspice.analysis.sizing`); the
+    tables must be that PDK's.
 
     ``i_b`` (A) and ``c_mem`` (F) override the tail current and the membrane capacitor (the
     closed loop in :mod:`lifspice.flows.sizing` corrects them); the rest is sized as usual.
@@ -343,6 +340,9 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
         The budget, leakage or rate targets cannot all be met; the message says which and
         describes the nearest feasible design (also in ``.nearest``).
     """
+    if tables.pdk != t.pdk:
+        raise ParameterError(f"gm/Id tables of {tables.pdk} cannot size a {t.pdk} neuron; "
+                             f"sweep {t.pdk}'s (lifspice.flows.gmid.gmid_tables(pdk=...))")
     p = _plan(t, tables, mm)
     c_given = c_mem is not None
     c_mem = _membrane_capacitor(p, c_mem)
@@ -378,5 +378,5 @@ def with_ib(design: SizedDesign, i_b: float) -> SizedDesign:
     return replace(design, neuron=replace(design.neuron, i_b=i_b))
 
 
-__all__ = ["C_MIM_MAX", "L_TAIL_CHOICES", "N_LOGIC", "W_CHOICES", "mim_area", "size_neuron",
-           "tau_scaled_ib", "with_ib"]
+__all__ = ["C_MIM_MAX", "L_TAIL_CHOICES", "N_LOGIC", "W_CHOICES", "c_mim_max", "mim_area",
+           "size_neuron", "tau_scaled_ib", "with_ib"]

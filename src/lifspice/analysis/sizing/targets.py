@@ -8,15 +8,21 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from lifspice.circuits.cmos.neuron import (
-    CURRENT_RANGE,
-    TEMPERATURE_RANGE_C,
-    TOPOLOGIES,
-    VDD_RANGE,
-    Sky130Neuron,
-)
+from lifspice.circuits.cmos.gf180 import Gf180Neuron
+from lifspice.circuits.cmos.neuron import CURRENT_RANGE, TOPOLOGIES, CmosNeuron, Sky130Neuron
 from lifspice.circuits.params import ParameterError
-from lifspice.pdk.sky130 import CORNERS
+
+#: The neuron the sizer draws on each PDK it knows (``SizingTargets.pdk``).
+NEURONS: dict[str, type[CmosNeuron]] = {"sky130": Sky130Neuron, "gf180mcu": Gf180Neuron}
+
+
+def neuron_class(pdk: str) -> type[CmosNeuron]:
+    """The neuron class (its PROCESS, CORNERS, calibration) of the PDK called ``pdk``."""
+    try:
+        return NEURONS[pdk]
+    except KeyError:
+        raise ParameterError(f"the sizer knows no PDK {pdk!r} (pdk, --pdk); choose one of "
+                             f"{', '.join(NEURONS)}") from None
 
 
 class InfeasibleTarget(ParameterError):
@@ -33,7 +39,7 @@ OPTIONS = {"tau_m": "--tau", "v_rest": "--vrest", "v_th": "--vth", "v_reset": "-
            "t_ref": "--tref", "max_rate": "--max-rate", "sigma_tau_rel": "--sigma-tau",
            "sigma_vth": "--sigma-vth", "area_max": "--area", "power_max": "--power",
            "corner": "--corner", "temperature_c": "--temp", "temperature_range": "--temp-range",
-           "topology": "--topology"}
+           "topology": "--topology", "pdk": "--pdk", "vdd": "--vdd"}
 # Plausible ranges of the targets (SI): what a sky130 neuron of 1.5 .. 80 pF MIM and
 # 0.1 pA .. 10 uA biases can reach, with margins. name -> (low, high, unit).
 #: Plausible ranges of the sizing targets: name -> (low, high, unit), SI.
@@ -81,9 +87,14 @@ class SizingTargets:
     inside :data:`PLAUSIBLE_TARGETS` (tau_m 10 ns .. 10 s, t_ref 0.1 us .. 1 s, ...), the
     voltages inside the supply (``0 < v_reset < v_th < vdd``, ``v_rest < v_th``) with the
     headroom the devices need below vdd (:data:`HEADROOM`: v_rest, v_th <= vdd - 0.6 V,
-    v_reset <= vdd - 0.75 V), vdd in
-    1.2 .. 1.98 V, temperatures in -40 .. 125 degC, ``max_rate < 1 / t_ref``, a sky130
-    corner and topology.
+    v_reset <= vdd - 0.75 V), vdd in the PDK's range (sky130 1.2 .. 1.98 V, gf180mcu
+    2.5 .. 3.63 V), temperatures in -40 .. 125 degC, ``max_rate < 1 / t_ref``, a corner of
+    the PDK and a topology.
+
+    ``pdk`` (``"sky130"`` or ``"gf180mcu"``, :data:`NEURONS`) chooses the neuron drawn:
+    :class:`~lifspice.circuits.cmos.neuron.Sky130Neuron` or
+    :class:`~lifspice.circuits.cmos.gf180.Gf180Neuron`. ``vdd`` left ``None`` is the PDK's
+    nominal supply (1.8 V, 3.3 V).
     """
 
     tau_m: float                        # s, membrane time constant at temperature_c
@@ -99,7 +110,7 @@ class SizingTargets:
     corner: str = "tt"
     temperature_c: float = 27.0         # degC, where tau_m is met
     temperature_range: tuple[float, ...] = (27.0,)  # degC, where the design must work
-    vdd: float = 1.8                    # V
+    vdd: float | None = None            # V, None: the PDK's nominal supply
     # F, smallest membrane MIM: the membrane's parasitics (18 fF by the AC admittance of a
     # sized neuron, 7 % of 0.25 pF) and the OTA mirror's pole stay ~1 % of C, so that the
     # one-state LIF predicts the F-I within 3 % (measured at 0.25 pF: 4-9 % off)
@@ -107,9 +118,16 @@ class SizingTargets:
     leak_margin: float = 10.0           # i_b >= leak_margin x leakage into the membrane
     i_b_floor: float = 5e-12            # A, absolute floor of i_b (see size_neuron)
     i_cmp: float = 2e-9                 # A, comparator tail
-    topology: str = "reference"         # Sky130Neuron.topology: "reference" or "lean"
+    topology: str = "reference"         # CmosNeuron.topology: "reference" or "lean"
+    pdk: str = "sky130"                 # "sky130" or "gf180mcu" (NEURONS)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.pdk, str):
+            raise ParameterError(f"SizingTargets.pdk must be a PDK name (pdk, --pdk), got "
+                                 f"{self.pdk!r}")
+        cls = neuron_class(self.pdk)
+        if self.vdd is None:
+            object.__setattr__(self, "vdd", cls.PROCESS.vdd)
         for name in ("tau_m", "t_ref", "sigma_tau_rel", "sigma_vth", "area_max", "power_max",
                      "vdd", "c_min", "leak_margin", "i_cmp", "i_b_floor"):
             v = getattr(self, name)
@@ -131,11 +149,17 @@ class SizingTargets:
                 f"{self.t_ref:g} s (max_rate, --max-rate): a neuron fires below 1/t_ref; "
                 "lower --max-rate or --tref")
 
+    @property
+    def neuron_class(self) -> type[CmosNeuron]:
+        """The neuron drawn on :attr:`pdk`."""
+        return neuron_class(self.pdk)
+
     def _check_voltages(self) -> None:
-        lo, hi = VDD_RANGE
+        lo, hi = self.neuron_class.PROCESS.vdd_range
         if not lo <= self.vdd <= hi:
             raise ParameterError(f"SizingTargets.vdd = {self.vdd!r} V is outside {lo:g} .. "
-                                 f"{hi:g} V (vdd); give a supply inside the devices' rating")
+                                 f"{hi:g} V (vdd, --vdd); give a supply inside the {self.pdk} "
+                                 "devices' rating")
         for name in ("v_rest", "v_th", "v_reset"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < self.vdd:
@@ -147,7 +171,7 @@ class SizingTargets:
             if v > self.vdd - room:
                 raise InfeasibleTarget(
                     f"SizingTargets.{name} = {v:g} V is too close to the supply ({_key(name)}): "
-                    f"the sky130 neuron needs it at most vdd - {room:g} V = "
+                    f"the {self.pdk} neuron needs it at most vdd - {room:g} V = "
                     f"{self.vdd - room:.3g} V ({_HEADROOM_WHY[name]}); lower {name} or "
                     "raise vdd")
         if not self.v_reset < self.v_th:
@@ -160,24 +184,25 @@ class SizingTargets:
                                  "fires with no input; lower v_rest or raise v_th")
 
     def _check_choices(self) -> None:
-        if self.corner not in CORNERS:
-            raise ParameterError(f"SizingTargets.corner {self.corner!r} is not a sky130 "
+        corners = self.neuron_class.CORNERS
+        if self.corner not in corners:
+            raise ParameterError(f"SizingTargets.corner {self.corner!r} is not a {self.pdk} "
                                  f"corner (corner, --corner); choose one of "
-                                 f"{', '.join(CORNERS)}")
+                                 f"{', '.join(corners)}")
         if self.topology not in TOPOLOGIES:
             raise ParameterError(f"SizingTargets.topology must be one of {TOPOLOGIES} "
                                  f"(topology, --topology), got {self.topology!r}")
         if not self.temperature_range:
             raise ParameterError("SizingTargets.temperature_range is empty (--temp-range); "
                                  "give at least one temperature in degC")
-        lo, hi = TEMPERATURE_RANGE_C
+        lo, hi = self.neuron_class.PROCESS.temperature_range_c
         for name, temps in (("temperature_c", (self.temperature_c,)),
                             ("temperature_range", self.temperature_range)):
             for t in temps:
                 if isinstance(t, bool) or not isinstance(t, (int, float)) or not lo <= t <= hi:
                     raise ParameterError(
                         f"SizingTargets.{name}: {t!r} degC is outside {lo:g} .. {hi:g} degC "
-                        f"({_key(name)}), where the sky130 models are valid; give "
+                        f"({_key(name)}), where the {self.pdk} models are valid; give "
                         "temperatures inside it")
 
     @property
@@ -190,7 +215,7 @@ class SizingTargets:
 class SizedDesign:
     """The sized neuron and what the tables predict for it."""
 
-    neuron: Sky130Neuron
+    neuron: CmosNeuron                  # Sky130Neuron or Gf180Neuron (targets.pdk)
     targets: SizingTargets
     tau_pred: float                     # s, C_total / G from the tables
     g_leak: float                       # S, predicted OTA conductance at rest
@@ -213,4 +238,5 @@ class SizedDesign:
         return d
 
 
-__all__ = ["HEADROOM", "InfeasibleTarget", "SizedDesign", "SizingTargets"]
+__all__ = ["HEADROOM", "NEURONS", "InfeasibleTarget", "SizedDesign", "SizingTargets",
+           "neuron_class"]
