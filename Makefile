@@ -79,9 +79,10 @@ docs: setup
 	rm -rf docs/_build/html docs/generated && mkdir -p docs/_build
 	$(VENV)/bin/sphinx-build -b html -q -W --keep-going docs docs/_build/html
 
-# the README figures (sky130 F-I curve against theory, membrane, Monte Carlo) into docs/figures
+# the README figures (sky130 and gf180 F-I curves against theory, membrane, Monte Carlo) into docs/figures
 figures: setup
-	MPLBACKEND=Agg $(PY) docs/make_figures.py
+	MPLBACKEND=Agg $(PY) docs/make_figures.py --design sky130
+	MPLBACKEND=Agg $(PY) docs/make_figures.py --design gf180
 
 # run every notebook in place and store its outputs (what the docs site shows)
 notebooks: setup

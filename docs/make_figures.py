@@ -1,14 +1,14 @@
 """Redraw the README figures from the kit itself (``make figures``).
 
-    python docs/make_figures.py [--points 12] [--samples 200] [--out docs/figures]
+    python docs/make_figures.py [--design sky130] [--points 12] [--samples 200] [--out docs/figures]
 
-Writes, at 100 dpi:
+Writes, at 100 dpi, for the design (``sky130``, ``gf180``; ``make figures`` draws both):
 
-* ``fi_sky130.png``: the sky130 neuron's F-I curve from ngspice against the textbook LIF
+* ``fi_<design>.png``: the neuron's F-I curve from ngspice against the textbook LIF
   (design parameters), the saturating-leak LIF predicted from the measurements and the
   ideal-LIF fit, with the residuals (``Characterization.plot_fi``);
-* ``membrane_sky130.png``: its membrane trace over the ideal and saturating LIF;
-* ``mc_sky130.png``: a mismatch Monte Carlo of the same design (the PDK's ``tt_mm`` device
+* ``membrane_<design>.png``: its membrane trace over the ideal and saturating LIF;
+* ``mc_<design>.png``: a mismatch Monte Carlo of the same design (the PDK's device
   mismatch, seeded): histograms of tau_m, V_th and the rate at twice the rheobase.
 
 Everything goes through the one-call API (:func:`lifspice.api.characterize`,
@@ -47,8 +47,8 @@ def characterization_figures(out: Path, *, design: str, points: int,
                              workers: int | None) -> list[Path]:
     """F-I curve against theory and the membrane trace of ``design``."""
     ch = ls.characterize(design, points=points, workers=workers)
-    return [_save(ch.plot_fi(), out / "fi_sky130.png"),
-            _save(ch.plot_membrane(), out / "membrane_sky130.png")]
+    return [_save(ch.plot_fi(), out / f"fi_{design}.png"),
+            _save(ch.plot_membrane(), out / f"membrane_{design}.png")]
 
 
 def montecarlo_figure(out: Path, *, design: str, samples: int, seed: int,
@@ -62,7 +62,7 @@ def montecarlo_figure(out: Path, *, design: str, samples: int, seed: int,
     fig.suptitle(f"{design}: mismatch Monte Carlo, {n_ok} samples (seed {seed}), "
                  f"rate at 2x rheobase", fontsize=10)
     fig.tight_layout()
-    return _save(fig, out / "mc_sky130.png")
+    return _save(fig, out / f"mc_{design}.png")
 
 
 def main(argv: list[str] | None = None) -> None:

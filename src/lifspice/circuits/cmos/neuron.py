@@ -67,7 +67,7 @@ TEMPERATURE_RANGE_C = _SKY130.temperature_range_c
 # devices are far in strong inversion and each bias burns 18 uW
 #: A, the plausible range of every bias current.
 CURRENT_RANGE = (1e-13, 1e-5)
-#: The supply's plausible range (sky130), V: the 1.8 V devices' rating +10 % down to 1.2 V.
+#: The supply's plausible range in volts on sky130 (its 1.8 V devices' rating +10 % to 1.2).
 VDD_RANGE = _SKY130.vdd_range
 TOPOLOGIES = ("reference", "lean")
 # n U_T of the comparator's input pair, V: fitted to where the simulated comparator lets go

@@ -139,7 +139,7 @@ class SubcktBench:
         lv = d.logic_level
         return Probes(mem="v(mem)", spike="v(spk)" if d.pin_of("spike") else None,
                       spike_level=lv, reset="v(rst)" if d.pin_of("reset") else None,
-                      reset_level=lv, supply=_SUPPLY if d.pin_of("vdd") else None,
+                      reset_level=d.reset_logic_level, supply=_SUPPLY if d.pin_of("vdd") else None,
                       vdd=d.vdd)
 
     @property

@@ -100,6 +100,7 @@ class SubcktNeuron:
     c_mem_hint: float | None = None  # F, instead of the AC measurement
     input_sign: int = 1  # -1: the input draws current out of its pin
     spike_level: float | None = None  # V, default vdd / 2 (0.5 V without vdd)
+    reset_level: float | None = None  # V, where the reset output counts as on (default vdd / 2)
     v_lo: float | None = None  # V, lowest membrane voltage the leak sweep forces
     v_hi: float | None = None  # V, highest
     options: str = DEFAULT_OPTIONS
@@ -154,10 +155,16 @@ class SubcktNeuron:
 
     @property
     def logic_level(self) -> float:
-        """Level at which the spike and reset outputs switch, in volts."""
+        """Level at which the spike output switches, in volts."""
         if self.spike_level is not None:
             return float(self.spike_level)
         return 0.5 * self.vdd if self.vdd else 0.5
+
+    @property
+    def reset_logic_level(self) -> float:
+        """Level above which the reset output holds the membrane, in volts (``reset_level``,
+        else the spike output's level)."""
+        return self.logic_level if self.reset_level is None else float(self.reset_level)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -192,8 +199,8 @@ class SubcktNeuron:
             raise ParameterError("[pins] must be a table: port name = role or bias")
         d["pins"] = tuple((str(n), _pin(str(n), v)) for n, v in pins.items())
         d["netlist"] = str(Path(d["netlist"]))
-        for key in ("temperature_c", "vdd", "c_mem_hint", "spike_level", "v_lo", "v_hi",
-                    "input_sign"):
+        for key in ("temperature_c", "vdd", "c_mem_hint", "spike_level", "reset_level", "v_lo",
+                    "v_hi", "input_sign"):
             if key in d and d[key] is not None:
                 x = d[key]
                 if isinstance(x, bool) or not isinstance(x, (int, float)):

@@ -17,7 +17,7 @@ from typing import Any
 
 from lifspice.circuits.behavioral import neuron as beh
 from lifspice.circuits.cmos.blocks import neuron_core
-from lifspice.circuits.cmos.neuron import Sky130Neuron
+from lifspice.circuits.cmos.neuron import CmosNeuron
 from lifspice.circuits.cmos.nodes import (
     NODE_MEM,
     NODE_RESET,
@@ -97,8 +97,9 @@ def _rename(line: str, names: dict[str, str]) -> str:
 _SKY_SOURCES = {SUPPLY: "vdd", NODE_VREST: "vrest", NODE_VTH: "vth", NODE_VRESET: "vreset"}
 
 
-def sky130_subckt(n: Sky130Neuron, name: str = "lifspice_sky130") -> SubcktExport:
-    """The sky130 neuron: ports ``vm iin spike rst vdd vss vrest vth vreset``; the supply and
+def cmos_subckt(n: CmosNeuron, name: str | None = None) -> SubcktExport:
+    """The kit's transistor neuron on its PDK (default name ``lifspice_<circuit>``): ports
+    ``vm iin spike rst vdd vss vrest vth vreset``; the supply and
     the three reference voltages become pins driven by the design file."""
     body = []
     for line in neuron_core(n):
@@ -109,19 +110,24 @@ def sky130_subckt(n: Sky130Neuron, name: str = "lifspice_sky130") -> SubcktExpor
     body = [_rename(x, {NODE_MEM: "vm"}) for x in body]
     body.append("Viin iin vm 0")
     ports = ["vm", "iin", NODE_SPIKE, NODE_RESET, "vdd", "vss", "vrest", "vth", "vreset"]
+    name = name or f"lifspice_{n.CIRCUIT}"
+    pdk = n.PROCESS.name
     text = _subckt(name, ports, body,
-                   f"lifspice sky130 LIF neuron ({n.topology}) as a subcircuit; models: "
-                   "include the sky130 corner library before it")
-    design = {"circuit": "subckt", "subckt": name, "pdk": "sky130", "corner": n.corner,
+                   f"lifspice {n.CIRCUIT} LIF neuron ({n.topology}) as a subcircuit; models: "
+                   f"include the {pdk} corner library before it")
+    design = {"circuit": "subckt", "subckt": name, "pdk": pdk, "corner": n.corner,
               "temp": n.temperature_c, "vdd": n.vdd,
               "pins": {"vm": "membrane", "iin": "input", NODE_SPIKE: "spike",
                        NODE_RESET: "reset", "vdd": "vdd", "vss": "ground",
                        "vrest": {"voltage": n.v_rest}, "vth": {"voltage": n.v_th},
                        "vreset": {"voltage": n.v_reset}}}
+    if n.SPIKE_LEVEL != 0.5:  # read the outputs where the native bench reads them
+        design["spike_level"] = n.SPIKE_LEVEL * n.vdd
+        design["reset_level"] = 0.5 * n.vdd
     return SubcktExport(name, text, design)
 
 
 #: Writers of each kind that can be exported, by kind name.
 EXPORTS: dict[str, Callable[[Any], SubcktExport]] = {
-    "behavioral": behavioral_subckt, "sky130": sky130_subckt,
+    "behavioral": behavioral_subckt, "sky130": cmos_subckt, "gf180": cmos_subckt,
 }
