@@ -109,7 +109,7 @@ def test_pair_offset_follows_pelgrom_with_the_model_files_coefficient(kind):
     """sigma(V_GS1 - V_GS2) of two diode-connected 4 um x 4 um 3.3 V devices at 10 nA over 200
     draws (ngspice setseed + reset on the mismatch library) against A_VT / sqrt(Leff Weff)
     from pelgrom(): measured ratio 1.054 (pMOS), 1.045 (nMOS); the bound is the chi-square
-    99 % interval for 200 draws (0.88 .. 1.14)."""
+    99 % interval for 200 draws (0.872 .. 1.130)."""
     net = pair_netlist(kind, 4e-6, 4e-6, process=gf180mcu.PROCESS, i_bias=1e-8)
     x = np.array([pair_offset(None, (net, sample_seed(2024, k), "gf180mcu"))
                   for k in range(200)])
