@@ -145,9 +145,10 @@ def corners(design: Any = "sky130", *, out: str | os.PathLike[str],
 
 def size(tau_m: float, *, out: str | os.PathLike[str] | None = None,
          progress: Progress | None = None, **targets: Any) -> SizingResult:
-    """Size a sky130 neuron for ``tau_m`` (s) and the other targets
+    """Size a transistor neuron for ``tau_m`` (s) and the other targets
     (:class:`lifspice.analysis.sizing.SizingTargets`: ``v_th``, ``max_rate``,
-    ``sigma_tau_rel``, ``area_max``, ``topology``, ...), then simulate it and correct the
+    ``sigma_tau_rel``, ``area_max``, ``topology``, ``pdk`` -- ``"sky130"`` by default or
+    ``"gf180mcu"`` --, ...), then simulate it and correct the
     bias until the simulated tau_m is within 2 %. ``out`` gets ``design.toml`` (a design
     file for :func:`characterize`), the netlists and ``sizing.json``."""
     result = size_and_verify(SizingTargets(tau_m=tau_m, **targets), progress=progress)

@@ -1,6 +1,6 @@
 """gm/Id lookup tables of a PDK's nMOS and pMOS from ngspice DC sweeps: sky130 ``nfet_01v8`` /
 ``pfet_01v8`` (the default) or gf180mcu ``nmos_3p3`` / ``pmos_3p3`` (``pdk="gf180mcu"``, a
-grid of its own: :func:`default_grid`).
+grid of its own: :func:`~lifspice.flows.gmid.default_grid`).
 
 One netlist per device kind and source-bulk voltage holds a copy of the transistor for every
 (L, W, V_DS) of the grid (instance lines by the PDK's :meth:`~lifspice.pdk.process.Process.fet`,
@@ -296,7 +296,7 @@ def gmid_table(kind: str, corner: str = "tt", temperature_c: float = 27.0, *,
     temperature_c : float
         degC, inside the models' range (-40 .. 125 for both PDKs).
     grid : GmidGrid, optional
-        Sweep grid (default :func:`default_grid` of the PDK). Part of the cache key.
+        The PDK's :func:`~lifspice.flows.gmid.default_grid` by default; part of the cache key.
     regenerate : bool
         Sweep again even if a cached table exists.
     workers : int
