@@ -146,8 +146,8 @@ def _absolute(lines: list[str], folder: Path, devices: Path | None = None) -> li
     return out
 
 
-def linear_mim_lines(model: Path, corner: str, folder: Path,
-                     temperature_c: float = 27.0) -> list[str]:
+def linear_mim_lines(model: Path, corner: str, folder: Path, temperature_c: float = 27.0,
+                     section: str | None = None) -> list[str]:
     """The MIM capacitors of ``corner`` at ``temperature_c``: its corner parameters, then the
     ``mim_cap`` subcircuits with the voltage coefficient dropped and ``temper`` replaced by
     the temperature (written next to the library).
@@ -158,8 +158,9 @@ def linear_mim_lines(model: Path, corner: str, folder: Path,
     (measured: one tau_m took 18,000 steps and 54 s; with the value a number, 208 steps and
     0.2 s). ``c_vcr1`` is 8.7e-6 /V for a capacitor over 5 um (-81e-6 /V below), ``c_vcr2``
     9.2e-6 /V^2: over the 1 V a membrane swings the capacitance changes by under 2e-5. Area,
-    perimeter, temperature, corner and Monte Carlo terms are kept."""
-    _, cap = SECTIONS[corner]
+    perimeter, temperature, corner and Monte Carlo terms are kept. ``section`` overrides the
+    corner's parameter section (``mimcap_statistical`` for process variation)."""
+    cap = section or SECTIONS[corner][1]
     params = [x for x in read_section(model, cap) if not re.match(r"(?i)\s*\.lib\b", x)]
     temp = repr(float(temperature_c))
     body = [re.sub(r"(?i)\btemper\b", temp, _VCR.sub("", x))
@@ -176,18 +177,25 @@ def corner_lib(corner: str = "tt", *, mismatch: bool = False, mc: bool = False,
                folder: str | os.PathLike[str] | None = None) -> Path:
     """Write (once) the library for ``corner`` with the statistics switches set: off (runs
     repeatable), ``mismatch`` (every device draws its own offset: seed with
-    :func:`~lifspice.pdk.sky130.seed_option`) and/or ``mc`` (process variation)."""
+    :func:`~lifspice.pdk.sky130.seed_option`) and/or ``mc`` (process variation).
+
+    Process variation is the model file's ``statistical`` section *instead of* the corner's
+    (its ``*_stat`` MOSFETs read agauss draws times ``sw_stat_global`` around typical: tt
+    only; loaded after ``typical`` every device was defined twice and nothing parsed) with
+    ``mimcap_statistical``'s parameters for the kit's linear MIM capacitors."""
     if corner not in SECTIONS:
         raise ValueError(f"corner {corner!r} unknown for gf180mcu; choose one of {CORNERS}")
+    if mc and corner != "tt":
+        raise ValueError(f"gf180mcu draws process variation around tt only (its "
+                         f"'statistical' section), not corner {corner!r}")
     src = find_gf180mcu()
-    fet, _ = SECTIONS[corner]
+    fet = "statistical" if mc else SECTIONS[corner][0]
     out = Path(folder) if folder is not None else cache_dir() / "gf180mcu" / f"lib{_FORMAT}"
     lines = [f"* lifspice gf180mcu {corner} library from {src}",
              ".param " + _SWITCHES.format(g=int(mc), m=int(mismatch)),
              f'.lib "{src / MODEL_FILE}" {fet}',
-             *linear_mim_lines(src / MODEL_FILE, corner, out, temperature_c)]
-    if mc:
-        lines.append(f'.lib "{src / MODEL_FILE}" statistical')
+             *linear_mim_lines(src / MODEL_FILE, corner, out, temperature_c,
+                               section="mimcap_statistical" if mc else None)]
     tag = (f"{corner}{'_mm' if mismatch else ''}{'_mc' if mc else ''}"
            f"_{float(temperature_c)!r}C")
     return write_once(out / f"gf180mcu_{tag}.lib", "\n".join(lines) + "\n")

@@ -71,25 +71,7 @@ def _sky130_mc_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
 
 
 def _gf180_mc_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
-    """gf180mcu's process variation: its ``statistical`` section *instead of* a corner's (it
-    loads the ``*_stat`` MOSFETs, whose parameters read agauss draws times ``sw_stat_global``,
-    around typical: tt only) and ``mimcap_statistical``'s parameters with the kit's linear
-    MIM capacitors. (``gf180mcu.corner_lib(mc=True)`` loads it after the typical section: the
-    devices are defined twice and do not parse.)"""
-    if corner != "tt":
-        raise ValueError(f"gf180mcu draws process variation around tt only (its "
-                         f"'statistical' section), not corner {corner!r}")
-    model = gf180mcu.find_gf180mcu() / gf180mcu.MODEL_FILE
-    out = sky130.cache_dir() / "gf180mcu" / "lib5"
-    mim = [x for x in sky130.read_section(model, "mimcap_statistical")
-           if not x.lstrip().lower().startswith(".lib")]
-    lines = [f"* lifspice gf180mcu process variation (statistical) from {model}",
-             f".param sw_stat_global=1 sw_stat_mismatch={int(mismatch)} mc_skew=3 "
-             "res_mc_skew=3 cap_mc_skew=3 fnoicor=0",
-             f'.lib "{model}" statistical', *mim,
-             gf180mcu.linear_mim_lines(model, "tt", out, temperature_c)[-1]]  # the include
-    name = f"gf180mcu_statistical{'_mm' if mismatch else ''}_{float(temperature_c)!r}C.lib"
-    return sky130.write_once(out / name, "\n".join(lines) + "\n")
+    return gf180mcu.corner_lib(corner, mismatch=mismatch, mc=True, temperature_c=temperature_c)
 
 
 #: The PDKs by name.
