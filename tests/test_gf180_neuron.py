@@ -204,3 +204,19 @@ def test_round_trip_as_a_users_subcircuit(name, tmp_path):
     np.testing.assert_allclose(foreign.rates[on], native.rates[on], rtol=5e-3)
     assert rf["energy_per_spike_J"] == pytest.approx(rn["energy_per_spike_J"], rel=0.02)
     assert rf["static_power_W"] == pytest.approx(rn["static_power_W"], rel=0.02)
+
+
+def test_release_margin_with_gf180s_own_mismatch():
+    """The comparator lets go after a reset with > 4 sigma of gf180's mirror mismatch to
+    spare (Pelgrom from its model file, its effective-area factor; measured 5.6 reference,
+    4.7 lean), and the sky130 nfet's geometry factor is not applied to gf180 devices."""
+    from lifspice.analysis.sizing import release_margin
+    from lifspice.flows.gmid import pelgrom_coefficients
+    from lifspice.pdk.registry import get_pdk
+
+    mm = pelgrom_coefficients(pdk="gf180mcu")
+    for name in GF180_DESIGNS:
+        assert release_margin(load_design(name), mm) > 4
+    f = get_pdk("gf180mcu").vth_mismatch_factor
+    assert f("nfet", 4e-6, 4e-6) == pytest.approx((16 / (3.85 * 4.1)) ** 0.5)
+    assert get_pdk("sky130").vth_mismatch_factor("pfet", 1e-6, 1e-6) == 1.0

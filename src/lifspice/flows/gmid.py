@@ -32,7 +32,7 @@ from lifspice.analysis.gmid import KINDS, QUANTITIES, GmidTable, GmidTables
 from lifspice.analysis.sizing import Mismatch, neuron_class
 from lifspice.circuits.netlist import assemble, spice_number
 from lifspice.circuits.params import ParameterError
-from lifspice.pdk import gf180mcu, sky130
+from lifspice.pdk import sky130
 from lifspice.pdk.process import Process
 from lifspice.pdk.registry import get_pdk
 from lifspice.sim.batch import NgspiceBatch
@@ -350,27 +350,8 @@ def pelgrom_coefficients(corner: str = "tt", lib: Path | None = None, *,
     0.7071 of it), and no MIM term: its model file varies the MIM capacitors only globally
     (``mimcap_statistical``), so two capacitors of a neuron match exactly in its Monte Carlo.
     """
-    if pdk == "gf180mcu":
-        per_device = 0.7071  # each instance draws 0.7071 par_vth / sqrt(Leff Weff)
-        return Mismatch(a_vt_nfet=per_device * gf180mcu.pelgrom(gf180mcu.DEVICES["nfet"]),
-                        a_vt_pfet=per_device * gf180mcu.pelgrom(gf180mcu.DEVICES["pfet"]),
-                        a_mim=0.0)
-    get_pdk(pdk)  # an unknown name fails here, listing the known ones
-    names = {"sw_mm_vth0_sky130_fd_pr__nfet_01v8": "a_vt_nfet",
-             "sw_mm_vth0_sky130_fd_pr__pfet_01v8": "a_vt_pfet", "sw_mm_cmim": "a_mim"}
-    found: dict[str, float] = {}
-    for line in sky130.corner_lib(corner, lib=lib).read_text().splitlines():
-        m = re.match(r'\.include\s+"(.+)"', line)
-        if not m:
-            continue
-        for name, value in re.findall(r"(?im)^\+?\s*(sw_mm_\w+)\s*=\s*([-+0-9.eE]+)",
-                                      Path(m.group(1)).read_text(errors="replace")):
-            if name.lower() in names:
-                found[names[name.lower()]] = float(value) * 1e-6  # um -> m
-    if len(found) != len(names):
-        missing = sorted(set(names.values()) - set(found))
-        raise sky130.PdkNotFoundError(f"{missing} not found in the sky130 model files")
-    return Mismatch(**found)
+    c = get_pdk(pdk).pelgrom(corner, lib)  # an unknown name fails here, listing the known
+    return Mismatch(a_vt_nfet=c["nfet"], a_vt_pfet=c["pfet"], a_mim=c["cap"])
 
 
 def op_point_netlist(kind: str, *, w: float, length: float, vgs: float, vds: float,

@@ -23,6 +23,7 @@ reading ``lifspice_mm_z`` instead, for the same explicit draws as sky130
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -51,12 +52,14 @@ DEVICES = {"nfet": "nmos_3p3", "pfet": "pmos_3p3", "cap": "mim_2p0fF"}
 VDD = 3.3
 #: The devices as the kit's transistor neuron draws them: sizes with the ``u`` suffix, 3.3 V
 #: model bins 0.22 .. 100 um wide and 0.28 .. 50 um long; MIM 1.99 fF/um^2 plus 0.238 fF/um of
-#: edge (``c_cox``, ``c_capsw`` of mim_2p0fF, typical).
+#: edge (``c_cox``, ``c_capsw`` of mim_2p0fF, typical). Its MIM capacitors draw no
+#: per-instance mismatch (only a global ``mc_c_cox`` term), its MOSFETs do.
 PROCESS = Process(
     "gf180mcu", DEVICES, scaled=False, fet_params=("w", "l"), cap_params=("c_width", "c_length"),
     w_min=0.22e-6, w_max=100e-6, l_min=0.28e-6, l_max=50e-6, mim_ca=1.99e-3, mim_cp=2.383e-10,
     mim_dw=0.0, mim_side=(5e-6, 200e-6), vdd=VDD, vdd_range=(2.5, 3.63),
-    temperature_range_c=(-40.0, 125.0))
+    temperature_range_c=(-40.0, 125.0), device_pattern=r"[np]mos_(?:3p3|6p0)\w*",
+    path_pattern="gf180mcu")
 _FORMAT = "5"
 _OPEN_PDKS = ("gf180mcuD", "gf180mcuC")
 _SWITCHES = ("sw_stat_global={g} sw_stat_mismatch={m} mc_skew=3 res_mc_skew=3 cap_mc_skew=3 "
@@ -238,6 +241,23 @@ def pelgrom(device: str = "nmos_3p3") -> float:
     if v is None:
         raise PdkNotFoundError(f"no par_vth for {device} in {MODEL_FILE}")
     return float(v.group(1)) * 1e-6
+
+
+def pelgrom_coefficients(corner: str = "tt", lib: Path | None = None) -> dict[str, float]:
+    """Per-device mismatch coefficients, SI (as :func:`lifspice.pdk.sky130_mismatch.
+    pelgrom_coefficients`): ``nfet`` / ``pfet`` 0.7071 x the pair's :func:`pelgrom` (each
+    instance draws ``0.7071 par_vth / sqrt(Leff Weff)``), ``cap`` 0: the model file varies its
+    MIM capacitors only globally (``mimcap_statistical``). ``corner`` and ``lib`` are not
+    used: the coefficients are the same in every section."""
+    return {"nfet": 0.7071 * pelgrom(DEVICES["nfet"]), "pfet": 0.7071 * pelgrom(DEVICES["pfet"]),
+            "cap": 0.0}
+
+
+def vth_mismatch_factor(kind: str, w: float, length: float) -> float:
+    """Factor on a device's V_th draw beyond 1 / sqrt(W L) (W, L in m): the models draw over
+    the effective area ``(L - par_l)(W - par_w)`` with par_l = 0.15 um, par_w = -0.1 um (both
+    3.3 V devices)."""
+    return math.sqrt(w * length / ((length - 0.15e-6) * (w + 0.1e-6)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,6 +49,12 @@ class Process:
         Supplies the kit accepts, V (the devices' rating +10 % down to where the stacks bias).
     temperature_range_c : tuple of float
         Temperatures where the models are characterized, degC.
+    device_pattern : str
+        Regular expression matching (whole, lower-case) the names of the PDK's device
+        subcircuits whose models draw per-instance mismatch (a user's netlist is read with
+        their units, and those the kit cannot draw are named).
+    path_pattern : str
+        Regular expression a path of the PDK's model files contains.
     """
 
     name: str
@@ -67,6 +73,13 @@ class Process:
     vdd: float
     vdd_range: tuple[float, float]
     temperature_range_c: tuple[float, float]
+    device_pattern: str = r"(?!)"
+    path_pattern: str = r"(?!)"
+
+    @property
+    def instance_scale(self) -> float:
+        """m per unit of W and L on an instance line of this PDK's devices."""
+        return 1e-6 if self.scaled else 1.0
 
     def size(self, x: float) -> str:
         """A size of ``x`` m in the PDK's unit."""

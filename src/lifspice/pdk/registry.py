@@ -8,11 +8,13 @@ interface the rest of the kit reads them through. Nothing here runs at import.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from lifspice.pdk import gf180mcu, sky130, sky130_mismatch
+from lifspice.pdk.process import Process
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,14 @@ class Pdk:
     mc_note : callable
         ``mc_note() -> str | None``: what that process variation leaves out, read from the
         model files (for the summary of an ``mc`` sweep), or None.
+    process : Process
+        Its devices as the kit's transistor neuron draws them.
+    pelgrom : callable
+        ``pelgrom(corner, lib) -> {"nfet", "pfet", "cap"}``: per-device mismatch coefficients
+        read from its model files (V m, V m, m).
+    vth_mismatch_factor : callable
+        ``vth_mismatch_factor(kind, w, l)``: what its models put on a device's V_th draw
+        beyond ``a_vt / sqrt(W L)`` (effective sizes, geometry terms).
     """
 
     name: str
@@ -56,6 +66,9 @@ class Pdk:
     explicit_lib: Callable[[str, float], Path]
     mc_lib: Callable[[str, bool, float], Path] | None = None
     mc_note: Callable[[], str | None] = lambda: None
+    process: Process | None = None
+    pelgrom: Callable[[str, Path | None], dict[str, float]] | None = None
+    vth_mismatch_factor: Callable[[str, float, float], float] = lambda kind, w, length: 1.0
 
 
 def _sky130_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
@@ -80,11 +93,14 @@ PDKS: dict[str, Pdk] = {
         "sky130", sky130.CORNERS, 1.8, sky130.DEVICES, sky130_mismatch.DEVICE_PARAMS,
         lambda: tuple(sky130.spiceinit_lines()), _sky130_lib,
         lambda corner, temperature_c: sky130_mismatch.explicit_mismatch_lib(corner),
-        mc_lib=_sky130_mc_lib, mc_note=sky130.mc_threshold_note),
+        mc_lib=_sky130_mc_lib, mc_note=sky130.mc_threshold_note, process=sky130.PROCESS,
+        pelgrom=sky130_mismatch.pelgrom_coefficients,
+        vth_mismatch_factor=sky130_mismatch.vth_mismatch_factor),
     "gf180mcu": Pdk(
         "gf180mcu", gf180mcu.CORNERS, gf180mcu.VDD, gf180mcu.DEVICES, gf180mcu.DEVICE_PARAMS,
         lambda: ("set num_threads=1",), _gf180_lib, gf180mcu.explicit_mismatch_lib,
-        mc_lib=_gf180_mc_lib),
+        mc_lib=_gf180_mc_lib, process=gf180mcu.PROCESS, pelgrom=gf180mcu.pelgrom_coefficients,
+        vth_mismatch_factor=gf180mcu.vth_mismatch_factor),
 }
 
 #: Every PDK's mismatch-drawn devices: subcircuit -> (inner device, parameter).
@@ -98,3 +114,23 @@ def get_pdk(name: str) -> Pdk:
         return PDKS[name]
     except KeyError:
         raise ValueError(f"unknown PDK {name!r}; known: {sorted(PDKS)}") from None
+
+#: Names (whole, lower-case) of the device subcircuits of any PDK whose models draw
+#: per-instance mismatch.
+MISMATCH_DEVICES = re.compile("|".join(f"(?:{p.process.device_pattern})" for p in PDKS.values()
+                                       if p.process is not None))
+#: What a path of any PDK's model files contains.
+MODEL_PATHS = re.compile("|".join(f"(?:{p.process.path_pattern})" for p in PDKS.values()
+                                  if p.process is not None) + r"|libs\.tech", re.IGNORECASE)
+#: Device subcircuits whose model device is ``M<subcircuit name>`` (sky130's transistors).
+MODEL_DEVICE = sky130_mismatch.MODEL_DEVICE
+
+
+def instance_scale(target: str) -> float | None:
+    """m per unit of W and L on an instance of the device subcircuit ``target`` of a PDK
+    whose library scales sizes (sky130: 1e-6); None for anything else."""
+    for pdk in PDKS.values():
+        pr = pdk.process
+        if pr is not None and pr.scaled and re.fullmatch(pr.device_pattern, target.lower()):
+            return pr.instance_scale
+    return None

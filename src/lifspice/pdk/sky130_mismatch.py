@@ -26,7 +26,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lifspice.pdk.sky130 import corner_lines, find_sky130, library_folder, write_once
+from lifspice.pdk.sky130 import (
+    PdkNotFoundError,
+    corner_lib,
+    corner_lines,
+    find_sky130,
+    library_folder,
+    write_once,
+)
 
 Z_PARAM = "lifspice_mm_z"
 
@@ -37,6 +44,9 @@ DEVICE_PARAMS = {
     "sky130_fd_pr__cap_mim_m3_1": ("c1", "capacitance"),
     "sky130_fd_pr__cap_mim_m3_2": ("c1", "capacitance"),
 }
+#: sky130 transistor subcircuits whose model device is ``M<subcircuit name>`` (the
+#: g5v0d16v0 ones wrap a ``_base`` subcircuit instead).
+MODEL_DEVICE = re.compile(r"sky130_fd_pr__(?:esd_)?[np]fet_(?!g5v0d16v0)\w+")
 _SOURCES = {"models_fet.spice": ("sky130_fd_pr__nfet_01v8", "sky130_fd_pr__pfet_01v8"),
             "models_capacitors.spice": ("sky130_fd_pr__cap_mim_m3_1",
                                         "sky130_fd_pr__cap_mim_m3_2")}
@@ -140,3 +150,37 @@ def drawn_instances(netlist: str) -> list[DrawnInstance]:
         out.append(DrawnInstance(f"@{inner[0]}.{words[0].lower()}.{inner}[{param}]",
                                  subckt.lower()))
     return out
+
+
+_MM_NAMES = {"sw_mm_vth0_sky130_fd_pr__nfet_01v8": "nfet",
+             "sw_mm_vth0_sky130_fd_pr__pfet_01v8": "pfet", "sw_mm_cmim": "cap"}
+
+
+def pelgrom_coefficients(corner: str = "tt", lib: Path | None = None) -> dict[str, float]:
+    """The per-device mismatch coefficients of the files the corner library includes, SI:
+    ``nfet`` / ``pfet`` sigma(V_th) sqrt(W L) in V m (``sw_mm_vth0_*``, V um in the files)
+    and ``cap`` sigma(C)/C sqrt(area) in m (``sw_mm_cmim``)."""
+    found: dict[str, float] = {}
+    for line in corner_lib(corner, lib=lib).read_text().splitlines():
+        m = re.match(r'\.include\s+"(.+)"', line)
+        if not m:
+            continue
+        for name, value in re.findall(r"(?im)^\+?\s*(sw_mm_\w+)\s*=\s*([-+0-9.eE]+)",
+                                      Path(m.group(1)).read_text(errors="replace")):
+            if name.lower() in _MM_NAMES:
+                found[_MM_NAMES[name.lower()]] = float(value) * 1e-6  # um -> m
+    if len(found) != len(_MM_NAMES):
+        missing = sorted(set(_MM_NAMES.values()) - set(found))
+        raise PdkNotFoundError(f"{missing} not found in the sky130 model files")
+    return found
+
+
+def vth_mismatch_factor(kind: str, w: float, length: float) -> float:
+    """Geometry factor the sky130 subcircuit puts on its V_th draw beyond 1 / sqrt(W L)
+    (W, L in m): ``nfet_01v8``'s, read off the model file and checked against ngspice's draws
+    (tests/test_mismatch_draw.py); 1 for the pfet."""
+    if kind != "nfet":
+        return 1.0
+    wu, lu = w * 1e6, length * 1e6
+    return ((0.008 * 8 / lu + 0.992) * (0.035 * 7 / wu + 0.965)
+            * (0.001 * 56 / (wu * lu) + 0.999))

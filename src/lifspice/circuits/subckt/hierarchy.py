@@ -20,21 +20,13 @@ netlist's own ``.option scale`` (default 1 m).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lifspice.circuits.subckt.expr import evaluate_params, identifiers, try_evaluate
 from lifspice.circuits.subckt.lines import Instance, Location, ModelLine, NetlistError
 from lifspice.circuits.subckt.parse import SpiceNetlist, Subckt
-from lifspice.pdk.registry import DRAWN
-
-PDK_PREFIX = "sky130_fd_pr__"
-#: Names of PDK device subcircuits whose models draw per-instance mismatch (gf180mcu's MIM
-#: capacitors have none: only a global ``mc_c_cox`` term).
-_PDK_DEVICE = re.compile(r"sky130_fd_pr__\w+|[np]mos_(?:3p3|6p0)\w*")
-PDK_SCALE = 1e-6
-"""m per unit of W and L of a sky130 device (the PDK's ``.option scale=1.0u``)."""
+from lifspice.pdk.registry import DRAWN, MISMATCH_DEVICES, MODEL_DEVICE, instance_scale
 
 _GROUND = {"0", "gnd"}
 _LETTER_KIND = {"r": "res", "c": "cap", "l": "ind", "d": "diode", "q": "bjt", "j": "jfet",
@@ -42,9 +34,6 @@ _LETTER_KIND = {"r": "res", "c": "cap", "l": "ind", "d": "diode", "q": "bjt", "j
                 "f": "cccs", "h": "ccvs", "s": "switch", "w": "switch", "k": "coupling",
                 "t": "tline", "a": "xspice", "m": "mos", "x": "subckt"}
 _AREA_KINDS = {"nfet", "pfet", "mos", "cap", "res"}
-# sky130 transistor subcircuits whose model device is ``M<subcircuit name>`` (the
-# g5v0d16v0 ones wrap a ``_base`` subcircuit instead)
-_PDK_FET = re.compile(r"sky130_fd_pr__(?:esd_)?[np]fet_(?!g5v0d16v0)\w+")
 
 
 def model_lines(netlist: SpiceNetlist) -> tuple[ModelLine, ...]:
@@ -310,14 +299,14 @@ def _kind(netlist: SpiceNetlist, inst: Instance) -> str:
 def _leaf(netlist: SpiceNetlist, inst: Instance, path: list[str], values: dict[str, float],
           multiplier: float, nodes: tuple[str, ...]) -> FlatDevice:
     target = (inst.target or "").lower()
-    scale = PDK_SCALE if target.startswith(PDK_PREFIX) else netlist.scale
+    scale = instance_scale(target) or netlist.scale
     dotted = ".".join(path)
     spice_name = mismatch = None
     if inst.letter == "x" and target in DRAWN:
         inner, param = DRAWN[target]
         spice_name = f"{inner[0]}.{dotted}.{inner}"
         mismatch = f"@{spice_name}[{param}]"
-    elif inst.letter == "x" and _PDK_FET.fullmatch(target):
+    elif inst.letter == "x" and MODEL_DEVICE.fullmatch(target):
         spice_name = f"m.{dotted}.m{target}"  # the models' convention, no mismatch handled
     elif inst.letter != "x":
         spice_name = f"{inst.letter}.{dotted}" if len(path) > 1 else dotted
@@ -373,7 +362,7 @@ def undrawn_devices(devices: tuple[FlatDevice, ...] | list[FlatDevice]) -> list[
     """The PDK devices among ``devices`` whose mismatch the kit cannot draw explicitly (no
     :data:`~lifspice.pdk.registry.DRAWN` entry: sky130's and gf180mcu's): name them to the user."""
     return [d for d in devices if d.mismatch is None
-            and _PDK_DEVICE.fullmatch((d.target or "").lower())]
+            and MISMATCH_DEVICES.fullmatch((d.target or "").lower())]
 
 
 def device_table(devices: tuple[FlatDevice, ...] | list[FlatDevice]) -> DeviceTable:

@@ -6,7 +6,7 @@
 and an ``.include`` of a model file become
 :class:`~lifspice.circuits.subckt.lines.ModelLine` entries with absolute paths, so
 a bench can keep, refuse or replace them. An included file is a model file when it is 1 MB
-or larger, lies in a PDK tree (its path names ``sky130_fd_pr`` or ``libs.tech``), defines
+or larger, lies in a PDK tree (its path matches a PDK's, or names ``libs.tech``), defines
 ``.lib`` sections, or holds ``.model`` cards and no ``.subckt``; any other is read as
 netlist text, recursively. xschem exports are read as they come: the
 ``**.subckt``/``**.ends`` comments around a top cell delimit a usable subcircuit, its
@@ -42,6 +42,7 @@ from lifspice.circuits.subckt.lines import (
     parse_instance,
     split_tokens,
 )
+from lifspice.pdk.registry import MISMATCH_DEVICES, MODEL_PATHS
 
 MODEL_FILE_BYTES = 1_000_000
 """An included file at least this large is taken for a model library and not read."""
@@ -49,7 +50,6 @@ MODEL_FILE_BYTES = 1_000_000
 _LIB_SECTION = re.compile(r"(?im)^[ \t]*\.lib[ \t]+\S+[ \t]*$")
 _MODEL_CARD = re.compile(r"(?im)^[ \t]*\.model\b")
 _SUBCKT_LINE = re.compile(r"(?im)^[ \t]*\.subckt\b")
-_PDK_PATH = re.compile(r"(?i)sky130_fd_pr|libs\.tech")
 _DECK_END = re.compile(r"(?im)^[ \t]*\.end[ \t]*$")
 
 
@@ -235,10 +235,10 @@ def _statement(reader: _Reader, line: LogicalLine) -> None:
         _command(reader, line, kw)
     else:
         inst = parse_instance(line)
-        if inst.letter == "m" and (inst.target or "").lower().startswith("sky130_fd_pr__"):
+        if inst.letter == "m" and MISMATCH_DEVICES.fullmatch((inst.target or "").lower()):
             reader.warnings.append(
                 f"{line.location}: {inst.name} is an M element but {inst.target} is a "
-                f"subcircuit in the sky130 models: name it X{inst.name} (in xschem, set "
+                f"subcircuit in the PDK's models: name it X{inst.name} (in xschem, set "
                 "spiceprefix=X on the symbol)")
         if reader.stack:
             reader.stack[-1].instances.append(inst)
@@ -324,7 +324,7 @@ def _include(reader: _Reader, line: LogicalLine) -> None:
 def _is_model_library(path: Path, text: str) -> bool:
     """A PDK's file, one with ``.lib`` sections, or ``.model`` cards and no ``.subckt``
     (a user's file of subcircuits with a ``.model`` or two of its own is read)."""
-    return bool(_PDK_PATH.search(str(path)) or _LIB_SECTION.search(text)
+    return bool(MODEL_PATHS.search(str(path)) or _LIB_SECTION.search(text)
                 or (_MODEL_CARD.search(text) and not _SUBCKT_LINE.search(text)))
 
 
