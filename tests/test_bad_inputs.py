@@ -58,6 +58,11 @@ CASES = [
     (netlist("d.toml"), ["topology"], {"d.toml": 'circuit = "sky130"\ntopology = "fancy"\n'}),
     (netlist("d.toml"), ["corner"], {"d.toml": 'circuit = "sky130"\ncorner = "xx"\n'}),
     (netlist("d.toml"), ["unknown", "i_bb"], {"d.toml": 'circuit = "sky130"\ni_bb = 1e-9\n'}),
+    # gf180mcu: its own bins, supply and corners (not sky130's)
+    (netlist("d.toml"), ["l_reset", "2.8e-07"],
+     {"d.toml": 'circuit = "gf180"\nl_reset = 0.15e-6\n'}),
+    (netlist("d.toml"), ["vdd", "2.5 .. 3.63 V"], {"d.toml": 'circuit = "gf180"\nvdd = 1.8\n'}),
+    (netlist("d.toml"), ["corner", "tt_mm"], {"d.toml": 'circuit = "gf180"\ncorner = "tt_mm"\n'}),
     # output folders, for every command that writes one
     (["netlist", "--out", "{tmp}/f"], ["--out", "is a file"], {"f": "x"}),
     (["netlist", "--out", "{tmp}/f/sub"], ["--out", "under the file"], {"f": "x"}),

@@ -52,6 +52,7 @@ CASES = [
     (mc("--no-worker-timeout", "0"), ["--no-worker-timeout", "> 0"], {}),
     (mc("--mc"), ["--mc", "PDK"], {}),
     (mc("--corner", "ff"), ["--corner", "PDK"], {}),
+    (mc("--mc", "--corner", "ss", design="gf180"), ["--mc", "typical", "--corner ss"], {}),
     # the output folder of an earlier sweep
     (mc(), ["--out", "already holds", "--resume"], {"mc": None, "mc/sweep.json": manifest()}),
     (mc(), ["--out", "already holds", "--resume"],

@@ -48,7 +48,11 @@ def _export_nir(args) -> int:
     if args.normalize is None and args.dt is not None:
         raise ExportError("--dt is for --normalize snntorch (physical units need no step)")
     pop = read_source(args.report, args.params, _parse_set(args.set))
+    warning = (None if args.report.suffix.lower() == ".csv" or args.report.is_dir()
+               else saturation_warning(args.report, args.params))
     write_nir(pop, args.out, normalize=args.normalize, dt=args.dt)
+    if warning:  # as for brian2 / nest: NIR's LIF node has no saturating leak either
+        print(f"lifspice: warning: {warning}", file=sys.stderr)
     print(f"wrote {args.out} ({pop.n} neuron{'s' if pop.n > 1 else ''}"
           + (f", normalised for {args.normalize} at dt {args.dt:g} s" if args.normalize
              else ", SI units") + "; t_ref in the LIF node's metadata)")
@@ -110,7 +114,7 @@ def register(subparsers) -> None:
     p.add_argument("--params", choices=("fit", "measured"), default="fit",
                    help="report.json: the fitted ideal LIF (default) or the measured values "
                         "(C, g_m: the circuit's own tau_m). A design whose leak saturates "
-                        "(sky130) gets a warning with the fit: neither target has a "
+                        "(sky130, gf180) gets a warning with the fit: no target has a "
                         "saturating leak")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="value (SI) for a parameter missing from the table, e.g. "

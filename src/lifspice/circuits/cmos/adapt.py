@@ -1,4 +1,5 @@
-"""Adaptive threshold for the sky130 neuron, at transistor level (an add-on to
+"""Adaptive threshold for the transistor neuron (sky130, gf180mcu: its devices are the
+design's ``PROCESS``), at transistor level (an add-on to
 :mod:`lifspice.circuits.cmos.netlists`; the plain neuron's netlists are untouched).
 
 The comparator's reference ``vth`` is no longer the ideal source itself but a capacitor
@@ -13,7 +14,9 @@ node::
                 each reset pulse (length ~t_ref) vth gains dv_th ~ i_jump t_ref / c_a
 
 The follower is linear for excursions well inside its range (~2 n U_T ~ 80 mV): keep the
-adapted excess below ~40 mV for the exponential model to hold.  Pure text.
+adapted excess below ~40 mV for the exponential model to hold.  The default sizes are
+sky130's (the switch's 0.15 um channel); a design on another PDK needs sizes inside its
+bins (gf180mcu: ``l_sw = 0.28e-6``), checked by :func:`adaptive_netlist`.  Pure text.
 """
 
 from __future__ import annotations
@@ -95,11 +98,30 @@ def _lines(n: CmosNeuron, a: Sky130Adaptation) -> list[str]:
     ]
 
 
+def check_sizes(design: CmosNeuron, adapt: Sky130Adaptation) -> None:
+    """Raise :class:`~lifspice.circuits.params.ParameterError` naming the first transistor
+    size or capacitor side of ``adapt`` outside the bins of ``design``'s PDK."""
+    pr = design.PROCESS
+    for name in ("w_in", "l_in", "w_mirror", "l_mirror", "w_tail", "l_tail", "w_sw", "l_sw"):
+        value = getattr(adapt, name)
+        low, high = (pr.w_min, pr.w_max) if name.startswith("w") else (pr.l_min, pr.l_max)
+        if not low <= value <= high:
+            raise ParameterError(
+                f"{type(adapt).__name__}.{name} = {value!r} m is outside {low:g} .. {high:g} m, "
+                f"the {pr.name} models' bins")
+    side, (low, high) = pr.mim_square_side(adapt.c_a), pr.mim_side
+    if not low <= side <= high:
+        raise ParameterError(f"{type(adapt).__name__}.c_a = {adapt.c_a!r} F needs a MIM side "
+                             f"of {side:.3g} m, outside {low:g} .. {high:g} m on {pr.name}")
+
+
 def adaptive_netlist(design: CmosNeuron, adapt: Sky130Adaptation, stim, *,
                      t_stop: float, lib_path: str, max_step: float | None = None,
                      v_init: float | None = None) -> str:
     """:func:`lifspice.circuits.cmos.netlists.neuron_netlist` with the adaptive threshold; also
-    saves ``v(vth)``."""
+    saves ``v(vth)``. Sizes outside the design's PDK bins raise
+    :class:`~lifspice.circuits.params.ParameterError` (:func:`check_sizes`)."""
+    check_sizes(design, adapt)
     save = (*SAVE_VECTORS, f"v({NODE_VTH})")
     text = neuron_netlist(design, stim, t_stop=t_stop, lib_path=lib_path,
                           max_step=max_step, v_init=v_init, save=save)
@@ -107,6 +129,7 @@ def adaptive_netlist(design: CmosNeuron, adapt: Sky130Adaptation, stim, *,
     lines = text.split("\n")
     hits = [k for k, line in enumerate(lines) if line == ref]
     if len(hits) != 1:
-        raise ParameterError("the sky130 netlist has no single threshold source to replace")
+        raise ParameterError(f"the {design.CIRCUIT} netlist has no single threshold source "
+                             "to replace")
     k = hits[0]
     return "\n".join(lines[:k] + _lines(design, adapt) + lines[k + 1:])
