@@ -26,6 +26,8 @@ import pytest
 import lifspice as ls
 from lifspice.analysis import extract
 from lifspice.analysis.extract import threshold_trace_tau
+from lifspice.analysis.gmid import QUANTITIES, GmidTable, GmidTables
+from lifspice.analysis.plots.gmid import plot_gmid, save_gmid_figures
 from lifspice.analysis.theory import adaptation as ta
 from lifspice.circuits.cmos.adapt import Sky130Adaptation, adaptive_netlist
 from lifspice.circuits.kinds import make_bench
@@ -311,3 +313,30 @@ def test_gf180_adaptation_extracted_and_against_theory():
     assert f_theory == pytest.approx(late, rel=0.02)
     assert ta.adapted_rate_trajectory(traj.time[m], traj["v(mem)"][m], float(np.mean(th0)),
                                       t_hold, 0.0, 1.0) == pytest.approx(f_plain, rel=1.5e-4)
+
+
+# --- gm/Id figures ------------------------------------------------------------------------------
+def test_gmid_figures_titled_with_the_pdk(tmp_path):
+    """`lifspice gmid --pdk gf180mcu` figures name gf180's devices (the title read
+    'sky130 nfet_01v8' whatever the PDK). A synthetic exponential table, no sweep."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    vgs = np.linspace(0.0, 1.0, 21)
+    shape = (2, 2, 2, 2, vgs.size)
+    id_w = np.broadcast_to(1e-3 * np.exp(vgs / 0.05), shape).copy()
+    data = {q: np.ones(shape) * 1e-3 for q in QUANTITIES}
+    data.update(id_w=id_w, gm_w=id_w / 0.05, vth=np.full(shape, 0.7))
+    table = GmidTable(kind="nfet", corner="tt", temperature_c=27.0,
+                      lengths=np.array([0.28e-6, 1e-6]), widths=np.array([1e-6, 4e-6]),
+                      vsb=np.array([0.0, 0.5]), vds=np.array([0.5, 1.0]), vgs=vgs, data=data)
+    fig = plot_gmid(table, vds=0.9, pdk="gf180mcu")
+    assert fig.get_suptitle().startswith("gf180mcu nmos_3p3, tt, 27 degC")
+    plt.close(fig)
+    fig = plot_gmid(table, vds=0.9)
+    assert fig.get_suptitle().startswith("sky130 sky130_fd_pr__nfet_01v8, tt")
+    plt.close(fig)
+    tables = GmidTables(corner="tt", tables={("nfet", 27.0): table}, pdk="gf180mcu")
+    assert [p.name for p in save_gmid_figures(tables, tmp_path)] == ["gmid_nfet_tt_27C.png"]

@@ -11,12 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from lifspice.analysis.gmid import GmidTable, GmidTables
+from lifspice.pdk.registry import get_pdk
 
 
 def plot_gmid(table: GmidTable, *, vds: float = 0.9, w: float | None = None,
-              lengths=None, axes=None):
+              lengths=None, axes=None, pdk: str = "sky130"):
     """Three panels for ``table`` at ``vds`` (V) and width ``w`` (m; default 2 um or the
-    nearest stored); returns the figure."""
+    nearest stored), titled with ``pdk``'s device (``sky130``, ``gf180mcu``: the
+    :class:`~lifspice.analysis.gmid.GmidTables`'s ``pdk``); returns the figure."""
     import matplotlib.pyplot as plt
 
     if axes is None:
@@ -38,7 +40,8 @@ def plot_gmid(table: GmidTable, *, vds: float = 0.9, w: float | None = None,
     for ax in axes:
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=7)
-    fig.suptitle(f"sky130 {table.kind}_01v8, {table.corner}, {table.temperature_c:g} degC, "
+    device = get_pdk(pdk).devices[table.kind]  # sky130_fd_pr__nfet_01v8, nmos_3p3
+    fig.suptitle(f"{pdk} {device}, {table.corner}, {table.temperature_c:g} degC, "
                  f"W = {w * 1e6:g} um, V_DS = {vds:g} V, V_SB = 0")
     return fig
 
@@ -53,7 +56,7 @@ def save_gmid_figures(tables: GmidTables, out: str | Path, *, vds: float = 0.9) 
     out = Path(out)
     paths = []
     for (kind, temp), table in sorted(tables.tables.items()):
-        fig = plot_gmid(table, vds=vds)
+        fig = plot_gmid(table, vds=vds, pdk=tables.pdk)
         p = out / f"gmid_{kind}_{tables.corner}_{temp:g}C.png"
         fig.savefig(p, dpi=110)
         plt.close(fig)
