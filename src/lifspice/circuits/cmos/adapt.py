@@ -16,7 +16,8 @@ node::
 The follower is linear for excursions well inside its range (~2 n U_T ~ 80 mV): keep the
 adapted excess below ~40 mV for the exponential model to hold.  The default sizes are
 sky130's (the switch's 0.15 um channel); a design on another PDK needs sizes inside its
-bins (gf180mcu: ``l_sw = 0.28e-6``), checked by :func:`adaptive_netlist`.  Pure text.
+bins (gf180mcu: ``l_sw = 0.28e-6``), which
+:func:`~lifspice.circuits.cmos.adapt.adaptive_netlist` checks.  Pure text.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def adaptive_netlist(design: CmosNeuron, adapt: Sky130Adaptation, stim, *,
                      v_init: float | None = None) -> str:
     """:func:`lifspice.circuits.cmos.netlists.neuron_netlist` with the adaptive threshold; also
     saves ``v(vth)``. Sizes outside the design's PDK bins raise
-    :class:`~lifspice.circuits.params.ParameterError` (:func:`check_sizes`)."""
+    :class:`~lifspice.circuits.params.ParameterError`
+    (:func:`~lifspice.circuits.cmos.adapt.check_sizes`)."""
     check_sizes(design, adapt)
     save = (*SAVE_VECTORS, f"v({NODE_VTH})")
     text = neuron_netlist(design, stim, t_stop=t_stop, lib_path=lib_path,

@@ -1,4 +1,4 @@
-"""Netlist text of the sky130 neuron's sub-blocks: leak OTA, comparator and its
+"""Netlist text of the transistor neuron's sub-blocks (any PDK): leak OTA, comparator and its
 hysteresis, current-starved inverters, refractory timer (pulse extender), reset switch.
 
 Each block returns a list of netlist lines; :func:`~lifspice.circuits.cmos.blocks.neuron_core`

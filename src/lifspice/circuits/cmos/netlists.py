@@ -1,4 +1,4 @@
-"""Whole ngspice netlists of the sky130 neuron: the firing transient
+"""Whole ngspice netlists of the transistor neuron (sky130, gf180mcu): the firing transient
 (:func:`~lifspice.circuits.cmos.netlists.neuron_netlist`), the leak OTA's DC sweep
 (:func:`~lifspice.circuits.cmos.netlists.ota_dc_netlist`) and the subthreshold step for tau_m
 (:func:`~lifspice.circuits.cmos.netlists.step_netlist`).

@@ -1,4 +1,5 @@
-"""Node and source names of the sky130 neuron's netlists, and the vectors saved by default.
+"""Node and source names of the transistor neuron's netlists (sky130, gf180mcu), and the
+vectors saved by default.
 
 These names are the netlists' interface: the bench probes them, flows save them
 (:mod:`lifspice.circuits.cmos.blocks` wires them, :mod:`lifspice.circuits.cmos.netlists`
