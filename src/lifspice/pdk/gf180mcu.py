@@ -245,10 +245,11 @@ def pelgrom(device: str = "nmos_3p3") -> float:
 
 def pelgrom_coefficients(corner: str = "tt", lib: Path | None = None) -> dict[str, float]:
     """Per-device mismatch coefficients, SI (as
-    :func:`lifspice.pdk.sky130_mismatch.pelgrom_coefficients`): ``nfet`` / ``pfet`` 0.7071 x the pair's :func:`pelgrom` (each
-    instance draws ``0.7071 par_vth / sqrt(Leff Weff)``), ``cap`` 0: the model file varies its
-    MIM capacitors only globally (``mimcap_statistical``). ``corner`` and ``lib`` are not
-    used: the coefficients are the same in every section."""
+    :func:`lifspice.pdk.sky130_mismatch.pelgrom_coefficients`): ``nfet`` / ``pfet`` 0.7071 x
+    the pair's :func:`pelgrom` (each instance draws ``0.7071 par_vth / sqrt(Leff Weff)``),
+    ``cap`` 0: the model file varies its MIM capacitors only globally
+    (``mimcap_statistical``). ``corner`` and ``lib`` are not used: the coefficients are the
+    same in every section."""
     return {"nfet": 0.7071 * pelgrom(DEVICES["nfet"]), "pfet": 0.7071 * pelgrom(DEVICES["pfet"]),
             "cap": 0.0}
 
