@@ -157,7 +157,7 @@ def test_voltages_without_headroom_are_refused_up_front(kw, name):
         SizingTargets(**kw)
     text = str(err.value)
     assert f"SizingTargets.{name}" in text and OPTIONS[name] in text
-    assert f"vdd - {HEADROOM[name]:g} V" in text and f"lower {name}" in text
+    assert f"vdd - {HEADROOM['sky130'][name]:g} V" in text and f"lower {name}" in text
 
 
 def test_headroom_follows_vdd():

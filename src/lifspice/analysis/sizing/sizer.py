@@ -345,7 +345,15 @@ def size_neuron(t: SizingTargets, tables: GmidTables, mm: Mismatch, *,
                              f"sweep {t.pdk}'s (lifspice.flows.gmid.gmid_tables(pdk=...))")
     p = _plan(t, tables, mm)
     c_given = c_mem is not None
-    c_mem = _membrane_capacitor(p, c_mem)
+    try:  # the OTA at the i_b floor (gf180 exploration: a ValueError escaped here)
+        c_mem = _membrane_capacitor(p, c_mem)
+    except ValueError as exc:
+        if isinstance(exc, ParameterError):
+            raise
+        raise InfeasibleTarget(
+            f"v_rest {t.v_rest:g} V (--vrest): the OTA cannot carry even its i_b floor "
+            f"{p.i_b_min:.3g} A (i_b_floor, leak_margin x the leakage) with its pMOS pair "
+            f"and tail under vdd - v_rest ({exc}); lower v_rest or i_b_floor") from None
     try:
         ib = i_b if i_b is not None else max(_ib_for(p, c_mem), p.i_b_min)
         design = _build(p, c_mem, ib)
