@@ -17,6 +17,7 @@ import tomllib
 
 import numpy as np
 import pytest
+from badinput import check_error
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_properties_sizing import (
@@ -284,3 +285,15 @@ def test_an_ota_that_cannot_carry_its_floor_is_refused(gf180_inputs):
         size_neuron(t, tables, mm)
     assert_says_what_and_how(err.value)
     assert "--vrest" in str(err.value) and "i_b_floor" in str(err.value)
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["size", "--pdk", "gf180mcu", "--tau", "2ms", "--vth", "2.6", "--out", "{tmp}/o"],
+     ["--vth", "v_th", "vdd - 0.8 V = 2.5 V"]),
+    (["size", "--pdk", "gf180mcu", "--tau", "2ms", "--vth", "2.4", "--vreset", "2.1",
+      "--out", "{tmp}/o"], ["--vreset", "v_reset", "vdd - 1.3 V = 2 V"]),
+])
+def test_cli_refuses_gf180_voltages_without_headroom(argv, named, tmp_path, capsys):
+    """``lifspice size --pdk gf180mcu`` refuses with gf180's own limits, before any table."""
+    msg = check_error(argv, named, {}, tmp_path, capsys)
+    assert "gf180mcu neuron" in msg and "lower" in msg
