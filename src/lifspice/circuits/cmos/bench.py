@@ -50,11 +50,14 @@ class CmosBench:
         :attr:`lifspice.pdk.registry.Pdk.corner_lib`).
     init_commands : tuple of str
         ngspice commands the models need (``ngbehavior=hsa``, ...), sent once per session.
+    c_scale : float
+        The corner's factor on the MIM capacitance (1 but at gf180mcu's ss and ff).
     """
 
     design: CmosNeuron
     model_library: Path | None
     init_commands: tuple[str, ...] = ()
+    c_scale: float = 1.0
 
     @property
     def kind(self) -> str:
@@ -75,7 +78,8 @@ class CmosBench:
         """
         pdk = get_pdk(design.PROCESS.name)
         lib = pdk.corner_lib(design.corner, False, design.temperature_c)
-        return cls(design=design, model_library=Path(lib), init_commands=pdk.init_commands())
+        return cls(design=design, model_library=Path(lib), init_commands=pdk.init_commands(),
+                   c_scale=pdk.mim_scale(design.corner))
 
     @property
     def probes(self) -> Probes:
@@ -91,8 +95,9 @@ class CmosBench:
 
     @property
     def c_mem(self) -> float:
-        """Membrane capacitance the drawn MIM capacitor has (the PDK's density), F."""
-        return self.design.c_mem_nominal
+        """Membrane capacitance the drawn MIM capacitor has (the PDK's density, times the
+        corner's MIM factor: gf180mcu's ss / ff move it by +-10 %), F."""
+        return self.design.c_mem_nominal * self.c_scale
 
     @property
     def reset_overhead(self) -> float:
