@@ -246,3 +246,27 @@ def test_corners_keep_the_prediction(corner, temperature_c, gf180_runners):
     assert rep["tau_m_s"] * rep["gm_S"] == pytest.approx(ch.bench.c_mem, rel=0.005)
     assert rep["prediction_rms_rel_error"] < 0.02  # measured 0.76 / 1.28 / 1.26 %
     assert ch.rates.max() * rep["t_ref_s"] < 0.5  # never faster than the refractory allows
+
+
+def test_silent_window_covers_the_slew_up_to_rest():
+    """A point its tanh model calls silent is run for 12 tau_m plus twice the ramp from a
+    v_reset below v_rest up to v_rest at i + i_b: a gf180 design sized at ss 85 degC (tau_m
+    100 us, v_reset 0.5 V, v_rest 2.0 V, v_th 2.062 V) fired first after 1.31 ms, 13 tau_m,
+    and its points at 1.03 and 1.12 x the rheobase read silent (now 598 and 705 Hz, the
+    prediction 0.03 % and 0.9 % away). Closed form: the window and the LIF it runs."""
+    from lifspice.analysis.theory.saturating import isi_saturating
+    from lifspice.circuits.params import SaturatingLifParams
+    from lifspice.flows.fi import transient_window
+
+    p = SaturatingLifParams(c_mem=1.5e-12, g_leak=15e-9, v_rest=2.0, v_th=2.062,
+                            v_reset=0.5, t_ref=1e-4, i_b=1.5e-9)
+    i = 0.9 * p.rheobase  # the model says silent
+    assert not np.isfinite(float(isi_saturating(p, i)))
+    t_stop, _ = transient_window(p, i)
+    slew = p.c_mem * (p.v_rest - p.v_reset) / (i + p.i_b)
+    assert t_stop == pytest.approx(12 * p.tau_m + p.t_ref + 2 * slew)
+    # the model's own first passage from v_reset at a current 1 % over its rheobase fits in
+    assert float(isi_saturating(p, 1.01 * p.rheobase)) < 3 * t_stop
+    # a reset at or above rest adds nothing
+    q = dataclasses.replace(p, v_reset=2.0)
+    assert transient_window(q, 0.9 * q.rheobase)[0] == pytest.approx(12 * q.tau_m + q.t_ref)

@@ -43,13 +43,17 @@ class FiPoint:
 def transient_window(p: SaturatingLifParams, i: float,
                      n_isi: float = N_ISI) -> tuple[float, float]:
     """(t_stop, max_step), s, of a transient from v_reset at input ``i`` (A): ``n_isi``
-    ISIs that ``p`` predicts at ISI/STEPS_PER_ISI steps, or 12 tau_m at tau_m/50 if ``p``
-    predicts no firing."""
+    ISIs that ``p`` predicts at ISI/STEPS_PER_ISI steps, or, if ``p`` predicts no firing,
+    12 tau_m at tau_m/50 plus twice the slew from a v_reset below v_rest up to v_rest (at
+    most ``i + i_b`` charges the membrane there: a saturating leak climbs that span in a
+    ramp, not in tau_m; a gf180 design with v_reset 0.5 V and v_rest 2.0 V first fired after
+    1.3 ms = 13 tau_m, just above a rheobase its tanh model placed a little higher)."""
     t = float(isi_saturating(p, i))
     if math.isfinite(t):
         return n_isi * t, t / STEPS_PER_ISI
     tau = p.tau_m
-    return 12 * tau + p.t_ref, tau / 50
+    slew = p.c_mem * max(0.0, p.v_rest - p.v_reset) / max(abs(i) + p.i_b, 1e-30)
+    return 12 * tau + p.t_ref + 2 * slew, tau / 50
 
 
 def fi_point(sim, job: tuple) -> FiPoint:
