@@ -101,9 +101,6 @@ def sizing_inputs(gmid_cache):
 @given(kw=sizing_targets(CORNERS, TEMPS))
 def test_sized_targets_characterize_or_are_refused(kw, sizing_inputs, sky130_sim, sky130_pool):
     from lifspice.analysis.sizing import size_neuron
-    from lifspice.flows.characterize import characterize
-    from lifspice.flows.sizing import size_and_verify
-    from lifspice.io.report import report_dict
 
     tables, mm = sizing_inputs
     if (kw["corner"], kw["temperature_c"]) != ("tt", 27.0):
@@ -117,9 +114,19 @@ def test_sized_targets_characterize_or_are_refused(kw, sizing_inputs, sky130_sim
     except ParameterError as err:
         assert_says_what_and_how(err)
         return
-    result = size_and_verify(targets, tables=tables, mismatch=mm, sim=sky130_sim)
+    check_sized_target(kw, targets, tables, mm, sky130_sim, sky130_pool)
+
+
+def check_sized_target(kw: dict, targets, tables, mm, sim, pool) -> None:
+    """Size ``targets`` (which the sizer accepted), verify and characterize the design, and
+    hold it to the promise (shared by the gf180 property test)."""
+    from lifspice.flows.characterize import characterize
+    from lifspice.flows.sizing import size_and_verify
+    from lifspice.io.report import report_dict
+
+    result = size_and_verify(targets, tables=tables, mismatch=mm, sim=sim)
     assert result.success, f"{kw}: {result.message}"
-    rep = report_dict(characterize(result.neuron, sim=sky130_sim, pool=sky130_pool, n_fi=8))
+    rep = report_dict(characterize(result.neuron, sim=sim, pool=pool, n_fi=8))
     f = np.asarray(rep["fi"]["f_Hz"], float)
     # no lock-up: it rests below threshold and fires at every current above its rheobase
     assert not rep["spontaneous"], kw
