@@ -25,25 +25,31 @@ ADAPT = Sky130Adaptation(i_a=8e-12, i_jump=6e-11)  # ~9 mV per spike, tau_a ~8 m
 pytestmark = pytest.mark.sky130
 
 
-@pytest.fixture(scope="module")
-def runs():
-    design = load_design("sky130")
+def adaptation_runs(design, adapt_params, i_in: float):
+    """The four runs the adaptation tests read (any PDK's neuron): plain firing, firing with
+    the adaptive threshold, its decay once the input stops, and the free membrane beyond
+    threshold (the same neuron with the comparator at 0.95 V)."""
     bench = make_bench(design)
     sim = NgspiceShared(bench.init_commands)
     lib = str(bench.model_library)
-    plain = sim.run(bench.transient(DC(I_IN), t_stop=8e-3, max_step=5e-6),
+    plain = sim.run(bench.transient(DC(i_in), t_stop=8e-3, max_step=5e-6),
                     vectors=["v(mem)", "v(spike)"])
-    adapt = sim.run(adaptive_netlist(design, ADAPT, DC(I_IN), t_stop=60e-3, lib_path=lib,
-                                     max_step=5e-6),
+    adapt = sim.run(adaptive_netlist(design, adapt_params, DC(i_in), t_stop=60e-3,
+                                     lib_path=lib, max_step=5e-6),
                     vectors=["v(mem)", "v(spike)", "v(vth)", "v(rst)"])
-    off = Pwl((0.0, 10e-3, 10e-3 + 1e-7), (I_IN, I_IN, 0.0))  # fire, then stop: vth decays
-    decay = sim.run(adaptive_netlist(design, ADAPT, off, t_stop=50e-3, lib_path=lib,
+    off = Pwl((0.0, 10e-3, 10e-3 + 1e-7), (i_in, i_in, 0.0))  # fire, then stop: vth decays
+    decay = sim.run(adaptive_netlist(design, adapt_params, off, t_stop=50e-3, lib_path=lib,
                                      max_step=5e-6), vectors=["v(vth)", "v(spike)"])
-    # the free membrane beyond threshold: the same neuron with the comparator at 0.95 V
     high = make_bench(replace(design, v_th=0.95))
-    traj = sim.run(high.transient(DC(I_IN), t_stop=4e-3, max_step=5e-6),
+    traj = sim.run(high.transient(DC(i_in), t_stop=4e-3, max_step=5e-6),
                    vectors=["v(mem)", "v(spike)"])
-    return design, plain, adapt, decay, traj
+    return plain, adapt, decay, traj
+
+
+@pytest.fixture(scope="module")
+def runs():
+    design = load_design("sky130")
+    return (design, *adaptation_runs(design, ADAPT, I_IN))
 
 
 def test_netlist_is_an_add_on():

@@ -17,11 +17,11 @@ import math
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 
 import nir
 import numpy as np
 import pytest
+from test_adaptation_sky130 import adaptation_runs
 
 import lifspice as ls
 from lifspice.analysis import extract
@@ -32,7 +32,7 @@ from lifspice.analysis.theory import adaptation as ta
 from lifspice.circuits.cmos.adapt import Sky130Adaptation, adaptive_netlist
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError
-from lifspice.circuits.stimulus import DC, NoisyDC, Pwl
+from lifspice.circuits.stimulus import DC, NoisyDC
 from lifspice.cli import main
 from lifspice.flows.noise import noisy_run
 from lifspice.io.design import load_design
@@ -271,20 +271,8 @@ def test_gf180_adaptation_extracted_and_against_theory():
     against 392 Hz plain) from the event map on the measured free membrane -0.10 %, and
     with no adaptation the map gives back the plain rate (3.8e-5). ~4 s."""
     design = load_design("gf180")
-    bench = make_bench(design)
-    level = bench.probes.spike_level
-    sim = NgspiceShared(bench.init_commands)
-    lib = str(bench.model_library)
-    plain = sim.run(bench.transient(DC(I_ADAPT), t_stop=8e-3, max_step=5e-6),
-                    vectors=["v(mem)", "v(spike)"])
-    adapt = sim.run(adaptive_netlist(design, ADAPT, DC(I_ADAPT), t_stop=60e-3, lib_path=lib,
-                                     max_step=5e-6),
-                    vectors=["v(mem)", "v(spike)", "v(vth)", "v(rst)"])
-    off = Pwl((0.0, 10e-3, 10e-3 + 1e-7), (I_ADAPT, I_ADAPT, 0.0))
-    decay = sim.run(adaptive_netlist(design, ADAPT, off, t_stop=50e-3, lib_path=lib,
-                                     max_step=5e-6), vectors=["v(vth)", "v(spike)"])
-    traj = sim.run(make_bench(replace(design, v_th=0.95)).transient(
-        DC(I_ADAPT), t_stop=4e-3, max_step=5e-6), vectors=["v(mem)", "v(spike)"])
+    level = make_bench(design).probes.spike_level
+    plain, adapt, decay, traj = adaptation_runs(design, ADAPT, I_ADAPT)
     sp0 = extract.spike_times(plain.time, plain["v(spike)"], level)
     th0 = extract.threshold_at_spikes(plain.time, plain["v(mem)"], sp0)
     sp = extract.spike_times(adapt.time, adapt["v(spike)"], level)
