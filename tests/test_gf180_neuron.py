@@ -209,8 +209,8 @@ def test_round_trip_as_a_users_subcircuit(name, tmp_path):
 
 def test_release_margin_with_gf180s_own_mismatch():
     """The comparator lets go after a reset with > 4 sigma of gf180's mirror mismatch to
-    spare (Pelgrom from its model file, its effective-area factor; measured 5.6 reference,
-    4.7 lean), and the sky130 nfet's geometry factor is not applied to gf180 devices."""
+    spare (Pelgrom from its model file, its effective-area factor; measured 6.0 reference,
+    4.9 lean), and the sky130 nfet's geometry factor is not applied to gf180 devices."""
     from lifspice.analysis.sizing import release_margin
     from lifspice.flows.gmid import pelgrom_coefficients
     from lifspice.pdk.registry import get_pdk
@@ -270,3 +270,42 @@ def test_silent_window_covers_the_slew_up_to_rest():
     # a reset at or above rest adds nothing
     q = dataclasses.replace(p, v_reset=2.0)
     assert transient_window(q, 0.9 * q.rheobase)[0] == pytest.approx(12 * q.tau_m + q.t_ref)
+
+
+def test_comparator_lets_go_only_outside_its_hysteresis():
+    """Gf180Neuron.hysteresis_width (2 n U_T atanh(i_hys / i_cmp), n U_T = 35.7 mV bisected
+    on gf180) is where the comparator lets go, as sky130's test checks for its own: with a
+    50 mV reset swing (sky130_linear's voltages), i_hys giving a 44 mV width fires on; one
+    giving 56 mV (written into the netlist past the check that refuses it) fires once and
+    holds the reset to the end."""
+    from lifspice.analysis import extract
+    from lifspice.circuits.cmos.netlists import neuron_netlist
+    from lifspice.circuits.kinds import make_bench
+    from lifspice.circuits.stimulus import DC
+    from lifspice.sim.backends import NgspiceBatch
+
+    lin = load_design("sky130_linear")
+    base = dataclasses.replace(load_design("gf180"), v_rest=lin.v_rest, v_th=lin.v_th,
+                               v_reset=lin.v_reset, i_b=lin.i_b, i_hys=lin.i_hys)
+    swing = base.v_th - base.v_reset
+    bench = make_bench(base)
+    sim = NgspiceBatch(init_commands=bench.init_commands, timeout=120)
+
+    def i_hys(width):
+        return base.i_cmp * np.tanh(width / (2 * base.NUT_CMP))
+
+    ok = dataclasses.replace(base, i_hys=float(i_hys(swing - 6e-3)))
+    assert ok.hysteresis_width() == pytest.approx(swing - 6e-3)
+    with pytest.raises(ParameterError, match="hysteresis"):
+        dataclasses.replace(base, i_hys=float(i_hys(swing + 6e-3)))
+    text = neuron_netlist(ok, DC(1e-9), t_stop=3e-3, lib_path=str(bench.model_library),
+                          max_step=5e-6)
+    line = next(x for x in text.splitlines() if x.startswith("Ihys "))
+    stuck = text.replace(line, f"Ihys hbias 0 DC {float(i_hys(swing + 6e-3))!r}")
+    for net, n_spikes in ((text, 3), (stuck, 1)):
+        res = sim.run(net, vectors=["v(rst)"])
+        spikes = extract.spike_times(res.time, res["v(rst)"], 0.5 * ok.vdd)
+        if n_spikes == 1:
+            assert len(spikes) == 1 and res["v(rst)"][-1] > 0.5 * ok.vdd
+        else:
+            assert len(spikes) >= n_spikes

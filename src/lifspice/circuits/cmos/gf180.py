@@ -37,8 +37,9 @@ class Gf180Neuron(CmosNeuron):
     CORNERS: ClassVar[tuple[str, ...]] = gf180mcu.CORNERS
     # g_m 4.444 nS simulated at i_b = 300 pA (gf180.toml): n = i_b / (2 U_T g_m) = 1.305
     N_SLOPE: ClassVar[float] = 1.305
-    # not fitted to simulated releases as sky130's was: n U_T of the pMOS pair at 27 degC
-    NUT_CMP: ClassVar[float] = 1.305 * 0.02585
+    # bisected release of the reference comparator (i_hys at which a 50 mV reset swing stops
+    # letting go: i_hys / i_cmp = 0.605, tt 27 degC): 35.7 mV (n U_T of the leak pair: 33.7)
+    NUT_CMP: ClassVar[float] = 35.7e-3
     # rst falls with ext at 2.97 V (reference: t_ref 296.7 us) and 2.90 V (lean: 290.1 us)
     REF_DROP: ClassVar[dict[str, float]] = {"reference": 0.33, "lean": 0.4}
     # the 3.3 V logic is slow next to the reset: at vdd / 2 the spike output crossed after
