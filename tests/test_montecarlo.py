@@ -197,7 +197,8 @@ def test_failing_samples_are_recorded_and_the_sweep_goes_on(beh, tmp_path):
 def test_a_sample_silent_at_the_reference_current_is_a_failed_sample(beh, tmp_path):
     """Below rheobase no firing cycle comes, however long the run (the window is doubled
     twice): the sample is recorded as failed, saying so and how long it was simulated
-    (4 x (12 tau_m + t_ref) = 0.488 s for the default behavioral neuron). A sweep whose
+    (4 x (12 tau_m + t_ref + 2 C (v_rest - v_reset) / (i + i_b)) = 0.4882 s for the default
+    behavioral neuron: the last term is the ramp up to rest, 0.05 ms here). A sweep whose
     nominal neuron is that silent stops after it, with its reason, and writes nothing."""
     p = beh.saturating_params()
     none = Spreads(sigma_c_rel=0, sigma_gm_rel=0, sigma_v_th=0, sigma_v_reset=0,
@@ -212,7 +213,9 @@ def test_a_sample_silent_at_the_reference_current_is_a_failed_sample(beh, tmp_pa
     assert not rows[0]["ok"]
     err = rows[0]["error"]
     assert "silent: no whole firing cycle (0 spike(s))" in err
-    assert f"{4 * (12 * p.tau_m + p.t_ref):.4g} s" in err
+    i = 0.5 * p.rheobase
+    slew = p.c_mem * (p.v_rest - p.v_reset) / (i + p.i_b)
+    assert f"{4 * (12 * p.tau_m + p.t_ref + 2 * slew):.4g} s" in err
     assert "below this sample's rheobase" in err
     with pytest.raises(ParameterError, match="the nominal neuron .* fails") as e:
         run_sweep(plan, tmp_path, workers=1)
