@@ -104,6 +104,13 @@ class Process:
         w, length = w + self.mim_dw, length + self.mim_dw
         return self.mim_ca * w * length + self.mim_cp * 2 * (w + length)
 
+    def drawn_square_mim(self, c: float) -> float:
+        """Capacitance (F) of the square MIM capacitor drawn for ``c`` F: its side from
+        :meth:`mim_square_side`, back through :meth:`mim_capacitance` (what the netlist's
+        capacitor has, to the float arithmetic of the two)."""
+        side = self.mim_square_side(c)
+        return self.mim_capacitance(side, side)
+
     def mim_square_side(self, c: float) -> float:
         """Drawn side (m) of a square MIM capacitor of ``c`` F (inverse of
         :meth:`mim_capacitance`)."""

@@ -27,10 +27,8 @@ class Pdk:
         As a design file names it (``pdk = "..."``).
     corners : tuple of str
         Process corners (the kit's names: tt, ss, ff, sf, fs).
-    vdd : float
-        Supply of the devices the kit uses, V.
-    devices : mapping
-        ``nfet``, ``pfet``, ``cap`` -> the PDK's device (subcircuit) names.
+    process : Process
+        Its devices as the kit's transistor neuron draws them (names, sizes, supply).
     drawn : mapping
         PDK subcircuit -> (inner device, instance parameter) its mismatch draw sets.
     init_commands : callable
@@ -46,8 +44,6 @@ class Pdk:
     mc_note : callable
         ``mc_note() -> str | None``: what that process variation leaves out, read from the
         model files (for the summary of an ``mc`` sweep), or None.
-    process : Process
-        Its devices as the kit's transistor neuron draws them.
     pelgrom : callable
         ``pelgrom(corner, lib) -> {"nfet", "pfet", "cap"}``: per-device mismatch coefficients
         read from its model files (V m, V m, m).
@@ -61,18 +57,26 @@ class Pdk:
 
     name: str
     corners: tuple[str, ...]
-    vdd: float
-    devices: Mapping[str, str]
+    process: Process
     drawn: Mapping[str, tuple[str, str]]
     init_commands: Callable[[], tuple[str, ...]]
     corner_lib: Callable[[str, bool, float], Path]
     explicit_lib: Callable[[str, float], Path]
     mc_lib: Callable[[str, bool, float], Path] | None = None
     mc_note: Callable[[], str | None] = lambda: None
-    process: Process | None = None
     pelgrom: Callable[[str, Path | None], dict[str, float]] | None = None
     vth_mismatch_factor: Callable[[str, float, float], float] = lambda kind, w, length: 1.0
     mim_scale: Callable[[str], float] = lambda corner: 1.0
+
+    @property
+    def vdd(self) -> float:
+        """Supply of the devices the kit uses, V."""
+        return self.process.vdd
+
+    @property
+    def devices(self) -> Mapping[str, str]:
+        """``nfet``, ``pfet``, ``cap`` -> the PDK's device (subcircuit) names."""
+        return self.process.devices
 
 
 def _sky130_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
@@ -94,16 +98,16 @@ def _gf180_mc_lib(corner: str, mismatch: bool, temperature_c: float) -> Path:
 #: The PDKs by name.
 PDKS: dict[str, Pdk] = {
     "sky130": Pdk(
-        "sky130", sky130.CORNERS, 1.8, sky130.DEVICES, sky130_mismatch.DEVICE_PARAMS,
+        "sky130", sky130.CORNERS, sky130.PROCESS, sky130_mismatch.DEVICE_PARAMS,
         lambda: tuple(sky130.spiceinit_lines()), _sky130_lib,
         lambda corner, temperature_c: sky130_mismatch.explicit_mismatch_lib(corner),
-        mc_lib=_sky130_mc_lib, mc_note=sky130.mc_threshold_note, process=sky130.PROCESS,
+        mc_lib=_sky130_mc_lib, mc_note=sky130.mc_threshold_note,
         pelgrom=sky130_mismatch.pelgrom_coefficients,
         vth_mismatch_factor=sky130_mismatch.vth_mismatch_factor),
     "gf180mcu": Pdk(
-        "gf180mcu", gf180mcu.CORNERS, gf180mcu.VDD, gf180mcu.DEVICES, gf180mcu.DEVICE_PARAMS,
+        "gf180mcu", gf180mcu.CORNERS, gf180mcu.PROCESS, gf180mcu.DEVICE_PARAMS,
         lambda: ("set num_threads=1",), _gf180_lib, gf180mcu.explicit_mismatch_lib,
-        mc_lib=_gf180_mc_lib, process=gf180mcu.PROCESS, pelgrom=gf180mcu.pelgrom_coefficients,
+        mc_lib=_gf180_mc_lib, pelgrom=gf180mcu.pelgrom_coefficients,
         vth_mismatch_factor=gf180mcu.vth_mismatch_factor, mim_scale=gf180mcu.mim_corner_factor),
 }
 
@@ -121,11 +125,10 @@ def get_pdk(name: str) -> Pdk:
 
 #: Names (whole, lower-case) of the device subcircuits of any PDK whose models draw
 #: per-instance mismatch.
-MISMATCH_DEVICES = re.compile("|".join(f"(?:{p.process.device_pattern})" for p in PDKS.values()
-                                       if p.process is not None))
+MISMATCH_DEVICES = re.compile("|".join(f"(?:{p.process.device_pattern})" for p in PDKS.values()))
 #: What a path of any PDK's model files contains.
-MODEL_PATHS = re.compile("|".join(f"(?:{p.process.path_pattern})" for p in PDKS.values()
-                                  if p.process is not None) + r"|libs\.tech", re.IGNORECASE)
+MODEL_PATHS = re.compile("|".join(f"(?:{p.process.path_pattern})" for p in PDKS.values())
+                         + r"|libs\.tech", re.IGNORECASE)
 #: Device subcircuits whose model device is ``M<subcircuit name>`` (sky130's transistors).
 MODEL_DEVICE = sky130_mismatch.MODEL_DEVICE
 
@@ -135,6 +138,6 @@ def instance_scale(target: str) -> float | None:
     whose library scales sizes (sky130: 1e-6); None for anything else."""
     for pdk in PDKS.values():
         pr = pdk.process
-        if pr is not None and pr.scaled and re.fullmatch(pr.device_pattern, target.lower()):
+        if pr.scaled and re.fullmatch(pr.device_pattern, target.lower()):
             return pr.instance_scale
     return None

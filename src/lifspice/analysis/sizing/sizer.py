@@ -144,8 +144,7 @@ def _size_refractory(t: SizingTargets, tables: GmidTables):
     i_ref_min = max(20e-12, t.leak_margin * max(leak_ext.values()))
     swing = ref_swing(t.topology, t.vdd, cls)
     c_ref = max(100e-15, i_ref_min * t.t_ref / swing)
-    side = cls.PROCESS.mim_square_side(c_ref)
-    c_ref_drawn = cls.PROCESS.mim_capacitance(side, side)
+    c_ref_drawn = cls.PROCESS.drawn_square_mim(c_ref)
     i_ref = c_ref_drawn * swing / t.t_ref
     return leak_ext, c_ref, c_ref_drawn, i_ref
 
@@ -240,9 +239,7 @@ def _build(p: _Plan, c_mem: float, ib: float) -> SizedDesign:
 def _ib_for(p: _Plan, c_mem: float) -> float:
     """i_b giving tau_m with this C: G(i_b) = C_total / tau_m, by secant in log."""
     t = p.t
-    process = t.neuron_class.PROCESS
-    side = process.mim_square_side(c_mem)
-    c_tot = process.mim_capacitance(side, side) + p.c_par
+    c_tot = t.neuron_class.PROCESS.drawn_square_mim(c_mem) + p.c_par
     g_want = c_tot / t.tau_m
     ib = 2 * p.n_ut * g_want
     for _ in range(8):

@@ -279,7 +279,7 @@ class CmosNeuron:
 
     @property
     def c_mem_nominal(self) -> float:
-        """Membrane capacitance from the MIM area (2 fF/um^2), F."""
+        """Membrane capacitance of the drawn MIM capacitor (the PDK's density and edge), F."""
         w, length = self.mim_size
         return self.PROCESS.mim_capacitance(w, length)
 
@@ -323,8 +323,7 @@ class CmosNeuron:
         The lean topology's inverter lets go ~0.5 V below the supply:
         ``c_ref (vdd - 0.5 V) / i_ref`` (guess 130 us, simulated 130 us at tt 27 degC). The
         swing is :func:`ref_swing`."""
-        side = self.PROCESS.mim_square_side(self.c_ref)
-        c_ref = self.PROCESS.mim_capacitance(side, side)
+        c_ref = self.PROCESS.drawn_square_mim(self.c_ref)
         return c_ref * ref_swing(self.topology, self.vdd, type(self)) / self.i_ref
 
     def lif_guess(self, n: float | None = None) -> SaturatingLifParams:
