@@ -5,6 +5,7 @@ directly, and the adapted rate agrees with the event map run on the measured mem
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -46,6 +47,38 @@ def adaptation_runs(design, adapt_params, i_in: float):
     return plain, adapt, decay, traj
 
 
+def adaptation_readings(plain, adapt, decay, traj, level: float, reset_level: float):
+    """What the adaptation tests read off :func:`adaptation_runs`, spikes at ``level`` and
+    reset pulses at ``reset_level`` (V): the fit of the threshold's jumps and decay, the jump
+    and decay measured on the threshold node, the late adapted rate, the plain rate, and the
+    event map's rates on the free membrane with the fitted adaptation and with none."""
+    sp0 = extract.spike_times(plain.time, plain["v(spike)"], level)
+    th0 = extract.threshold_at_spikes(plain.time, plain["v(mem)"], sp0)
+    sp = extract.spike_times(adapt.time, adapt["v(spike)"], level)
+    th = extract.threshold_at_spikes(adapt.time, adapt["v(mem)"], sp)
+    pulses = extract.reset_pulses(adapt.time, adapt["v(rst)"], reset_level)
+    t_pulse = float(np.median(pulses.width))
+    fit = ta.fit_adaptation(sp, th, t_pulse)
+    vth = adapt["v(vth)"]
+    jump = (np.interp(pulses.start[0] + t_pulse + 2e-6, adapt.time, vth)
+            - np.interp(pulses.start[0] - 1e-6, adapt.time, vth))
+    sp_d = extract.spike_times(decay.time, decay["v(spike)"], level)
+    rest = float(np.interp(1e-4, decay.time, decay["v(vth)"]))
+    tau_decay = threshold_trace_tau(decay.time, decay["v(vth)"], sp_d[-1] + 0.5e-3, rest)
+    m = traj.time < extract.spike_times(traj.time, traj["v(spike)"], level)[0]
+    t_hold = float(np.mean(np.diff(sp0)) - sp0[0])
+
+    def mapped(dv_th, tau_a):
+        return ta.adapted_rate_trajectory(traj.time[m], traj["v(mem)"][m], float(np.mean(th0)),
+                                          t_hold, dv_th, tau_a)
+
+    return SimpleNamespace(
+        fit=fit, t_pulse=t_pulse, jump=jump, tau_decay=tau_decay,
+        late=1 / np.mean(np.diff(sp)[-3:]), f_plain=1 / np.mean(np.diff(sp0)),
+        f_theory=mapped(fit.dv_th, fit.tau_a) if fit.success else float("nan"),
+        f_unadapted=mapped(0.0, 1.0))
+
+
 @pytest.fixture(scope="module")
 def runs():
     design = load_design("sky130")
@@ -64,39 +97,21 @@ def test_netlist_is_an_add_on():
 @pytest.mark.slow  # the fixture's four transistor-level runs, 4-60 ms each
 def test_sky130_adaptation_extracted_and_against_theory(runs):
     design, plain, adapt, decay, traj = runs
-    sp0 = extract.spike_times(plain.time, plain["v(spike)"], 0.9)
-    th0 = extract.threshold_at_spikes(plain.time, plain["v(mem)"], sp0)
-    sp = extract.spike_times(adapt.time, adapt["v(spike)"], 0.9)
-    th = extract.threshold_at_spikes(adapt.time, adapt["v(mem)"], sp)
-    pulses = extract.reset_pulses(adapt.time, adapt["v(rst)"], 0.9)
-    t_pulse = float(np.median(pulses.width))
-    fit = ta.fit_adaptation(sp, th, t_pulse)
+    r = adaptation_readings(plain, adapt, decay, traj, 0.9, 0.9)
+    fit = r.fit
     assert fit.success
     # direct measurements on the threshold node: the jump across the first reset pulse,
     # and the decay once the input stops
-    vth = adapt["v(vth)"]
-    jump = (np.interp(pulses.start[0] + t_pulse + 2e-6, adapt.time, vth)
-            - np.interp(pulses.start[0] - 1e-6, adapt.time, vth))
-    sp_d = extract.spike_times(decay.time, decay["v(spike)"], 0.9)
-    rest = float(np.interp(1e-4, decay.time, decay["v(vth)"]))
-    tau_decay = threshold_trace_tau(decay.time, decay["v(vth)"], sp_d[-1] + 0.5e-3, rest)
     # measured: jump 9.0 mV vs fitted 8.8 mV; decay 7.9 ms vs fitted 8.6 ms (the follower's
     # tanh makes the decay of the larger, accumulated excess slower than that of the tail)
     # (1.8 % and 8.7 % apart); the guesses from the sizes are off by 6.9 % and 11.8 %
-    assert fit.dv_th == pytest.approx(jump, rel=0.06)
-    assert fit.tau_a == pytest.approx(tau_decay, rel=0.15)
-    assert fit.dv_th == pytest.approx(ADAPT.dv_th_guess(t_pulse), rel=0.25)
+    assert fit.dv_th == pytest.approx(r.jump, rel=0.06)
+    assert fit.tau_a == pytest.approx(r.tau_decay, rel=0.15)
+    assert fit.dv_th == pytest.approx(ADAPT.dv_th_guess(r.t_pulse), rel=0.25)
     assert fit.tau_a == pytest.approx(ADAPT.tau_a_guess(design.temperature_c), rel=0.3)
     # adapted rate: the event map on the measured free membrane (no LIF model assumed),
     # with the plain neuron's effective threshold and hold; measured -0.68 %
-    late = 1 / np.mean(np.diff(sp)[-3:])
-    f_plain = 1 / np.mean(np.diff(sp0))
-    assert late < 0.97 * f_plain
-    m = traj.time < extract.spike_times(traj.time, traj["v(spike)"], 0.9)[0]
-    t_hold = float(np.mean(np.diff(sp0)) - sp0[0])
-    f_theory = ta.adapted_rate_trajectory(traj.time[m], traj["v(mem)"][m], float(np.mean(th0)),
-                                          t_hold, fit.dv_th, fit.tau_a)
-    assert f_theory == pytest.approx(late, rel=0.02)
+    assert r.late < 0.97 * r.f_plain
+    assert r.f_theory == pytest.approx(r.late, rel=0.02)
     # and with no adaptation the map gives back the plain rate (measured 3.3e-5)
-    assert ta.adapted_rate_trajectory(traj.time[m], traj["v(mem)"][m], float(np.mean(th0)),
-                                      t_hold, 0.0, 1.0) == pytest.approx(f_plain, rel=1.5e-4)
+    assert r.f_unadapted == pytest.approx(r.f_plain, rel=1.5e-4)

@@ -21,14 +21,12 @@ import subprocess
 import nir
 import numpy as np
 import pytest
-from test_adaptation_sky130 import adaptation_runs
+from test_adaptation_sky130 import adaptation_readings, adaptation_runs
 
 import lifspice as ls
 from lifspice.analysis import extract
-from lifspice.analysis.extract import threshold_trace_tau
 from lifspice.analysis.gmid import QUANTITIES, GmidTable, GmidTables
 from lifspice.analysis.plots.gmid import plot_gmid, save_gmid_figures
-from lifspice.analysis.theory import adaptation as ta
 from lifspice.circuits.cmos.adapt import Sky130Adaptation, adaptive_netlist
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError
@@ -273,34 +271,16 @@ def test_gf180_adaptation_extracted_and_against_theory():
     design = load_design("gf180")
     level = make_bench(design).probes.spike_level
     plain, adapt, decay, traj = adaptation_runs(design, ADAPT, I_ADAPT)
-    sp0 = extract.spike_times(plain.time, plain["v(spike)"], level)
-    th0 = extract.threshold_at_spikes(plain.time, plain["v(mem)"], sp0)
-    sp = extract.spike_times(adapt.time, adapt["v(spike)"], level)
-    th = extract.threshold_at_spikes(adapt.time, adapt["v(mem)"], sp)
-    pulses = extract.reset_pulses(adapt.time, adapt["v(rst)"], design.vdd / 2)
-    t_pulse = float(np.median(pulses.width))
-    fit = ta.fit_adaptation(sp, th, t_pulse)
+    r = adaptation_readings(plain, adapt, decay, traj, level, design.vdd / 2)
+    fit = r.fit
     assert fit.success
-    vth = adapt["v(vth)"]
-    jump = (np.interp(pulses.start[0] + t_pulse + 2e-6, adapt.time, vth)
-            - np.interp(pulses.start[0] - 1e-6, adapt.time, vth))
-    sp_d = extract.spike_times(decay.time, decay["v(spike)"], level)
-    rest = float(np.interp(1e-4, decay.time, decay["v(vth)"]))
-    tau_decay = threshold_trace_tau(decay.time, decay["v(vth)"], sp_d[-1] + 0.5e-3, rest)
-    assert fit.dv_th == pytest.approx(jump, rel=0.08)
-    assert fit.tau_a == pytest.approx(tau_decay, rel=0.2)
+    assert fit.dv_th == pytest.approx(r.jump, rel=0.08)
+    assert fit.tau_a == pytest.approx(r.tau_decay, rel=0.2)
     assert fit.tau_a == pytest.approx(ADAPT.tau_a_guess(design.temperature_c), rel=0.2)
-    assert 1.2 < fit.dv_th / ADAPT.dv_th_guess(t_pulse) < 1.8
-    late = 1 / np.mean(np.diff(sp)[-3:])
-    f_plain = 1 / np.mean(np.diff(sp0))
-    assert late < 0.97 * f_plain
-    m = traj.time < extract.spike_times(traj.time, traj["v(spike)"], level)[0]
-    t_hold = float(np.mean(np.diff(sp0)) - sp0[0])
-    f_theory = ta.adapted_rate_trajectory(traj.time[m], traj["v(mem)"][m], float(np.mean(th0)),
-                                          t_hold, fit.dv_th, fit.tau_a)
-    assert f_theory == pytest.approx(late, rel=0.02)
-    assert ta.adapted_rate_trajectory(traj.time[m], traj["v(mem)"][m], float(np.mean(th0)),
-                                      t_hold, 0.0, 1.0) == pytest.approx(f_plain, rel=1.5e-4)
+    assert 1.2 < fit.dv_th / ADAPT.dv_th_guess(r.t_pulse) < 1.8
+    assert r.late < 0.97 * r.f_plain
+    assert r.f_theory == pytest.approx(r.late, rel=0.02)
+    assert r.f_unadapted == pytest.approx(r.f_plain, rel=1.5e-4)
 
 
 # --- gm/Id figures ------------------------------------------------------------------------------
