@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lifspice.analysis.gmid import GmidTables
-from lifspice.analysis.sizing.comparator import LEAN_COMPARATOR, hysteresis_current
+from lifspice.analysis.sizing.comparator import hysteresis_current
 from lifspice.analysis.sizing.leak import (
     L_OTA,
     L_RESET,
@@ -158,9 +158,9 @@ def _plan(t: SizingTargets, tables: GmidTables, mm: Mismatch) -> _Plan:
     tail = _size_tail(t, mm, 1.0 / n_ut)
     w_cmp, l_cmp = _size_comparator(t, mm)
     leak_ext, c_ref, c_ref_drawn, i_ref = _size_refractory(t, tables)
-    # the lean topology's comparator: its PDK's current and mirrors at least (LEAN_COMPARATOR)
+    # the lean topology's comparator: its PDK's current and mirrors at least (LEAN_CMP)
     lean = t.topology == "lean"
-    i_cmp_min, _, (w_lm, l_lm) = LEAN_COMPARATOR[t.pdk]
+    i_cmp_min, _, (w_lm, l_lm), _ = t.neuron_class.LEAN_CMP
     i_cmp = max(t.i_cmp, i_cmp_min) if lean else t.i_cmp
     i_hys = hysteresis_current(t, i_cmp)
     cmp_mirror = (w_lm, l_lm) if lean and w_cmp * l_cmp < w_lm * l_lm else (w_cmp, l_cmp)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from lifspice.circuits.cmos.lean import GF180_LEAN, LeanComparator
 from lifspice.circuits.cmos.neuron import CmosNeuron
 from lifspice.pdk import gf180mcu
 from lifspice.pdk.process import Process
@@ -46,6 +47,7 @@ class Gf180Neuron(CmosNeuron):
     # the membrane was reset (spike at 0.77 V when rst rose), so the threshold read 0.4 V;
     # at 0.2 vdd its edge stalled on the level at ff (0.661 V, dip to 0.646 V): two spikes
     SPIKE_LEVEL: ClassVar[float] = 0.1
+    LEAN_CMP: ClassVar[LeanComparator] = GF180_LEAN
 
     vdd: float = gf180mcu.VDD
     l_reset: float = 0.28e-6

@@ -45,6 +45,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+from lifspice.circuits.cmos.lean import SKY130_LEAN, LeanComparator
 from lifspice.circuits.params import (
     ParameterError,
     SaturatingLifParams,
@@ -70,10 +71,8 @@ CURRENT_RANGE = (1e-13, 1e-5)
 #: The supply's plausible range in volts on sky130 (its 1.8 V devices' rating +10 % to 1.2).
 VDD_RANGE = _SKY130.vdd_range
 TOPOLOGIES = ("reference", "lean")
-# n U_T of the comparator's input pair, V: fitted to where the simulated comparator lets go
-# (see Sky130Neuron.hysteresis_width); the models' slope factor falls as the temperature
-# rises, so n U_T stays within ~6 % over -40 .. 85 degC
-#: V, n U_T of the comparator's input pair (fitted to simulated releases).
+#: V, n U_T of the comparator's input pair, fitted to where the simulated comparator lets go
+#: (Sky130Neuron.hysteresis_width); within ~6 % over -40 .. 85 degC.
 NUT_CMP = 43.6e-3
 LEAN_HYS_MIN = 0.4  # smallest i_hys / i_cmp of the lean topology (see Sky130Neuron)
 _SIZES = (
@@ -113,6 +112,7 @@ class CmosNeuron:
     NUT_CMP: ClassVar[float] = NUT_CMP   # V, n U_T of the comparator pair (hysteresis_width)
     REF_DROP: ClassVar[dict[str, float]] = {"reference": 0.4, "lean": 0.5}  # V (ref_swing)
     SPIKE_LEVEL: ClassVar[float] = 0.5   # x vdd: where the spike output counts as a spike
+    LEAN_CMP: ClassVar[LeanComparator] = SKY130_LEAN  # the lean comparator (sizer)
 
     corner: str = "tt"                # tt ss ff sf fs
     temperature_c: float = 27.0       # degC
