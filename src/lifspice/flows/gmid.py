@@ -99,18 +99,11 @@ class GmidGrid:
             raise ParameterError(f"GmidGrid voltages above {process.vdd_range[1]:g} V")
 
 
-#: gf180mcu 3.3 V devices: sky130's grid from the 0.28 um shortest channel, V_GS and V_DS
-#: to the 3.3 V supply.
-GF180_GRID = GmidGrid(
-    lengths=(0.28e-6, 0.5e-6, 1e-6, 2e-6, 4e-6, 8e-6, 16e-6),
-    vgs_max=3.3,
-    vds=(0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6, 0.75, 0.9, 1.05, 1.2,
-         1.35, 1.5, 1.65, 1.8, 2.1, 2.4, 2.7, 3.0, 3.3))
-
-
 def default_grid(pdk_name: str = "sky130") -> GmidGrid:
-    """The sweep grid of a PDK's devices (sky130: :class:`GmidGrid`'s defaults)."""
-    return GF180_GRID if pdk_name == "gf180mcu" else GmidGrid()
+    """The sweep grid of a PDK's devices: :class:`GmidGrid`'s defaults (sky130's) with the
+    fields its :class:`~lifspice.pdk.process.Process` sets (``gmid_grid``; gf180mcu: L from
+    0.28 um, V_GS and V_DS to 3.3 V)."""
+    return GmidGrid(**dict(get_pdk(pdk_name).process.gmid_grid))
 
 
 def _inner(pdk_name: str, kind: str) -> str:  # the BSIM4 device inside the PDK's subcircuit
@@ -374,6 +367,6 @@ def op_point_vectors(kind: str, pdk: str = "sky130") -> list[str]:
     return ["i(vd)", *(f"@m.xop.{_inner(pdk, kind)}[{p}]" for p in _PARAMS)]
 
 
-__all__ = ["GF180_GRID", "MODELS", "GmidGrid", "corner_library", "default_grid", "gmid_table",
+__all__ = ["MODELS", "GmidGrid", "corner_library", "default_grid", "gmid_table",
            "gmid_tables", "model_hash", "op_point_netlist", "op_point_vectors",
            "pelgrom_coefficients", "sweep_netlist", "sweep_table", "table_path"]

