@@ -13,7 +13,7 @@ import pytest
 from lifspice.analysis import extract
 from lifspice.analysis.extract import threshold_trace_tau
 from lifspice.analysis.theory import adaptation as ta
-from lifspice.circuits.cmos.adapt import Sky130Adaptation, adaptive_netlist
+from lifspice.circuits.cmos.adapt import CmosAdaptation, adaptive_netlist
 from lifspice.circuits.cmos.netlists import neuron_netlist
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.stimulus import DC, Pwl
@@ -21,7 +21,7 @@ from lifspice.io.design import load_design
 from lifspice.sim.backends import NgspiceShared
 
 I_IN = 1e-9  # A, ~420 Hz without adaptation
-ADAPT = Sky130Adaptation(i_a=8e-12, i_jump=6e-11)  # ~9 mV per spike, tau_a ~8 ms
+ADAPT = CmosAdaptation(i_a=8e-12, i_jump=6e-11)  # ~9 mV per spike, tau_a ~8 ms
 
 pytestmark = pytest.mark.sky130
 

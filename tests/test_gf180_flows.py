@@ -28,7 +28,7 @@ import lifspice as ls
 from lifspice.analysis import extract
 from lifspice.analysis.gmid import QUANTITIES, GmidTable, GmidTables
 from lifspice.analysis.plots.gmid import plot_gmid, save_gmid_figures
-from lifspice.circuits.cmos.adapt import Sky130Adaptation, adaptive_netlist
+from lifspice.circuits.cmos.adapt import CmosAdaptation, adaptive_netlist
 from lifspice.circuits.kinds import make_bench
 from lifspice.circuits.params import ParameterError
 from lifspice.circuits.stimulus import DC
@@ -243,7 +243,7 @@ I_ADAPT = 1e-9  # A, ~392 Hz without adaptation
 # the pump's switch at gf180's shortest channel; i_jump a third of sky130's 6e-11, since
 # gf180's reset pulse is ~2x longer (298 us): ~9.5 mV per spike, as sky130's 9 mV (at 3e-11
 # the excess reached 37 mV and the decay was 23 % off the fit; at 6e-11, 80 mV and 1.9 x)
-ADAPT = Sky130Adaptation(i_a=8e-12, i_jump=2e-11, l_sw=0.28e-6)
+ADAPT = CmosAdaptation(i_a=8e-12, i_jump=2e-11, l_sw=0.28e-6)
 
 
 def test_adaptation_sizes_checked_against_the_pdk():
@@ -251,7 +251,7 @@ def test_adaptation_sizes_checked_against_the_pdk():
     ngspice (whose error was a bin lookup failure on an anonymous line)."""
     design = load_design("gf180")
     with pytest.raises(ParameterError, match=r"l_sw = 1.5e-07 m is outside 2.8e-07"):
-        adaptive_netlist(design, Sky130Adaptation(), DC(1e-9), t_stop=1e-3, lib_path="x.lib")
+        adaptive_netlist(design, CmosAdaptation(), DC(1e-9), t_stop=1e-3, lib_path="x.lib")
     text = adaptive_netlist(design, ADAPT, DC(1e-9), t_stop=1e-3, lib_path="x.lib")
     assert "XJS jsrc rst vth 0 nmos_3p3 w=0.42u l=0.28u" in text
     assert "Vth vthref 0 DC 0.8" in text and "Vth vth 0 DC" not in text

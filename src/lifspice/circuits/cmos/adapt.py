@@ -35,7 +35,7 @@ NODE_VTHREF = "vthref"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Sky130Adaptation:
+class CmosAdaptation:
     """Sizes and biases of the adaptive threshold (SI: F, A, m).
 
     Parameters
@@ -80,7 +80,7 @@ class Sky130Adaptation:
         return self.i_jump * t_pulse / self.c_a
 
 
-def _lines(n: CmosNeuron, a: Sky130Adaptation) -> list[str]:
+def _lines(n: CmosNeuron, a: CmosAdaptation) -> list[str]:
     f, s, pr = n.PROCESS.fet, spice_number, n.PROCESS
     side = pr.mim_square_side(a.c_a)
     vdd, p, nf = SUPPLY, PFET, NFET
@@ -99,7 +99,7 @@ def _lines(n: CmosNeuron, a: Sky130Adaptation) -> list[str]:
     ]
 
 
-def check_sizes(design: CmosNeuron, adapt: Sky130Adaptation) -> None:
+def check_sizes(design: CmosNeuron, adapt: CmosAdaptation) -> None:
     """Raise :class:`~lifspice.circuits.params.ParameterError` naming the first transistor
     size or capacitor side of ``adapt`` outside the bins of ``design``'s PDK."""
     pr = design.PROCESS
@@ -116,7 +116,7 @@ def check_sizes(design: CmosNeuron, adapt: Sky130Adaptation) -> None:
                              f"of {side:.3g} m, outside {low:g} .. {high:g} m on {pr.name}")
 
 
-def adaptive_netlist(design: CmosNeuron, adapt: Sky130Adaptation, stim, *,
+def adaptive_netlist(design: CmosNeuron, adapt: CmosAdaptation, stim, *,
                      t_stop: float, lib_path: str, max_step: float | None = None,
                      v_init: float | None = None) -> str:
     """:func:`lifspice.circuits.cmos.netlists.neuron_netlist` with the adaptive threshold; also
@@ -135,3 +135,8 @@ def adaptive_netlist(design: CmosNeuron, adapt: Sky130Adaptation, stim, *,
                              "to replace")
     k = hits[0]
     return "\n".join(lines[:k] + _lines(design, adapt) + lines[k + 1:])
+
+
+#: The name :class:`CmosAdaptation` had while the neuron ran on sky130 only (kept for code
+#: written against it).
+Sky130Adaptation = CmosAdaptation
