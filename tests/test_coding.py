@@ -97,3 +97,19 @@ def test_mismatch_costs_an_uncalibrated_decoder_and_area_buys_it_back(code):
     # area and energy scale with the capacitor
     assert large.area_m2 == pytest.approx(16 * small.area_m2, rel=0.05)
     assert large.energy_J == pytest.approx(16 * small.energy_J, rel=0.1)
+
+
+def test_energy_and_area_come_from_the_pdk():
+    """Energy C (v_th - v_reset) v_dd and area C / MIM density, per PDK: gf180mcu's 3.3 V
+    and 1.99 fF/um^2 against sky130's 1.8 V and 2 fF/um^2 (its Process), an explicit
+    value over both."""
+    bank = identical(NOMINAL, NOMINAL, 4)
+    sky = decode_bank(bank, bank, rng=1)
+    gf = decode_bank(bank, bank, rng=1, pdk="gf180mcu")
+    assert gf.energy_J / sky.energy_J == pytest.approx(3.3 / 1.8, rel=1e-12)
+    assert gf.area_m2 / sky.area_m2 == pytest.approx(2e-3 / 1.99e-3, rel=1e-12)
+    assert sky.area_m2 == pytest.approx(4 * NOMINAL.c_mem[0] / 2e-3, rel=1e-12)
+    own = decode_bank(bank, bank, rng=1, pdk="gf180mcu", v_dd=1.8, cap_density=2e-3)
+    assert (own.energy_J, own.area_m2) == pytest.approx((sky.energy_J, sky.area_m2))
+    with pytest.raises(ValueError, match="unknown PDK"):
+        decode_bank(bank, bank, pdk="tsmc")

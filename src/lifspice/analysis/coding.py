@@ -23,9 +23,11 @@ Area and energy
 :func:`scale_population` resizes a population: every neuron's C and g scaled by the area
 ratio ``a`` (tau_m kept) and its deviation from the population mean by ``1/sqrt(a)``
 (Pelgrom: mismatch falls as one over the square root of the area). The area of a neuron
-is taken as its membrane capacitor's, ``C / cap_density`` (sky130 MIM capacitor ~2 fF/um^2
-= 2e-3 F/m^2), the energy of a spike as the charge the membrane takes from the supply,
-``C (v_th - v_reset) v_dd`` (a lower bound: comparator and reset add to it).
+is taken as its membrane capacitor's, ``C / cap_density``, the energy of a spike as the
+charge the membrane takes from the supply, ``C (v_th - v_reset) v_dd`` (a lower bound:
+comparator and reset add to it); both from the PDK's
+:class:`~lifspice.pdk.process.Process` (``pdk``: its MIM density and supply; sky130
+2e-3 F/m^2 and 1.8 V, gf180mcu 1.99e-3 F/m^2 and 3.3 V) unless given.
 """
 
 from __future__ import annotations
@@ -35,9 +37,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from lifspice.analysis.population import Population
-
-CAP_DENSITY = 2e-3  # F/m^2, sky130 cap_mim_m3_1 (~2 fF/um^2)
-V_DD = 1.8  # V
+from lifspice.pdk.registry import get_pdk
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,13 +188,17 @@ class CodingResult:
 
 def decode_bank(silicon: Population, ideal: Population, *, code: str = "rate",
                 setup: CodingSetup = CodingSetup(), area_ratio: float = 1.0,
-                rng: np.random.Generator | int = 0, cap_density: float = CAP_DENSITY,
-                v_dd: float = V_DD) -> CodingResult:
+                rng: np.random.Generator | int = 0, pdk: str = "sky130",
+                cap_density: float | None = None, v_dd: float | None = None) -> CodingResult:
     """Decode the stimulus from a silicon bank and an ideal bank of the same size.
 
     ``ideal`` sets the input scale (its first neuron's rheobase) and is the reference the
-    uncalibrated decoder is trained on.
+    uncalibrated decoder is trained on. ``cap_density`` (F/m^2) and ``v_dd`` (V) default to
+    ``pdk``'s MIM density and supply (module docstring).
     """
+    process = get_pdk(pdk).process
+    cap_density = process.mim_ca if cap_density is None else cap_density
+    v_dd = process.vdd if v_dd is None else v_dd
     rng = np.random.default_rng(rng)
     s = rng.random(setup.n_stimuli)
     train = np.zeros(s.size, bool)
@@ -218,9 +222,10 @@ def decode_bank(silicon: Population, ideal: Population, *, code: str = "rate",
 def coding_sweep(pop: Population, nominal: Population, *, sizes=(1, 4, 16, 64),
                  area_ratios=(0.25, 1.0, 4.0, 16.0), code: str = "rate",
                  setup: CodingSetup = CodingSetup(), seed: int = 0,
-                 repeats: int = 4) -> list[CodingResult]:
+                 repeats: int = 4, pdk: str = "sky130") -> list[CodingResult]:
     """:func:`decode_bank` over bank sizes and areas, each the mean of ``repeats`` banks
-    drawn from ``pop`` (:func:`draw_like`) with their own stimuli and phases.
+    drawn from ``pop`` (:func:`draw_like`) with their own stimuli and phases; energy and
+    area on ``pdk``.
 
     Parameters
     ----------
@@ -240,7 +245,7 @@ def coding_sweep(pop: Population, nominal: Population, *, sizes=(1, 4, 16, 64),
             for _ in range(repeats):
                 silicon = draw_like(pop, n, rng, area_ratio=a, center=nominal)
                 runs.append(decode_bank(silicon, identical(silicon, ideal_1, n), code=code,
-                                        setup=setup, area_ratio=a, rng=rng))
+                                        setup=setup, area_ratio=a, rng=rng, pdk=pdk))
             out.append(CodingResult(
                 n=n, area_ratio=float(a), code=code,
                 **{k: float(np.mean([getattr(r, k) for r in runs])) for k in
