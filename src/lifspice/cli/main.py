@@ -23,7 +23,7 @@ from lifspice.flows.characterize import characterize
 from lifspice.flows.fi import MIN_FIRING_POINTS
 from lifspice.io.design import design_summary, load_design, reference_designs
 from lifspice.io.golden import design_netlists
-from lifspice.io.netlists import write_netlists
+from lifspice.io.netlists import bundled_files, write_netlists
 from lifspice.io.subckt_files import write_subckt
 from lifspice.pdk.sky130 import PdkNotFoundError
 from lifspice.sim.result import NgspiceNotFoundError, SimulationError
@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--subckt", action="store_true",
                    help="write the neuron as a .subckt file and a circuit = \"subckt\" design "
                         "file that measures it through its pins")
+    n.add_argument("--bundle", action="store_true",
+                   help="also copy the PDK model files the netlists include into OUT/models/ "
+                        "(included by relative paths), so the folder runs on a machine "
+                        "without the PDK")
 
     sub.add_parser("designs", help="list the shipped reference designs")
     for mod in SUBCOMMAND_MODULES:
@@ -107,8 +111,12 @@ def cmd_netlist(args) -> int:
         for path in write_subckt(design, args.out):
             print(path)
         return 0
-    for path in write_netlists(design_netlists(design), make_bench(design), args.out).values():
+    bench = make_bench(design)
+    written = write_netlists(design_netlists(design), bench, args.out, bundle=args.bundle)
+    for path in written.values():
         print(path)
+    if args.bundle and bench.model_library is not None:
+        print(bundled_files(args.out / bench.model_library.name).summary())
     return 0
 
 
