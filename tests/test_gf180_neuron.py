@@ -272,36 +272,40 @@ def test_silent_window_covers_the_slew_up_to_rest():
     assert transient_window(q, 0.9 * q.rheobase)[0] == pytest.approx(12 * q.tau_m + q.t_ref)
 
 
-def test_comparator_lets_go_only_outside_its_hysteresis():
-    """Gf180Neuron.hysteresis_width (2 n U_T atanh(i_hys / i_cmp), n U_T = 35.7 mV bisected
-    on gf180) is where the comparator lets go, as sky130's test checks for its own: with a
-    50 mV reset swing (sky130_linear's voltages), i_hys giving a 44 mV width fires on; one
-    giving 56 mV (written into the netlist past the check that refuses it) fires once and
-    holds the reset to the end."""
+@pytest.mark.parametrize(("name", "swing"), [("gf180", 0.05), ("gf180_lean", 0.05),
+                                            ("gf180_lean", 0.1)])
+def test_comparator_lets_go_only_outside_its_hysteresis(name, swing):
+    """Gf180Neuron.hysteresis_width (2 n U_T atanh(i_hys / i_cmp); n U_T bisected on gf180:
+    35.7 mV reference, 38.2 mV lean) is where the comparator lets go, as sky130's test checks
+    for its own: with v_rest = v_reset = 0.25 V and a ``swing`` to v_th, i_hys giving a width
+    4 mV under the swing fires on; 4 mV over it (written into the netlist past the check that
+    refuses it) fires once and holds the reset to the end. The bisected releases put the
+    widths at 49.2-49.7 mV (lean, 50 mV) and 100.2-101.7 mV (lean, 100 mV); with the
+    reference's 35.7 mV the lean comparator would let go at 93.6-95.1 mV of 100 (fails)."""
     from lifspice.analysis import extract
     from lifspice.circuits.cmos.netlists import neuron_netlist
     from lifspice.circuits.kinds import make_bench
     from lifspice.circuits.stimulus import DC
     from lifspice.sim.backends import NgspiceBatch
 
-    # sky130_linear's voltages and biases: a 50 mV reset swing
-    base = dataclasses.replace(load_design("gf180"), v_rest=0.25, v_th=0.3, v_reset=0.25,
-                               i_b=6e-10, i_hys=2.5e-10)
-    swing = base.v_th - base.v_reset
+    design = load_design(name)
+    base = dataclasses.replace(design, v_rest=0.25, v_th=0.25 + swing, v_reset=0.25,
+                               i_b=6e-10, i_hys=0.4 * design.i_cmp)
+    nut = base.nut_cmp(base.topology)
     bench = make_bench(base)
     sim = NgspiceBatch(init_commands=bench.init_commands, timeout=120)
 
     def i_hys(width):
-        return base.i_cmp * np.tanh(width / (2 * base.NUT_CMP))
+        return base.i_cmp * np.tanh(width / (2 * nut))
 
-    ok = dataclasses.replace(base, i_hys=float(i_hys(swing - 6e-3)))
-    assert ok.hysteresis_width() == pytest.approx(swing - 6e-3)
+    ok = dataclasses.replace(base, i_hys=float(i_hys(swing - 4e-3)))
+    assert ok.hysteresis_width() == pytest.approx(swing - 4e-3)
     with pytest.raises(ParameterError, match="hysteresis"):
-        dataclasses.replace(base, i_hys=float(i_hys(swing + 6e-3)))
+        dataclasses.replace(base, i_hys=float(i_hys(swing + 4e-3)))
     text = neuron_netlist(ok, DC(1e-9), t_stop=3e-3, lib_path=str(bench.model_library),
                           max_step=5e-6)
     line = next(x for x in text.splitlines() if x.startswith("Ihys "))
-    stuck = text.replace(line, f"Ihys hbias 0 DC {float(i_hys(swing + 6e-3))!r}")
+    stuck = text.replace(line, f"Ihys hbias 0 DC {float(i_hys(swing + 4e-3))!r}")
     for net, n_spikes in ((text, 3), (stuck, 1)):
         res = sim.run(net, vectors=["v(rst)"])
         spikes = extract.spike_times(res.time, res["v(rst)"], 0.5 * ok.vdd)

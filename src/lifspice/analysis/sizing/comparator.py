@@ -17,7 +17,7 @@ def hysteresis_current(t: SizingTargets, i_cmp: float) -> float:
     (CmosNeuron.hysteresis_width) under a quarter of the reset swing, so the comparator lets
     go after the reset with room for its offset mismatch."""
     lean = t.topology == "lean"
-    nut = t.neuron_class.NUT_CMP
+    nut = t.neuron_class.nut_cmp(t.topology)
     spec = t.neuron_class.LEAN_CMP
     ratio = min(spec.hys_ratio if lean else 0.25,
                 math.tanh((t.v_th - t.v_reset) / 4 / (2 * nut)))

@@ -38,10 +38,10 @@ def release_margin(n: CmosNeuron, mm: Mismatch, n_ut: float | None = None) -> fl
     the margin is ln(sink / i_hys) over the sigma of the sum of the three mirrors' dV_T
     (Pelgrom, two devices each) divided by n U_T. Under ~4 a fraction of neurons fires
     once and stays in reset (README, "Hysteresis against the reset swing"). ``n_ut``
-    defaults to the neuron's own (``NUT_CMP`` of its PDK); each device's draw carries its
-    PDK's geometry factor.
+    defaults to the neuron's own (``nut_cmp`` of its PDK and topology); each device's draw
+    carries its PDK's geometry factor.
     """
-    n_ut = n.NUT_CMP if n_ut is None else n_ut
+    n_ut = n.nut_cmp(n.topology) if n_ut is None else n_ut
     factor = get_pdk(n.PROCESS.name).vth_mismatch_factor
 
     def var(kind: str, w: float, length: float) -> float:

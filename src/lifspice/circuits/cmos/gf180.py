@@ -41,6 +41,11 @@ class Gf180Neuron(CmosNeuron):
     # bisected release of the reference comparator (i_hys at which a 50 mV reset swing stops
     # letting go: i_hys / i_cmp = 0.605, tt 27 degC): 35.7 mV (n U_T of the leak pair: 33.7)
     NUT_CMP: ClassVar[float] = 35.7e-3
+    # the lean comparator (gf180_lean.toml, i_cmp 8 nA) bisected the same way: releases at
+    # i_hys / i_cmp 0.567-0.572 over a 50 mV swing (38.6 mV) and 0.865-0.869 over 100 mV
+    # (37.8 mV; the reference's 35.1 mV there); sky130_lean's 42.1 mV stays within 4 % of
+    # sky130's 43.6, gf180's 7 % off: its own
+    NUT_CMP_LEAN: ClassVar[float] = 38.2e-3
     # rst falls with ext at 2.97 V (reference: t_ref 296.7 us) and 2.90 V (lean: 290.1 us)
     REF_DROP: ClassVar[dict[str, float]] = {"reference": 0.33, "lean": 0.4}
     # the 3.3 V logic is slow next to the reset: at vdd / 2 the spike output crossed after

@@ -32,9 +32,9 @@ class LeanComparator(NamedTuple):
 #: sky130's, as in sky130_lean.toml (i_hys up to i_cmp / 2, 2 x 4 um mirrors).
 SKY130_LEAN = LeanComparator(0.0, 0.5, (2e-6, 4e-6))
 #: gf180mcu's, as in gf180_lean.toml (the 3.3 V comparator output slews further, so with
-#: sky130's comparator the reset acted before the hysteresis latched and the refractory capacitor emptied only
-#: part-way (t_ref 67 .. 193 us with the input); 8 nA, i_hys = 3/4 i_cmp, 4 x 8 um mirrors
-#: empty it at every current).
+#: sky130's comparator the reset acted before the hysteresis latched and the refractory
+#: capacitor emptied only part-way: t_ref 67 .. 193 us with the input; 8 nA, i_hys = 3/4
+#: i_cmp, 4 x 8 um mirrors empty it at every current).
 GF180_LEAN = LeanComparator(8e-9, 0.75, (4e-6, 8e-6), hys_required=True)
 
 __all__ = ["GF180_LEAN", "SKY130_LEAN", "LeanComparator"]

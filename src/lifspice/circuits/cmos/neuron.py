@@ -64,9 +64,8 @@ L_MIN = _SKY130.l_min    # m, shortest channel of the model bins
 
 #: The temperatures where the sky130 models are characterized, degC (the plausible range).
 TEMPERATURE_RANGE_C = _SKY130.temperature_range_c
-# below 0.1 pA junction leakage (fA .. pA) would set the currents; above 10 uA the um-sized
-# devices are far in strong inversion and each bias burns 18 uW
-#: A, the plausible range of every bias current.
+#: A, the plausible range of every bias current (below 0.1 pA junction leakage would set
+#: the currents; above 10 uA the devices are far in strong inversion, 18 uW per bias).
 CURRENT_RANGE = (1e-13, 1e-5)
 #: The supply's plausible range in volts on sky130 (its 1.8 V devices' rating +10 % to 1.2).
 VDD_RANGE = _SKY130.vdd_range
@@ -110,6 +109,7 @@ class CmosNeuron:
     CORNERS: ClassVar[tuple[str, ...]] = ()
     N_SLOPE: ClassVar[float] = 1.5       # slope factor of the leak pair (g_m_guess)
     NUT_CMP: ClassVar[float] = NUT_CMP   # V, n U_T of the comparator pair (hysteresis_width)
+    NUT_CMP_LEAN: ClassVar[float | None] = None  # V, the lean topology's, if it differs
     REF_DROP: ClassVar[dict[str, float]] = {"reference": 0.4, "lean": 0.5}  # V (ref_swing)
     SPIKE_LEVEL: ClassVar[float] = 0.5   # x vdd: where the spike output counts as a spike
     LEAN_CMP: ClassVar[LeanComparator] = SKY130_LEAN  # the lean comparator (sizer)
@@ -207,10 +207,8 @@ class CmosNeuron:
             raise ParameterError(
                 f"{owner}: the lean topology needs i_hys >= {LEAN_HYS_MIN:g} i_cmp (got "
                 f"{self.i_hys!r} A against {self.i_cmp!r} A): its hysteresis must empty ext "
-                "before the reset pulls the comparator down (i_hys = i_cmp / 4 gave t_ref "
-                "67 us instead of 130 and a 22 % F-I error); start from "
-                f"{self.CIRCUIT}_lean.toml, whose large comparator mirrors keep that ratio "
-                "safe against mismatch")
+                "before the reset pulls the comparator down (i_hys = i_cmp / 4 gave t_ref 67 "
+                f"us instead of 130, F-I 22 % off); start from {self.CIRCUIT}_lean.toml")
         if not self.i_hys < self.i_cmp:
             raise ParameterError(f"{owner}: i_hys ({self.i_hys!r} A) must be below i_cmp "
                                  f"({self.i_cmp!r} A), else the comparator never lets go")
@@ -240,11 +238,10 @@ class CmosNeuron:
 
     def _check_sizes(self, owner: str) -> None:
         """Every transistor width and length inside the models' bins."""
+        pr = self.PROCESS
         for name in _SIZES:
             value = getattr(self, name)
-            pr = self.PROCESS
-            low = pr.w_min if name.startswith("w") else pr.l_min
-            high = pr.w_max if name.startswith("w") else pr.l_max
+            low, high = (pr.w_min, pr.w_max) if name.startswith("w") else (pr.l_min, pr.l_max)
             if not low <= value <= high:
                 raise ParameterError(
                     f"{owner}.{name} = {value!r} m is outside {low:g} .. {high:g} m "
@@ -260,10 +257,10 @@ class CmosNeuron:
             raise ParameterError(f"{owner}: give c_mem (F) or mim_w/mim_l (m), not both")
         else:
             check_positive(owner, "F", c_mem=self.c_mem)
+        lo, hi = self.PROCESS.mim_side
         for name, side in (("membrane MIM side", self.mim_size[0]),
                            ("membrane MIM side", self.mim_size[1]),
                            ("c_ref MIM side", self.PROCESS.mim_square_side(self.c_ref))):
-            lo, hi = self.PROCESS.mim_side
             if not lo <= side <= hi:
                 raise ParameterError(f"{owner}: {name} {side:g} m is outside "
                                      f"{lo:g} .. {hi:g} m; change the capacitor")
@@ -308,21 +305,26 @@ class CmosNeuron:
         With the membrane at ``v_th - dv`` the weakly inverted pair steers
         ``i_cmp tanh(dv / (2 n U_T))`` more into the output's sink than its source; the
         comparator lets go once that beats the hysteresis current:
-        ``dv = 2 n U_T atanh(i_hys / i_cmp)``, n U_T = :data:`NUT_CMP`. Simulated release
+        ``dv = 2 n U_T atanh(i_hys / i_cmp)``, n U_T = :meth:`nut_cmp`. Simulated release
         (either topology, tt 27 degC, bisected): 47.7-48.4 mV at i_hys / i_cmp = 1/2,
         22.3-22.7 mV at 1/4, 10.5-10.9 mV at 1/8; this gives 47.9, 22.3 and 11.0 mV. The
         reset must take the membrane below that, and further by the comparator's offset
         mismatch, or the neuron fires once and stays in reset.
         """
-        return 2 * self.NUT_CMP * math.atanh(self.i_hys / self.i_cmp)
+        return 2 * self.nut_cmp(self.topology) * math.atanh(self.i_hys / self.i_cmp)
+
+    @classmethod
+    def nut_cmp(cls, topology: str) -> float:
+        """n U_T of the comparator pair at release in ``topology``, V (``NUT_CMP``, or
+        ``NUT_CMP_LEAN`` for the lean topology when the PDK's calibration gives one)."""
+        lean = cls.NUT_CMP_LEAN if topology == "lean" else None
+        return cls.NUT_CMP if lean is None else lean
 
     def t_ref_guess(self) -> float:
         """Refractory estimate ``c_ref (vdd - 0.4 V) / i_ref``, s: ``ext`` recharges from 0
-        until the starved inverter on it lets ``rst`` fall, ~0.4 V below the supply
-        (simulated: 138 us tt 27 degC, 119 .. 157 us over corners and -40 .. 85 degC).
-        The lean topology's inverter lets go ~0.5 V below the supply:
-        ``c_ref (vdd - 0.5 V) / i_ref`` (guess 130 us, simulated 130 us at tt 27 degC). The
-        swing is :func:`ref_swing`."""
+        until the starved inverter on it lets ``rst`` fall, ~0.4 V below the supply (sky130:
+        138 us tt 27 degC, 119 .. 157 us over corners and -40 .. 85 degC); the lean
+        topology's ~0.5 V below (130 us). The swing is :func:`ref_swing` (``REF_DROP``)."""
         c_ref = self.PROCESS.drawn_square_mim(self.c_ref)
         return c_ref * ref_swing(self.topology, self.vdd, type(self)) / self.i_ref
 
@@ -393,7 +395,6 @@ def mim_side(c: float, process: Process = _SKY130) -> float:
 
 
 __all__ = [
-    "CIRCUIT", "CURRENT_RANGE", "L_MIN", "TEMPERATURE_RANGE_C", "VDD_RANGE",
-    "LEAN_HYS_MIN", "MIM_CA", "MIM_DW", "NUT_CMP", "Q_OVER_K", "TOPOLOGIES",
-    "CmosNeuron", "Sky130Neuron", "mim_side", "ref_swing",
-]
+    "CIRCUIT", "CURRENT_RANGE", "L_MIN", "TEMPERATURE_RANGE_C", "VDD_RANGE", "LEAN_HYS_MIN",
+    "MIM_CA", "MIM_DW", "NUT_CMP", "Q_OVER_K", "TOPOLOGIES", "CmosNeuron", "Sky130Neuron",
+    "mim_side", "ref_swing"]
