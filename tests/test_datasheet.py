@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import CHROMIUM, Page
+from browser import Page
 
 from lifspice.analysis.datasheet import Measurements, binomial_interval, evaluate, spec_from_dict
 from lifspice.analysis.datasheet.defaults import spec_from_sizing
@@ -169,7 +169,6 @@ def test_default_spec_from_sizing():
     assert spec.temperatures_c == (0.0, 27.0, 70.0)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium missing: make test installs it")
 def test_browser_sees_errors(tmp_path):
     """The browser check can fail: a console.error and a missing image are both reported."""
     page = tmp_path / "bad.html"
@@ -297,7 +296,6 @@ def test_histogram_limits_drawn_at_the_spec(behavioral_sheet):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium missing: make test installs it")
 def test_html_in_headless_chromium(behavioral_sheet):
     _, _, out, doc = behavioral_sheet
     html = out / "datasheet.html"
@@ -359,7 +357,6 @@ def test_subckt_of_ideal_elements(tmp_path):
 
 @pytest.mark.sky130
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium missing: make test installs it")
 def test_sky130_lean_datasheet(tmp_path):
     """The default spec of a shipped sky130 design, 4 samples: 15 corner cells, the device
     table of the exported subcircuit and its area, the page clean in the browser."""

@@ -221,7 +221,6 @@ def test_agrees_with_spicelib(tmp_path):
     """Where spicelib reads the netlist (upper-case element names), it finds the same nodes
     and parameters. spicelib 1.6.4 refuses xschem's lower-case ``x1``: if that test part
     fails, spicelib learned it and docs/your_own_neuron.md should say so."""
-    pytest.importorskip("spicelib")
     from spicelib.editor.spice_editor import SpiceEditor
 
     upper = tmp_path / "tb.spice"
