@@ -210,7 +210,8 @@ def test_round_trip_as_a_users_subcircuit(name, tmp_path):
 def test_release_margin_with_gf180s_own_mismatch():
     """The comparator lets go after a reset with > 4 sigma of gf180's mirror mismatch to
     spare (Pelgrom from its model file, its effective-area factor; measured 6.0 reference,
-    5.3 lean with its own n U_T, 38.2 mV), and the sky130 nfet's geometry factor is not applied to gf180 devices."""
+    5.3 lean with its own n U_T, 38.2 mV), and the sky130 nfet's geometry factor is not
+    applied to gf180 devices."""
     from lifspice.analysis.sizing import release_margin
     from lifspice.flows.gmid import pelgrom_coefficients
     from lifspice.pdk.registry import get_pdk
