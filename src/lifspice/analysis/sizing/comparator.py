@@ -22,11 +22,12 @@ def hysteresis_current(t: SizingTargets, i_cmp: float) -> float:
     ratio = min(spec.hys_ratio if lean else 0.25,
                 math.tanh((t.v_th - t.v_reset) / 4 / (2 * nut)))
     if lean and spec.hys_required and ratio < spec.hys_ratio - 1e-9:
+        width = 2 * nut * math.atanh(spec.hys_ratio)
         raise InfeasibleTarget(
             f"the lean topology on {t.pdk} needs i_hys = {spec.hys_ratio:g} i_cmp "
             f"(below it the refractory capacitor empties only part-way), a "
-            f"hysteresis of {2 * nut * math.atanh(spec.hys_ratio) * 1e3:.0f} mV, "
-            "which must stay under a quarter of v_th - v_reset (got "
+            f"hysteresis of {width * 1e3:.0f} mV, which must stay under a quarter of v_th - "
+            f"v_reset: a swing of {4 * width * 1e3:.0f} mV or more (got "
             f"{(t.v_th - t.v_reset) * 1e3:.0f} mV); widen v_th - v_reset or use the "
             "reference topology")
     if lean and ratio < LEAN_HYS_MIN:
