@@ -146,3 +146,19 @@ def test_spontaneous_design_is_characterized_and_reported(sim):
     assert rep["spontaneous"] is True
     assert rep["fi"]["i_A"][0] == 0.0
     assert rep["fi"]["f_Hz"][0] == pytest.approx(theory.rate(p, 0.0), rel=0.01)
+
+
+def test_summary_names_the_topology():
+    """The terminal summary's first line says which topology a transistor design has (the
+    shipped gf180_lean reads "gf180 (lean topology)"); a behavioral report has none."""
+    from lifspice.io.summaries import characterization_summary
+
+    fit = {"params": {"c_mem": 1e-12, "g_leak": 1e-9, "t_ref": 1e-4}, "rms_rel_error": 0.01}
+    rep = {"circuit": "gf180", "tau_m_s": 1e-3, "tau_pred_s": 1e-3, "gm_S": 1e-9,
+           "v_th_V": 0.8, "v_reset_V": 0.4, "t_ref_s": 1e-4, "rheobase_A": 5e-10,
+           "fit": fit, "fit_saturating": fit, "prediction_rms_rel_error": 0.01,
+           "design": load_design("gf180_lean").to_dict()}
+    first = characterization_summary(rep).splitlines()[0]
+    assert first.split(None, 1)[1] == "gf180 (lean topology)"
+    rep["circuit"], rep["design"] = "behavioral", {"circuit": "behavioral"}
+    assert characterization_summary(rep).splitlines()[0].split(None, 1)[1] == "behavioral"

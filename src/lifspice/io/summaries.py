@@ -6,6 +6,12 @@ from __future__ import annotations
 import math
 
 
+def _topology(design) -> str:
+    """`` (lean topology)`` for a transistor design that says so, else empty."""
+    topology = design.get("topology") if isinstance(design, dict) else None
+    return f" ({topology} topology)" if topology else ""
+
+
 def characterization_summary(rep: dict) -> str:
     """A few lines for the terminal."""
 
@@ -27,7 +33,7 @@ def characterization_summary(rep: dict) -> str:
     fit = rep["fit"]
     fp = fit["params"]
     lines = [
-        f"circuit        {rep['circuit']}",
+        f"circuit        {rep['circuit']}" + _topology(rep.get("design")),
         f"tau_m          {si(rep['tau_m_s'], 's')} (step)   C/g_m {si(rep['tau_pred_s'], 's')}"
         f"   g_m {si(rep['gm_S'], 'S')}",
         f"V_th           {si(rep['v_th_V'], 'V')}   V_reset {si(rep['v_reset_V'], 'V')}"
