@@ -160,7 +160,8 @@ def _plan(t: SizingTargets, tables: GmidTables, mm: Mismatch) -> _Plan:
     leak_ext, c_ref, c_ref_drawn, i_ref = _size_refractory(t, tables)
     # the lean topology's comparator: its PDK's current and mirrors at least (LEAN_CMP)
     lean = t.topology == "lean"
-    i_cmp_min, _, (w_lm, l_lm), _ = t.neuron_class.LEAN_CMP
+    spec = t.neuron_class.LEAN_CMP
+    i_cmp_min, (w_lm, l_lm) = spec.i_cmp_min, spec.mirror
     i_cmp = max(t.i_cmp, i_cmp_min) if lean else t.i_cmp
     i_hys = hysteresis_current(t, i_cmp)
     cmp_mirror = (w_lm, l_lm) if lean and w_cmp * l_cmp < w_lm * l_lm else (w_cmp, l_cmp)
