@@ -18,11 +18,7 @@ from lifspice.circuits.kinds import KINDS, kind_of
 from lifspice.flows.montecarlo.behavioral_sample import behavioral_keys, measure_behavioral
 from lifspice.flows.montecarlo.cmos_sample import alter_refusal, cmos_keys, measure_cmos
 from lifspice.flows.montecarlo.sample import STOPPED_WINDOW_ISI, SampleSpec
-from lifspice.flows.montecarlo.subckt_sample import (
-    measure_subckt,
-    subckt_alter_refusal,
-    subckt_keys,
-)
+from lifspice.flows.montecarlo.subckt_sample import measure_subckt, subckt_alter_refusal
 from lifspice.pdk.registry import get_pdk
 
 
@@ -83,7 +79,7 @@ MEASURERS: dict[str, SampleMeasurer] = {
     "behavioral": SampleMeasurer("behavioral", measure_behavioral, behavioral_keys),
     **{name: cmos_measurer(name, kind.design_type.PROCESS.name) for name, kind in KINDS.items()
        if issubclass(kind.design_type, CmosNeuron)},
-    "subckt": SampleMeasurer("subckt", measure_subckt, subckt_keys, pdk="sky130",
+    "subckt": SampleMeasurer("subckt", measure_subckt, cmos_keys, pdk="sky130",
                              alter_refusal=subckt_alter_refusal),
 }
 

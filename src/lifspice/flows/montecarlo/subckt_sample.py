@@ -34,19 +34,11 @@ from lifspice.flows.montecarlo.sample import (
     WINDOW_ISI,
     SampleSpec,
     draw_mode,
-    firing_keys,
     measure_firing,
     with_fit,
 )
 from lifspice.flows.probe import probe_subckt
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, run_analysis
-
-
-def subckt_keys(n_currents: int) -> list[str]:
-    """The float quantities a subckt sample returns for ``n_currents`` currents."""
-    firing, rates = firing_keys(n_currents)
-    extra = ["energy_per_spike_J", "static_power_W"] if n_currents else []
-    return ["tau_m_s", "gm_S", "c_mem_F", "v_rest_V", *firing, *rates, *extra]
 
 
 @functools.lru_cache(maxsize=4)
@@ -96,7 +88,8 @@ def _loaded_netlist(bench: SubcktBench, spec: SampleSpec) -> str:
 
 def measure_subckt(sim, spec: SampleSpec) -> dict:
     """Draw and measure one sample of a PDK subcircuit (module docstring); the quantities
-    of :func:`subckt_keys` (SI units)."""
+    of :func:`~lifspice.flows.montecarlo.cmos_sample.cmos_keys`, as the kit's transistor
+    neuron (SI units)."""
     d = spec.design
     if d.pdk == "none":
         raise ParameterError("a Monte Carlo of a subckt neuron draws its PDK devices' "
