@@ -11,19 +11,18 @@ then each closed loop takes 1-5 s.
 from __future__ import annotations
 
 import json
-import math
 import os
 import tomllib
 
 import pytest
 from badinput import check_error
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 from test_properties_sizing import (
     CORNERS,
     TEMPS,
     assert_says_what_and_how,
     check_sized_target,
+    sizing_targets,
 )
 
 from lifspice.analysis.gmid import GmidTables
@@ -149,21 +148,10 @@ def test_sized_gf180_neuron_simulates_to_target(gf180_inputs, tau, topology, tmp
 GF180_EXAMPLES = 10 * int(os.environ.get("EXAMPLES_SCALE", "1"))
 
 
-@st.composite
-def gf180_targets(draw, corners=("tt",), temperatures=(27.0,)) -> dict:
-    """Keyword arguments of a random gf180mcu :class:`SizingTargets` over what the CLI
-    accepts: voltages anywhere in 0.05 .. 3.2 V (those without headroom must be refused)."""
-    tau = 10 ** draw(st.floats(-4.0, math.log10(2.0)))
-    v_rest = draw(st.floats(0.05, 3.15))
-    v_th = draw(st.floats(v_rest + 0.05, 3.2))
-    v_reset = draw(st.floats(0.05, v_th - 0.05))
-    t_ref = 10 ** draw(st.floats(-4.0, -2.0))
-    rate = draw(st.none() | st.floats(0.05, 0.7).map(lambda x: x / t_ref))
-    return dict(tau_m=tau, v_rest=round(v_rest, 3), v_th=round(v_th, 3),
-                v_reset=round(v_reset, 3), t_ref=t_ref, max_rate=rate, pdk="gf180mcu",
-                topology=draw(st.sampled_from(("reference", "lean"))),
-                corner=draw(st.sampled_from(corners)),
-                temperature_c=draw(st.sampled_from(temperatures)))
+def gf180_targets(corners=("tt",), temperatures=(27.0,)):
+    """Random gf180mcu :class:`SizingTargets` keyword arguments over what the CLI accepts:
+    voltages anywhere in 0.05 .. 3.2 V (those without headroom must be refused)."""
+    return sizing_targets(corners, temperatures, v_top=3.2, pdk="gf180mcu")
 
 
 class _Inputs(tuple):

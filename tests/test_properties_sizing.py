@@ -40,20 +40,23 @@ FIXES = ("lower", "raise", "relax", "give", "use", "narrow", "choose", "check")
 
 
 @st.composite
-def sizing_targets(draw, corners=("tt",), temperatures=(27.0,)) -> dict:
+def sizing_targets(draw, corners=("tt",), temperatures=(27.0,), *, v_top: float = 1.3,
+                   pdk: str | None = None) -> dict:
     """Keyword arguments of a random :class:`SizingTargets` over the ranges the CLI
-    accepts (values outside what the neuron can do included: those must be refused)."""
+    accepts (values outside what the neuron can do included: those must be refused):
+    voltages in 0.05 .. ``v_top`` V, on ``pdk`` (None: the default, sky130)."""
     tau = 10 ** draw(st.floats(-4.0, math.log10(2.0)))
-    v_rest = draw(st.floats(0.05, 1.25))
-    v_th = draw(st.floats(v_rest + 0.05, 1.3))
+    v_rest = draw(st.floats(0.05, v_top - 0.05))
+    v_th = draw(st.floats(v_rest + 0.05, v_top))
     v_reset = draw(st.floats(0.05, v_th - 0.05))
     t_ref = 10 ** draw(st.floats(-4.0, -2.0))
     rate = draw(st.none() | st.floats(0.05, 0.7).map(lambda x: x / t_ref))
-    return dict(tau_m=tau, v_rest=round(v_rest, 3), v_th=round(v_th, 3),
-                v_reset=round(v_reset, 3), t_ref=t_ref, max_rate=rate,
-                topology=draw(st.sampled_from(("reference", "lean"))),
-                corner=draw(st.sampled_from(corners)),
-                temperature_c=draw(st.sampled_from(temperatures)))
+    kw = dict(tau_m=tau, v_rest=round(v_rest, 3), v_th=round(v_th, 3),
+              v_reset=round(v_reset, 3), t_ref=t_ref, max_rate=rate,
+              topology=draw(st.sampled_from(("reference", "lean"))),
+              corner=draw(st.sampled_from(corners)),
+              temperature_c=draw(st.sampled_from(temperatures)))
+    return kw if pdk is None else kw | {"pdk": pdk}
 
 
 def assert_says_what_and_how(err: ParameterError) -> None:
