@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from lifspice.analysis.sizing import Mismatch, neuron_class
 from lifspice.circuits.netlist import assemble, spice_number
 from lifspice.circuits.params import ParameterError
 from lifspice.pdk import sky130
+from lifspice.pdk.includes import include_targets, resolve_include
 from lifspice.pdk.process import Process
 from lifspice.pdk.registry import get_pdk
 from lifspice.sim.batch import NgspiceBatch
@@ -192,10 +192,8 @@ def model_hash(corner: str, lib: Path | None = None, *, pdk: str = "sky130",
     """sha256 (16 hex digits) of the corner library and every model file it includes."""
     lib_path = corner_library(corner, temperature_c, pdk=pdk, lib=lib)
     h = hashlib.sha256(lib_path.read_bytes())
-    for line in lib_path.read_text().splitlines():
-        m = re.match(r'\.(?:include|lib)\s+"([^"]+)"', line)
-        if m:
-            h.update(Path(m.group(1)).read_bytes())
+    for target in include_targets(lib_path.read_text()):
+        h.update(Path(resolve_include(str(lib_path), target)).read_bytes())
     return h.hexdigest()[:16]
 
 

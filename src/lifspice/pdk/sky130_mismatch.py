@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from lifspice.pdk.includes import include_targets, resolve_include
 from lifspice.pdk.sky130 import (
     PdkNotFoundError,
     corner_lib,
@@ -161,12 +162,10 @@ def pelgrom_coefficients(corner: str = "tt", lib: Path | None = None) -> dict[st
     ``nfet`` / ``pfet`` sigma(V_th) sqrt(W L) in V m (``sw_mm_vth0_*``, V um in the files)
     and ``cap`` sigma(C)/C sqrt(area) in m (``sw_mm_cmim``)."""
     found: dict[str, float] = {}
-    for line in corner_lib(corner, lib=lib).read_text().splitlines():
-        m = re.match(r'\.include\s+"(.+)"', line)
-        if not m:
-            continue
-        for name, value in re.findall(r"(?im)^\+?\s*(sw_mm_\w+)\s*=\s*([-+0-9.eE]+)",
-                                      Path(m.group(1)).read_text(errors="replace")):
+    library = corner_lib(corner, lib=lib)
+    for target in include_targets(library.read_text()):
+        text = Path(resolve_include(str(library), target)).read_text(errors="replace")
+        for name, value in re.findall(r"(?im)^\+?\s*(sw_mm_\w+)\s*=\s*([-+0-9.eE]+)", text):
             if name.lower() in _MM_NAMES:
                 found[_MM_NAMES[name.lower()]] = float(value) * 1e-6  # um -> m
     if len(found) != len(_MM_NAMES):
