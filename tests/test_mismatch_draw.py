@@ -19,24 +19,26 @@ import lifspice.flows.montecarlo.cmos_sample as cmos_sample
 from lifspice.analysis.sizing import nfet_mismatch_factor
 from lifspice.circuits.cmos.neuron import MIM_DW
 from lifspice.flows.gmid import pelgrom_coefficients
-from lifspice.flows.montecarlo.cmos_sample import cmos_netlist
+from lifspice.flows.montecarlo.cmos_sample import cmos_netlist, drawn_paths
 from lifspice.flows.montecarlo.measurers import measure_sample
 from lifspice.flows.montecarlo.sample import SampleSpec, draw_mode
 from lifspice.io.design import load_design
-from lifspice.pdk.sky130_mismatch import ExplicitMismatchError, drawn_instances, explicit_subckt
+from lifspice.pdk.registry import get_pdk
+from lifspice.pdk.sky130_mismatch import ExplicitMismatchError, explicit_subckt
 from lifspice.sim.loaded import LoadedCircuit, apply_draw, read_parameters
 
 pytestmark = pytest.mark.sky130  # needs the installed sky130 models
 
 I_REF = (6e-10,)  # A, 2x rheobase of the reference neuron
 DESIGN = load_design("sky130")
+SKY130 = get_pdk("sky130")
 
 
 def _alter_circuit(design=DESIGN):
     spec = SampleSpec(design=design, draw="alter")
     net, init = cmos_netlist(spec)
     ses = LoadedCircuit.ensure(net, init)
-    paths = [x.path for x in drawn_instances(net)]
+    paths = list(drawn_paths(net, SKY130))
     return ses, net, paths, LoadedCircuit.coefficients(ses, paths)
 
 
@@ -181,7 +183,7 @@ def test_explicit_subckt_replaces_the_one_live_draw_and_keeps_comments():
 
 def test_unhandled_pdk_devices_and_process_variation_are_refused():
     with pytest.raises(ExplicitMismatchError, match="sky130_fd_pr__res_xhigh_po"):
-        drawn_instances("XR1 a b sky130_fd_pr__res_xhigh_po L=10\n")
+        drawn_paths("XR1 a b sky130_fd_pr__res_xhigh_po L=10\n", SKY130)
     with pytest.raises(ValueError, match="mc=True"):
         SampleSpec(design=DESIGN, mc=True, draw="alter")
     assert draw_mode(SampleSpec(design=DESIGN, mc=True)) == "reset"
@@ -209,7 +211,7 @@ def test_calibration_on_the_pdks_own_library_is_refused():
     net, init = cmos_netlist(SampleSpec(design=DESIGN, draw="reset"))
     ses = LoadedCircuit.ensure(net, init)
     with pytest.raises(RuntimeError, match="calibration failed"):
-        calibrate(ses, [x.path for x in drawn_instances(net)])
+        calibrate(ses, list(drawn_paths(net, SKY130)))
 
 
 @pytest.mark.slow

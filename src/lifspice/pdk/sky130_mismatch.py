@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from lifspice.pdk.includes import include_targets, resolve_include
@@ -119,38 +118,6 @@ def explicit_mismatch_lib(corner: str = "tt", *, lib: str | os.PathLike[str] | N
     write_once(devices_path, dev_text)
     return write_once(folder / f"sky130_{corner}_mmz.lib",
                       lib_text.replace('"DEVICES"', f'"{devices_path}"'))
-
-
-@dataclass(frozen=True)
-class DrawnInstance:
-    """An instance whose mismatch is drawn: its ngspice parameter path and subcircuit."""
-
-    path: str      # e.g. "@m.xl1.msky130_fd_pr__pfet_01v8[delvto]"
-    subckt: str
-
-
-def drawn_instances(netlist: str) -> list[DrawnInstance]:
-    """The instances of ``netlist`` that draw mismatch, in netlist order.
-
-    Raises :class:`ExplicitMismatchError` for an instance of another sky130 subcircuit
-    (its draw would not be controlled).
-    """
-    out = []
-    for line in netlist.splitlines():
-        words = line.split()
-        if not words or words[0][0].lower() != "x":
-            continue
-        subckt = next((w for w in words[1:] if w.lower().startswith("sky130_")), None)
-        if subckt is None:
-            continue
-        if subckt.lower() not in DEVICE_PARAMS:
-            raise ExplicitMismatchError(
-                f"instance {words[0]} uses {subckt}, whose mismatch draw is not handled: "
-                "draw mismatch with setseed + reset instead")
-        inner, param = DEVICE_PARAMS[subckt.lower()]
-        out.append(DrawnInstance(f"@{inner[0]}.{words[0].lower()}.{inner}[{param}]",
-                                 subckt.lower()))
-    return out
 
 
 _MM_NAMES = {"sw_mm_vth0_sky130_fd_pr__nfet_01v8": "nfet",
