@@ -8,12 +8,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from lifspice.circuits.cmos.gf180 import Gf180Neuron
-from lifspice.circuits.cmos.neuron import CURRENT_RANGE, TOPOLOGIES, CmosNeuron, Sky130Neuron
+from lifspice.circuits.cmos.neuron import CURRENT_RANGE, TOPOLOGIES, CmosNeuron
+from lifspice.circuits.kinds import KINDS
 from lifspice.circuits.params import ParameterError
 
 #: The neuron the sizer draws on each PDK it knows (``SizingTargets.pdk``).
-NEURONS: dict[str, type[CmosNeuron]] = {"sky130": Sky130Neuron, "gf180mcu": Gf180Neuron}
+NEURONS: dict[str, type[CmosNeuron]] = {
+    k.design_type.PROCESS.name: k.design_type for k in KINDS.values()
+    if issubclass(k.design_type, CmosNeuron)}  # the transistor kinds: sky130, gf180mcu
 
 
 def neuron_class(pdk: str) -> type[CmosNeuron]:
